@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# lightfuse driver: installs what is missing, builds what is stale, then runs
+# the requested job.
+#
+#   ./build.sh demo     compile the example model graph and run it (main job)
+#   ./build.sh test     build and run the whole test suite (what CI runs)
+#   ./build.sh build    configure and build only
+#   ./build.sh docs     regenerate the ODS reference docs into docs/generated/
+#   ./build.sh deps     install missing Debian packages only
+#
+# Environment: BUILD_DIR (default build), BUILD_TYPE (default Release),
+# LF_SKIP_DEPS=1 to skip the package check.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
+BUILD_TYPE="${BUILD_TYPE:-Release}"
+LLVM_PREFIX=/usr/lib/llvm-22
+
+# Debian packages the build and the tests need. Benchmarks add their own.
+CORE_PKGS=(cmake ninja-build ccache clang-22 lld-22 llvm-22-dev llvm-22-tools
+           libmlir-22-dev mlir-22-tools python3-numpy)
+BENCH_PKGS=(python3-torch libdnnl-dev)
+
+log() { printf '[build.sh] %s\n' "$*" >&2; }
+
+install_pkgs() {
+  [[ "${LF_SKIP_DEPS:-0}" == 1 ]] && return 0
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  log "installing missing packages: ${missing[*]}"
+  local sudo=()
+  [[ $(id -u) -ne 0 ]] && sudo=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq >/dev/null || true
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+configure() {
+  if [[ -f "$BUILD_DIR/build.ninja" ]]; then return 0; fi
+  log "configuring $BUILD_DIR ($BUILD_TYPE)"
+  local launcher=()
+  command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache
+                                            -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  cmake -G Ninja -S "$ROOT" -B "$BUILD_DIR" \
+    -DCMAKE_BUILD_TYPE="$BUILD_TYPE" \
+    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
+    -DLLVM_USE_LINKER=lld \
+    -DLLVM_EXTERNAL_LIT="$LLVM_PREFIX/bin/lit" \
+    "${launcher[@]}" >/dev/null
+}
+
+build() {
+  install_pkgs "${CORE_PKGS[@]}"
+  configure
+  ninja -C "$BUILD_DIR" "$@"
+}
+
+cmd="${1:-}"
+shift || true
+case "$cmd" in
+  deps) install_pkgs "${CORE_PKGS[@]}" ;;
+  build) build "$@" ;;
+  test)
+    build
+    # ODS descriptions must stay valid markdown-producing tablegen input.
+    ninja -C "$BUILD_DIR" mlir-doc >/dev/null
+    ninja -C "$BUILD_DIR" check-lf
+    ;;
+  docs)
+    build mlir-doc
+    mkdir -p "$ROOT/docs/generated"
+    cp "$BUILD_DIR"/docs/LF/*.md "$ROOT/docs/generated/"
+    log "docs written to docs/generated/"
+    ;;
+  demo)
+    build
+    exec "$ROOT/examples/run-demo.sh" "$BUILD_DIR"
+    ;;
+  *)
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+    ;;
+esac

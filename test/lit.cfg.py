@@ -1,0 +1,44 @@
+# -*- Python -*-
+# lit configuration of the lightfuse test suite.
+
+import os
+import shutil
+import subprocess
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "LIGHTFUSE"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".c", ".py", ".test"]
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py",
+                   "Inputs"]
+
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.lightfuse_obj_root, "test")
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%lf_src_root", config.lightfuse_src_root))
+config.substitutions.append(("%lf_obj_root", config.lightfuse_obj_root))
+config.substitutions.append(("%lf_lib_dir", config.lightfuse_lib_dir))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.lightfuse_tools_dir, append_path=True)
+
+tool_dirs = [config.lightfuse_tools_dir, config.llvm_tools_dir]
+tools = ["lf-opt"]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# The interpreter that sees Debian's numpy/torch (python3 on PATH may not).
+python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else shutil.which("python3")
+config.substitutions.append(("%PYTHON", python))
+try:
+    subprocess.run([python, "-c", "import numpy"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    config.available_features.add("numpy")
+except Exception:
+    pass
