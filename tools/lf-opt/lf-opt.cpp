@@ -6,25 +6,37 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/lf/LFDialect.h"
+#include "lightfuse/Conversion/Passes.h"
+#include "lightfuse/Pipelines/Pipelines.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/PrettyStackTrace.h"
-#include "llvm/Support/raw_ostream.h"
 
 int main(int argc, char **argv) {
   llvm::setBugReportMsg("lightfuse: lf-opt crashed. Please file an issue with "
                         "the input and the command line; "
                         "--mlir-pass-pipeline-crash-reproducer=FILE helps.\n");
+  // Upstream passes the pipelines use, so each stage can be run by hand.
   mlir::registerTransformsPasses();
+  mlir::registerConversionPasses();
+  mlir::registerLinalgPasses();
+  mlir::bufferization::registerBufferizationPasses();
+  mlir::memref::registerMemRefPasses();
+  mlir::lf::registerLFConversionPasses();
+  mlir::lf::registerPipelines();
 
   mlir::DialectRegistry registry;
-  registry.insert<mlir::lf::LFDialect, mlir::arith::ArithDialect,
-                  mlir::func::FuncDialect, mlir::tensor::TensorDialect>();
+  registry.insert<mlir::lf::LFDialect>();
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
 
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "lightfuse optimizer driver\n", registry));

@@ -1,0 +1,35 @@
+//===- Pipelines.h - lightfuse pass pipelines -------------------*- C++ -*-===//
+//
+// Part of lightfuse. Named pipelines from lf on tensors down to the LLVM
+// dialect, usable from lf-opt (`--lf-cpu-pipeline`) and from the drivers.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIGHTFUSE_PIPELINES_PIPELINES_H
+#define LIGHTFUSE_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir::lf {
+
+struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
+  PassOptions::Option<bool> emitCInterface{
+      *this, "emit-c-interface",
+      llvm::cl::desc("Mark public functions llvm.emit_c_interface so the JIT "
+                     "and C callers get _mlir_ciface_ wrappers"),
+      llvm::cl::init(true)};
+};
+
+/// lf (tensors) -> linalg -> fused, bufferized loops -> LLVM dialect.
+void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
+
+/// lf (tensors) -> linalg on tensors, the first stage of the CPU pipeline.
+void buildLowerToLinalgPipeline(OpPassManager &pm);
+
+/// Registers `lf-cpu-pipeline` and `lf-lower-to-linalg-pipeline`.
+void registerPipelines();
+
+} // namespace mlir::lf
+
+#endif // LIGHTFUSE_PIPELINES_PIPELINES_H

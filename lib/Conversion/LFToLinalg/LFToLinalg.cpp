@@ -1,0 +1,1351 @@
+//===- LFToLinalg.cpp - lower lf ops to linalg on tensors -----------------===//
+//
+// Part of lightfuse. Every lf op becomes linalg.generic reductions and
+// elementwise ops on tensors (f32 accumulation, one rounding to the storage
+// type at the end), plus an scf.for recurrence for causal linear attention.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lightfuse/Conversion/Passes.h"
+
+#include "dialects/lf/LFOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AffineMap.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <cmath>
+
+namespace mlir::lf {
+#define GEN_PASS_DEF_CONVERTLFTOLINALGPASS
+#include "lightfuse/Conversion/Passes.h.inc"
+} // namespace mlir::lf
+
+using namespace mlir;
+using namespace mlir::lf;
+using utils::IteratorType;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// A small kit for building linalg.generic ops on tensors.
+//===----------------------------------------------------------------------===//
+
+using BodyFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+struct Emitter {
+  OpBuilder &b;
+  Location loc;
+
+  MLIRContext *ctx() const { return b.getContext(); }
+  Type f32() const { return b.getF32Type(); }
+
+  Value cst(double v) const {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  }
+
+  /// The size of dimension `d` of tensor `t` as an OpFoldResult.
+  OpFoldResult dim(Value t, int64_t d) const {
+    return tensor::getMixedSize(b, loc, t, d);
+  }
+
+  SmallVector<OpFoldResult> sizes(Value t) const {
+    return tensor::getMixedSizes(b, loc, t);
+  }
+
+  /// Dimension `d` of `t` as an f32 scalar (a constant when static).
+  Value dimF32(Value t, int64_t d) const {
+    OpFoldResult s = dim(t, d);
+    if (auto attr = dyn_cast<Attribute>(s))
+      return cst(static_cast<double>(cast<IntegerAttr>(attr).getInt()));
+    Value i = arith::IndexCastOp::create(b, loc, b.getI64Type(), cast<Value>(s));
+    return arith::SIToFPOp::create(b, loc, f32(), i);
+  }
+
+  Value empty(ArrayRef<OpFoldResult> shape, Type elemTy) const {
+    return tensor::EmptyOp::create(b, loc, shape, elemTy);
+  }
+
+  Value filled(ArrayRef<OpFoldResult> shape, double v) const {
+    Value e = empty(shape, f32());
+    return linalg::FillOp::create(b, loc, cst(v), e).getResult(0);
+  }
+
+  /// A single-result linalg.generic. `maps` holds one map per input followed
+  /// by the output map; the number of loops is the maps' dimension count.
+  Value generic(ValueRange inputs, Value init, ArrayRef<AffineMap> maps,
+                ArrayRef<IteratorType> iters, BodyFn body) const {
+    auto op = linalg::GenericOp::create(
+        b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
+        iters, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+          Value r = body(nb, nloc, args);
+          linalg::YieldOp::create(nb, nloc, r);
+        });
+    return op.getResult(0);
+  }
+
+  // Scalar helpers usable inside bodies (they take the body's builder).
+  static Value toF32(OpBuilder &nb, Location l, Value v) {
+    if (v.getType().isF32())
+      return v;
+    return arith::ExtFOp::create(nb, l, nb.getF32Type(), v);
+  }
+  static Value fromF32(OpBuilder &nb, Location l, Value v, Type t) {
+    if (t.isF32())
+      return v;
+    return arith::TruncFOp::create(nb, l, t, v);
+  }
+  static Value c(OpBuilder &nb, Location l, double v) {
+    return arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(v));
+  }
+};
+
+AffineMap identityMap(unsigned rank, MLIRContext *ctx) {
+  return AffineMap::getMultiDimIdentityMap(rank, ctx);
+}
+
+/// A map from `rank` loops to the listed dims.
+AffineMap selectMap(unsigned rank, ArrayRef<unsigned> dims, MLIRContext *ctx) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned d : dims)
+    exprs.push_back(getAffineDimExpr(d, ctx));
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+/// A map from `rank` loops to every dim whose `keep` flag is set.
+AffineMap keepMap(ArrayRef<bool> keep, MLIRContext *ctx) {
+  SmallVector<unsigned> dims;
+  for (auto [i, k] : llvm::enumerate(keep))
+    if (k)
+      dims.push_back(i);
+  return selectMap(keep.size(), dims, ctx);
+}
+
+SmallVector<IteratorType> iterators(ArrayRef<bool> keep) {
+  SmallVector<IteratorType> it;
+  for (bool k : keep)
+    it.push_back(k ? IteratorType::parallel : IteratorType::reduction);
+  return it;
+}
+
+SmallVector<OpFoldResult> keptSizes(const Emitter &e, Value t,
+                                    ArrayRef<bool> keep) {
+  SmallVector<OpFoldResult> s;
+  for (auto [i, k] : llvm::enumerate(keep))
+    if (k)
+      s.push_back(e.dim(t, i));
+  return s;
+}
+
+/// Sums f(x, extras...) over the dims of `x` whose `keep` flag is false, in
+/// f32. `extras` are read through their own maps over x's loop space.
+Value reduce(const Emitter &e, Value x, ArrayRef<bool> keep,
+             ArrayRef<std::pair<Value, AffineMap>> extras, BodyFn term) {
+  unsigned rank = cast<RankedTensorType>(x.getType()).getRank();
+  SmallVector<Value> ins{x};
+  SmallVector<AffineMap> maps{identityMap(rank, e.ctx())};
+  for (auto [v, m] : extras) {
+    ins.push_back(v);
+    maps.push_back(m);
+  }
+  maps.push_back(keepMap(keep, e.ctx()));
+  Value init = e.filled(keptSizes(e, x, keep), 0.0);
+  return e.generic(ins, init, maps, iterators(keep),
+                   [&](OpBuilder &nb, Location l, ValueRange args) {
+                     Value t = term(nb, l, args.drop_back());
+                     return arith::AddFOp::create(nb, l, args.back(), t);
+                   });
+}
+
+/// An elementwise generic over the loop space of `like`, producing a tensor
+/// of `like`'s shape and `elemTy`.
+Value elementwise(const Emitter &e, Value like, Type elemTy,
+                  ArrayRef<std::pair<Value, AffineMap>> inputs, BodyFn body) {
+  unsigned rank = cast<RankedTensorType>(like.getType()).getRank();
+  SmallVector<Value> ins;
+  SmallVector<AffineMap> maps;
+  for (auto [v, m] : inputs) {
+    ins.push_back(v);
+    maps.push_back(m);
+  }
+  maps.push_back(identityMap(rank, e.ctx()));
+  Value init = e.empty(e.sizes(like), elemTy);
+  return e.generic(ins, init, maps,
+                   SmallVector<IteratorType>(rank, IteratorType::parallel),
+                   [&](OpBuilder &nb, Location l, ValueRange args) {
+                     return body(nb, l, args.drop_back());
+                   });
+}
+
+Type elemType(Value v) {
+  return cast<RankedTensorType>(v.getType()).getElementType();
+}
+unsigned rankOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getRank();
+}
+
+//===----------------------------------------------------------------------===//
+// Scalar math (f32)
+//===----------------------------------------------------------------------===//
+
+Value sigmoidF32(OpBuilder &b, Location l, Value x) {
+  // 1 / (1 + exp(-x)): exp(-x) overflows to +inf for very negative x, which
+  // gives exactly 0, never NaN.
+  Value one = Emitter::c(b, l, 1.0);
+  Value ex = math::ExpOp::create(b, l, arith::NegFOp::create(b, l, x));
+  return arith::DivFOp::create(b, l, one, arith::AddFOp::create(b, l, one, ex));
+}
+
+Value softplusF32(OpBuilder &b, Location l, Value x) {
+  // max(x, 0) + log1p(exp(-|x|))
+  Value zero = Emitter::c(b, l, 0.0);
+  Value ax = math::AbsFOp::create(b, l, x);
+  Value t = math::Log1pOp::create(
+      b, l, math::ExpOp::create(b, l, arith::NegFOp::create(b, l, ax)));
+  return arith::AddFOp::create(b, l, arith::MaximumFOp::create(b, l, x, zero),
+                               t);
+}
+
+Value activationF32(OpBuilder &b, Location l, ActivationKind kind, Value x) {
+  auto mul = [&](Value p, Value q) { return arith::MulFOp::create(b, l, p, q); };
+  auto add = [&](Value p, Value q) { return arith::AddFOp::create(b, l, p, q); };
+  auto c = [&](double v) { return Emitter::c(b, l, v); };
+  switch (kind) {
+  case ActivationKind::identity:
+    return x;
+  case ActivationKind::relu:
+    return arith::MaximumFOp::create(b, l, x, c(0.0));
+  case ActivationKind::gelu: {
+    Value erf = math::ErfOp::create(b, l, mul(x, c(M_SQRT1_2)));
+    return mul(mul(c(0.5), x), add(c(1.0), erf));
+  }
+  case ActivationKind::gelu_tanh: {
+    Value x3 = mul(mul(x, x), x);
+    Value inner = mul(c(std::sqrt(2.0 / M_PI)), add(x, mul(c(0.044715), x3)));
+    return mul(mul(c(0.5), x), add(c(1.0), math::TanhOp::create(b, l, inner)));
+  }
+  case ActivationKind::silu:
+    return mul(x, sigmoidF32(b, l, x));
+  case ActivationKind::sigmoid:
+    return sigmoidF32(b, l, x);
+  case ActivationKind::softplus:
+    return softplusF32(b, l, x);
+  case ActivationKind::elu_plus_one: {
+    Value pos = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, x, c(0));
+    return arith::SelectOp::create(b, l, pos, add(x, c(1.0)),
+                                   math::ExpOp::create(b, l, x));
+  }
+  }
+  llvm_unreachable("unknown activation");
+}
+
+ActivationKind gluToActivation(GluActivation a) {
+  switch (a) {
+  case GluActivation::none:
+    return ActivationKind::identity;
+  case GluActivation::sigmoid:
+    return ActivationKind::sigmoid;
+  case GluActivation::silu:
+    return ActivationKind::silu;
+  case GluActivation::gelu:
+    return ActivationKind::gelu;
+  case GluActivation::relu:
+    return ActivationKind::relu;
+  }
+  llvm_unreachable("unknown glu activation");
+}
+
+ActivationKind featureToActivation(FeatureMap f) {
+  switch (f) {
+  case FeatureMap::identity:
+    return ActivationKind::identity;
+  case FeatureMap::silu:
+    return ActivationKind::silu;
+  case FeatureMap::elu_plus_one:
+    return ActivationKind::elu_plus_one;
+  case FeatureMap::relu:
+    return ActivationKind::relu;
+  case FeatureMap::sigmoid:
+    return ActivationKind::sigmoid;
+  }
+  llvm_unreachable("unknown feature map");
+}
+
+/// `kind(x)` elementwise as an f32 tensor (used for attention features).
+Value mapToF32(const Emitter &e, Value x, ActivationKind kind) {
+  unsigned r = rankOf(x);
+  return elementwise(e, x, e.f32(), {{x, identityMap(r, e.ctx())}},
+                     [&](OpBuilder &b, Location l, ValueRange a) {
+                       return activationF32(b, l, kind,
+                                            Emitter::toF32(b, l, a[0]));
+                     });
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization
+//===----------------------------------------------------------------------===//
+
+/// keep-flags that reduce only the last dim.
+SmallVector<bool> rowKeep(unsigned rank) {
+  SmallVector<bool> keep(rank, true);
+  keep.back() = false;
+  return keep;
+}
+
+/// Applies y = t * gain + bias (then * scale) to an f32 value inside a body.
+struct AffineTail {
+  Value gain, bias;           // tensors, may be null
+  std::optional<double> scale; // scalar multiplier
+};
+
+/// Builds y[...] = finish(x, rowStats..., gain, bias) over x's loop space.
+/// `rowStats` are f32 tensors over x's leading dims; gain/bias index the
+/// last dim.
+Value rowNormOutput(const Emitter &e, Value x, ArrayRef<Value> rowStats,
+                    const AffineTail &tail,
+                    function_ref<Value(OpBuilder &, Location, Value xF32,
+                                       ValueRange stats)>
+                        normalize) {
+  unsigned r = rankOf(x);
+  MLIRContext *ctx = e.ctx();
+  AffineMap rowMap = keepMap(rowKeep(r), ctx);
+  AffineMap lastMap = selectMap(r, {r - 1}, ctx);
+  SmallVector<std::pair<Value, AffineMap>> ins{{x, identityMap(r, ctx)}};
+  for (Value s : rowStats)
+    ins.push_back({s, rowMap});
+  if (tail.gain)
+    ins.push_back({tail.gain, lastMap});
+  if (tail.bias)
+    ins.push_back({tail.bias, lastMap});
+  Type et = elemType(x);
+  return elementwise(
+      e, x, et, ins, [&](OpBuilder &b, Location l, ValueRange a) {
+        Value v = normalize(b, l, Emitter::toF32(b, l, a[0]),
+                            a.slice(1, rowStats.size()));
+        unsigned i = 1 + rowStats.size();
+        if (tail.gain)
+          v = arith::MulFOp::create(b, l, v, Emitter::toF32(b, l, a[i++]));
+        if (tail.bias)
+          v = arith::AddFOp::create(b, l, v, Emitter::toF32(b, l, a[i++]));
+        if (tail.scale)
+          v = arith::MulFOp::create(b, l, v, Emitter::c(b, l, *tail.scale));
+        return Emitter::fromF32(b, l, v, et);
+      });
+}
+
+std::optional<double> optScale(std::optional<APFloat> s) {
+  if (!s)
+    return std::nullopt;
+  return s->convertToDouble();
+}
+
+Value lowerLayerNorm(const Emitter &e, LayerNormOp op) {
+  Value x = op.getInput();
+  unsigned r = rankOf(x);
+  double eps = op.getEps().convertToDouble();
+  Value invD = arith::DivFOp::create(e.b, e.loc, e.cst(1.0), e.dimF32(x, r - 1));
+  // Two passes: the mean, then the centered sum of squares (no E[x^2]-mu^2).
+  Value sum = reduce(e, x, rowKeep(r), {},
+                     [](OpBuilder &b, Location l, ValueRange a) {
+                       return Emitter::toF32(b, l, a[0]);
+                     });
+  AffineMap rowMap = keepMap(rowKeep(r), e.ctx());
+  Value sq = reduce(e, x, rowKeep(r), {{sum, rowMap}},
+                    [&](OpBuilder &b, Location l, ValueRange a) {
+                      Value mu = arith::MulFOp::create(b, l, a[1], invD);
+                      Value d = arith::SubFOp::create(
+                          b, l, Emitter::toF32(b, l, a[0]), mu);
+                      return arith::MulFOp::create(b, l, d, d);
+                    });
+  return rowNormOutput(
+      e, x, {sum, sq}, {op.getGain(), op.getBias(), optScale(op.getScale())},
+      [&](OpBuilder &b, Location l, Value xf, ValueRange st) {
+        Value mu = arith::MulFOp::create(b, l, st[0], invD);
+        Value var = arith::MulFOp::create(b, l, st[1], invD);
+        Value rs = math::RsqrtOp::create(
+            b, l, arith::AddFOp::create(b, l, var, Emitter::c(b, l, eps)));
+        return arith::MulFOp::create(b, l, arith::SubFOp::create(b, l, xf, mu),
+                                     rs);
+      });
+}
+
+Value sumOfSquares(const Emitter &e, Value x, ArrayRef<bool> keep) {
+  return reduce(e, x, keep, {}, [](OpBuilder &b, Location l, ValueRange a) {
+    Value v = Emitter::toF32(b, l, a[0]);
+    return arith::MulFOp::create(b, l, v, v);
+  });
+}
+
+Value lowerRMSNorm(const Emitter &e, RMSNormOp op) {
+  Value x = op.getInput();
+  unsigned r = rankOf(x);
+  double eps = op.getEps().convertToDouble();
+  Value invD = arith::DivFOp::create(e.b, e.loc, e.cst(1.0), e.dimF32(x, r - 1));
+  Value ss = sumOfSquares(e, x, rowKeep(r));
+  return rowNormOutput(
+      e, x, {ss}, {op.getGain(), Value(), optScale(op.getScale())},
+      [&](OpBuilder &b, Location l, Value xf, ValueRange st) {
+        Value ms = arith::MulFOp::create(b, l, st[0], invD);
+        Value rs = math::RsqrtOp::create(
+            b, l, arith::AddFOp::create(b, l, ms, Emitter::c(b, l, eps)));
+        return arith::MulFOp::create(b, l, xf, rs);
+      });
+}
+
+Value lowerCRMSNorm(const Emitter &e, CRMSNormOp op) {
+  Value x = op.getInput();
+  unsigned r = rankOf(x);
+  double eps = op.getEps().convertToDouble();
+  // d = stored width + 1.
+  Value invD = arith::DivFOp::create(
+      e.b, e.loc, e.cst(1.0),
+      arith::AddFOp::create(e.b, e.loc, e.dimF32(x, r - 1), e.cst(1.0)));
+  Value ss = sumOfSquares(e, x, rowKeep(r));
+  Value s = reduce(e, x, rowKeep(r), {},
+                   [](OpBuilder &b, Location l, ValueRange a) {
+                     return Emitter::toF32(b, l, a[0]);
+                   });
+  return rowNormOutput(
+      e, x, {ss, s}, {op.getGain(), Value(), std::nullopt},
+      [&](OpBuilder &b, Location l, Value xf, ValueRange st) {
+        Value tot = arith::AddFOp::create(
+            b, l, st[0], arith::MulFOp::create(b, l, st[1], st[1]));
+        Value ms = arith::MulFOp::create(b, l, tot, invD);
+        Value rs = math::RsqrtOp::create(
+            b, l, arith::AddFOp::create(b, l, ms, Emitter::c(b, l, eps)));
+        return arith::MulFOp::create(b, l, xf, rs);
+      });
+}
+
+/// y = x * scale[c] + shift[c] along `axis`, with f32 or storage-typed
+/// per-channel tensors (either may be null).
+Value applyChannelAffine(const Emitter &e, Value x, int64_t axis, Value scale,
+                         Value shift) {
+  unsigned r = rankOf(x);
+  AffineMap cm = selectMap(r, {static_cast<unsigned>(axis)}, e.ctx());
+  SmallVector<std::pair<Value, AffineMap>> ins{{x, identityMap(r, e.ctx())}};
+  if (scale)
+    ins.push_back({scale, cm});
+  if (shift)
+    ins.push_back({shift, cm});
+  Type et = elemType(x);
+  return elementwise(e, x, et, ins,
+                     [&](OpBuilder &b, Location l, ValueRange a) {
+                       Value v = Emitter::toF32(b, l, a[0]);
+                       unsigned i = 1;
+                       if (scale)
+                         v = arith::MulFOp::create(
+                             b, l, v, Emitter::toF32(b, l, a[i++]));
+                       if (shift)
+                         v = arith::AddFOp::create(
+                             b, l, v, Emitter::toF32(b, l, a[i++]));
+                       return Emitter::fromF32(b, l, v, et);
+                     });
+}
+
+int64_t normAxis(int64_t axis, unsigned rank) {
+  return axis < 0 ? axis + rank : axis;
+}
+
+/// Per-channel f32 tensor computed elementwise from [C] operands (some may
+/// be null; the body gets f32 values, or null for absent operands).
+Value channelVector(const Emitter &e, ArrayRef<Value> params,
+                    function_ref<Value(OpBuilder &, Location,
+                                       ArrayRef<Value>)>
+                        body) {
+  Value like;
+  for (Value p : params)
+    if (p && !like)
+      like = p;
+  SmallVector<std::pair<Value, AffineMap>> ins;
+  for (Value p : params)
+    if (p)
+      ins.push_back({p, identityMap(1, e.ctx())});
+  return elementwise(e, like, e.f32(), ins,
+                     [&](OpBuilder &b, Location l, ValueRange a) {
+                       SmallVector<Value> vals;
+                       unsigned i = 0;
+                       for (Value p : params)
+                         vals.push_back(p ? Emitter::toF32(b, l, a[i++])
+                                          : Value());
+                       return body(b, l, vals);
+                     });
+}
+
+Value lowerBatchNorm(const Emitter &e, BatchNormOp op) {
+  double eps = op.getEps().convertToDouble();
+  Value gain = op.getGain(), bias = op.getBias();
+  // a = gain * rsqrt(var + eps); c = bias - a * mean.
+  Value a = channelVector(
+      e, {op.getRunningVar(), gain}, [&](OpBuilder &b, Location l,
+                                         ArrayRef<Value> v) {
+        Value rs = math::RsqrtOp::create(
+            b, l, arith::AddFOp::create(b, l, v[0], Emitter::c(b, l, eps)));
+        return v[1] ? arith::MulFOp::create(b, l, rs, v[1]).getResult() : rs;
+      });
+  Value c = channelVector(
+      e, {op.getRunningMean(), a, bias},
+      [&](OpBuilder &b, Location l, ArrayRef<Value> v) {
+        Value t = arith::NegFOp::create(b, l,
+                                        arith::MulFOp::create(b, l, v[1], v[0]));
+        return v[2] ? arith::AddFOp::create(b, l, t, v[2]).getResult() : t;
+      });
+  return applyChannelAffine(e, op.getInput(),
+                            normAxis(op.getAxis(), rankOf(op.getInput())), a,
+                            c);
+}
+
+/// gain * rsqrt(qm + eps), the per-channel scale of UN and PN's stage 2.
+Value qmScale(const Emitter &e, Value qm, Value gain, double eps) {
+  return channelVector(e, {qm, gain},
+                       [&](OpBuilder &b, Location l, ArrayRef<Value> v) {
+                         Value rs = math::RsqrtOp::create(
+                             b, l,
+                             arith::AddFOp::create(b, l, v[0],
+                                                   Emitter::c(b, l, eps)));
+                         return v[1] ? arith::MulFOp::create(b, l, rs, v[1])
+                                           .getResult()
+                                     : rs;
+                       });
+}
+
+Value lowerUnifiedNorm(const Emitter &e, UnifiedNormOp op) {
+  Value a = qmScale(e, op.getRunningQm(), op.getGain(),
+                    op.getEps().convertToDouble());
+  return applyChannelAffine(e, op.getInput(),
+                            normAxis(op.getAxis(), rankOf(op.getInput())), a,
+                            op.getBias());
+}
+
+/// Splits dim `axis` of `x` into [groups, C / groups].
+Value splitGroups(const Emitter &e, Value x, int64_t axis, int64_t groups) {
+  auto ty = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape;
+  SmallVector<OpFoldResult> outSizes;
+  SmallVector<ReassociationIndices> reassoc;
+  for (int64_t i = 0, r = ty.getRank(); i < r; ++i) {
+    int64_t base = shape.size();
+    if (i != axis) {
+      shape.push_back(ty.getDimSize(i));
+      outSizes.push_back(e.dim(x, i));
+      reassoc.push_back({base});
+      continue;
+    }
+    int64_t c = ty.getDimSize(i);
+    shape.push_back(groups);
+    shape.push_back(ShapedType::isDynamic(c) ? ShapedType::kDynamic
+                                             : c / groups);
+    outSizes.push_back(e.b.getIndexAttr(groups));
+    OpFoldResult cs = e.dim(x, i);
+    if (auto attr = dyn_cast<Attribute>(cs)) {
+      outSizes.push_back(
+          e.b.getIndexAttr(cast<IntegerAttr>(attr).getInt() / groups));
+    } else {
+      Value g = arith::ConstantIndexOp::create(e.b, e.loc, groups);
+      outSizes.push_back(
+          arith::DivUIOp::create(e.b, e.loc, cast<Value>(cs), g).getResult());
+    }
+    reassoc.push_back({base, base + 1});
+  }
+  auto outTy = RankedTensorType::get(shape, ty.getElementType());
+  return tensor::ExpandShapeOp::create(e.b, e.loc, outTy, x, reassoc, outSizes);
+}
+
+Value mergeGroups(const Emitter &e, Value y, Type origTy, int64_t axis) {
+  unsigned r = rankOf(y);
+  SmallVector<ReassociationIndices> reassoc;
+  for (unsigned i = 0; i < r; ++i) {
+    if (static_cast<int64_t>(i) == axis) {
+      reassoc.push_back({i, i + 1});
+      ++i;
+    } else {
+      reassoc.push_back({i});
+    }
+  }
+  return tensor::CollapseShapeOp::create(e.b, e.loc, origTy, y, reassoc);
+}
+
+Value lowerPowerNorm(const Emitter &e, PowerNormOp op) {
+  Value x = op.getInput();
+  unsigned r = rankOf(x);
+  int64_t axis = normAxis(op.getAxis(), r);
+  int64_t groups = op.getGroups();
+  double geps = op.getGroupEps().convertToDouble();
+  // Stage 1: grouped SRMSNorm along the channel axis.
+  Value xg = splitGroups(e, x, axis, groups);
+  unsigned rg = r + 1;
+  SmallVector<bool> keep(rg, true);
+  keep[axis + 1] = false;
+  Value invCg =
+      arith::DivFOp::create(e.b, e.loc, e.cst(1.0), e.dimF32(xg, axis + 1));
+  Value ss = sumOfSquares(e, xg, keep);
+  // Stage 2 folded into the same elementwise pass: * a[c] + bias[c].
+  Value a = qmScale(e, op.getRunningQm(), op.getGain(),
+                    op.getEps().convertToDouble());
+  Value bias = op.getBias();
+  // Per-channel vectors are split like the channel axis.
+  Value ag = splitGroups(e, a, 0, groups);
+  Value bg = bias ? splitGroups(e, bias, 0, groups) : Value();
+  AffineMap chMap = selectMap(rg, {static_cast<unsigned>(axis),
+                                   static_cast<unsigned>(axis + 1)},
+                              e.ctx());
+  SmallVector<std::pair<Value, AffineMap>> ins{
+      {xg, identityMap(rg, e.ctx())}, {ss, keepMap(keep, e.ctx())}, {ag, chMap}};
+  if (bg)
+    ins.push_back({bg, chMap});
+  Type et = elemType(x);
+  Value yg = elementwise(
+      e, xg, et, ins, [&](OpBuilder &b, Location l, ValueRange v) {
+        Value xf = Emitter::toF32(b, l, v[0]);
+        Value ms = arith::MulFOp::create(b, l, v[1], invCg);
+        Value rs = math::RsqrtOp::create(
+            b, l, arith::AddFOp::create(b, l, ms, Emitter::c(b, l, geps)));
+        Value y = arith::MulFOp::create(
+            b, l, arith::MulFOp::create(b, l, xf, rs), v[2]);
+        if (bg)
+          y = arith::AddFOp::create(b, l, y, Emitter::toF32(b, l, v[3]));
+        return Emitter::fromF32(b, l, y, et);
+      });
+  return mergeGroups(e, yg, x.getType(), axis);
+}
+
+/// Mean and biased variance of `x` over the dims whose keep flag is false
+/// (two passes), as f32 tensors over the kept dims.
+std::pair<Value, Value> meanVar(const Emitter &e, Value x,
+                                ArrayRef<bool> keep) {
+  Value count = e.cst(1.0);
+  for (auto [i, k] : llvm::enumerate(keep))
+    if (!k)
+      count = arith::MulFOp::create(e.b, e.loc, count, e.dimF32(x, i));
+  Value inv = arith::DivFOp::create(e.b, e.loc, e.cst(1.0), count);
+  Value sum = reduce(e, x, keep, {}, [](OpBuilder &b, Location l, ValueRange a) {
+    return Emitter::toF32(b, l, a[0]);
+  });
+  Value mean = elementwise(e, sum, e.f32(),
+                           {{sum, identityMap(rankOf(sum), e.ctx())}},
+                           [&](OpBuilder &b, Location l, ValueRange a) {
+                             return arith::MulFOp::create(b, l, a[0], inv);
+                           });
+  Value sq = reduce(e, x, keep, {{mean, keepMap(keep, e.ctx())}},
+                    [](OpBuilder &b, Location l, ValueRange a) {
+                      Value d = arith::SubFOp::create(
+                          b, l, Emitter::toF32(b, l, a[0]), a[1]);
+                      return arith::MulFOp::create(b, l, d, d);
+                    });
+  Value var = elementwise(e, sq, e.f32(),
+                          {{sq, identityMap(rankOf(sq), e.ctx())}},
+                          [&](OpBuilder &b, Location l, ValueRange a) {
+                            return arith::MulFOp::create(b, l, a[0], inv);
+                          });
+  return {mean, var};
+}
+
+Value lowerEvoNormB0(const Emitter &e, EvoNormB0Op op) {
+  Value x = op.getInput();
+  unsigned r = rankOf(x);
+  unsigned axis = normAxis(op.getAxis(), r);
+  double eps = op.getEps().convertToDouble();
+  SmallVector<bool> keep(r, false);
+  keep[0] = keep[axis] = true;
+  Value ivar = meanVar(e, x, keep).second; // [N, C]
+  AffineMap nc = selectMap(r, {0u, axis}, e.ctx());
+  AffineMap cm = selectMap(r, {axis}, e.ctx());
+  Type et = elemType(x);
+  return elementwise(
+      e, x, et,
+      {{x, identityMap(r, e.ctx())},
+       {ivar, nc},
+       {op.getV(), cm},
+       {op.getGain(), cm},
+       {op.getBias(), cm},
+       {op.getRunningVar(), cm}},
+      [&](OpBuilder &b, Location l, ValueRange a) {
+        auto f = [&](Value v) { return Emitter::toF32(b, l, v); };
+        Value xf = f(a[0]);
+        Value epsC = Emitter::c(b, l, eps);
+        Value instStd =
+            math::SqrtOp::create(b, l, arith::AddFOp::create(b, l, a[1], epsC));
+        Value batchStd = math::SqrtOp::create(
+            b, l, arith::AddFOp::create(b, l, f(a[5]), epsC));
+        Value right = arith::AddFOp::create(
+            b, l, arith::MulFOp::create(b, l, f(a[2]), xf), instStd);
+        Value den = arith::MaximumFOp::create(b, l, batchStd, right);
+        Value y = arith::AddFOp::create(
+            b, l,
+            arith::MulFOp::create(b, l, arith::DivFOp::create(b, l, xf, den),
+                                  f(a[3])),
+            f(a[4]));
+        return Emitter::fromF32(b, l, y, et);
+      });
+}
+
+Value lowerEvoNormS0(const Emitter &e, EvoNormS0Op op) {
+  Value x = op.getInput();
+  unsigned r = rankOf(x);
+  unsigned axis = normAxis(op.getAxis(), r);
+  int64_t groups = op.getGroups();
+  double eps = op.getEps().convertToDouble();
+  Value xg = splitGroups(e, x, axis, groups);
+  unsigned rg = r + 1;
+  // Statistics per (n, group): keep dim 0 and the group dim.
+  SmallVector<bool> keep(rg, false);
+  keep[0] = keep[axis] = true;
+  Value var = meanVar(e, xg, keep).second; // [N, G]
+  AffineMap ng = selectMap(rg, {0u, axis}, e.ctx());
+  AffineMap ch = selectMap(rg, {axis, axis + 1}, e.ctx());
+  Value vg = splitGroups(e, op.getV(), 0, groups);
+  Value gg = splitGroups(e, op.getGain(), 0, groups);
+  Value bg = splitGroups(e, op.getBias(), 0, groups);
+  Type et = elemType(x);
+  Value yg = elementwise(
+      e, xg, et,
+      {{xg, identityMap(rg, e.ctx())}, {var, ng}, {vg, ch}, {gg, ch}, {bg, ch}},
+      [&](OpBuilder &b, Location l, ValueRange a) {
+        auto f = [&](Value v) { return Emitter::toF32(b, l, v); };
+        Value xf = f(a[0]);
+        Value rs = math::RsqrtOp::create(
+            b, l, arith::AddFOp::create(b, l, a[1], Emitter::c(b, l, eps)));
+        Value num = arith::MulFOp::create(
+            b, l, xf,
+            sigmoidF32(b, l, arith::MulFOp::create(b, l, f(a[2]), xf)));
+        Value y = arith::AddFOp::create(
+            b, l,
+            arith::MulFOp::create(b, l, arith::MulFOp::create(b, l, num, rs),
+                                  f(a[3])),
+            f(a[4]));
+        return Emitter::fromF32(b, l, y, et);
+      });
+  return mergeGroups(e, yg, x.getType(), axis);
+}
+
+//===----------------------------------------------------------------------===//
+// Linear, elementwise and gates
+//===----------------------------------------------------------------------===//
+
+Value lowerLinear(const Emitter &e, LinearOp op) {
+  Value x = op.getInput(), w = op.getWeight(), bias = op.getBias();
+  unsigned r = rankOf(x);
+  MLIRContext *ctx = e.ctx();
+  // Loops: (leading..., n, k).
+  unsigned nl = r + 1;
+  SmallVector<unsigned> xDims, outDims;
+  for (unsigned i = 0; i + 1 < r; ++i) {
+    xDims.push_back(i);
+    outDims.push_back(i);
+  }
+  xDims.push_back(r);       // k
+  outDims.push_back(r - 1); // n
+  SmallVector<OpFoldResult> outSizes;
+  for (unsigned i = 0; i + 1 < r; ++i)
+    outSizes.push_back(e.dim(x, i));
+  outSizes.push_back(e.dim(w, 0));
+  SmallVector<IteratorType> it(r, IteratorType::parallel);
+  it.push_back(IteratorType::reduction);
+  Value acc = e.generic(
+      {x, w}, e.filled(outSizes, 0.0),
+      {selectMap(nl, xDims, ctx), selectMap(nl, {r - 1, r}, ctx),
+       selectMap(nl, outDims, ctx)},
+      it, [](OpBuilder &b, Location l, ValueRange a) {
+        Value p = arith::MulFOp::create(b, l, Emitter::toF32(b, l, a[0]),
+                                        Emitter::toF32(b, l, a[1]));
+        return arith::AddFOp::create(b, l, a[2], p);
+      });
+  Type et = elemType(x);
+  SmallVector<std::pair<Value, AffineMap>> ins{{acc, identityMap(r, ctx)}};
+  if (bias)
+    ins.push_back({bias, selectMap(r, {r - 1}, ctx)});
+  return elementwise(e, acc, et, ins,
+                     [&](OpBuilder &b, Location l, ValueRange a) {
+                       Value v = a[0];
+                       if (bias)
+                         v = arith::AddFOp::create(
+                             b, l, v, Emitter::toF32(b, l, a[1]));
+                       return Emitter::fromF32(b, l, v, et);
+                     });
+}
+
+template <typename BinOp>
+Value lowerBinary(const Emitter &e, Value lhs, Value rhs) {
+  unsigned r = rankOf(lhs);
+  Type et = elemType(lhs);
+  AffineMap id = identityMap(r, e.ctx());
+  return elementwise(e, lhs, et, {{lhs, id}, {rhs, id}},
+                     [&](OpBuilder &b, Location l, ValueRange a) {
+                       Value v = BinOp::create(b, l, Emitter::toF32(b, l, a[0]),
+                                               Emitter::toF32(b, l, a[1]));
+                       return Emitter::fromF32(b, l, v, et);
+                     });
+}
+
+Value lowerActivation(const Emitter &e, ActivationOp op) {
+  Value x = op.getInput();
+  Type et = elemType(x);
+  return elementwise(e, x, et, {{x, identityMap(rankOf(x), e.ctx())}},
+                     [&](OpBuilder &b, Location l, ValueRange a) {
+                       return Emitter::fromF32(
+                           b, l,
+                           activationF32(b, l, op.getKind(),
+                                         Emitter::toF32(b, l, a[0])),
+                           et);
+                     });
+}
+
+Value lowerGlu(const Emitter &e, GluOp op) {
+  Value g = op.getGate(), u = op.getUp();
+  unsigned r = rankOf(g);
+  Type et = elemType(g);
+  AffineMap id = identityMap(r, e.ctx());
+  ActivationKind kind = gluToActivation(op.getActivation());
+  return elementwise(e, g, et, {{g, id}, {u, id}},
+                     [&](OpBuilder &b, Location l, ValueRange a) {
+                       Value act = activationF32(b, l, kind,
+                                                 Emitter::toF32(b, l, a[0]));
+                       return Emitter::fromF32(
+                           b, l,
+                           arith::MulFOp::create(b, l, act,
+                                                 Emitter::toF32(b, l, a[1])),
+                           et);
+                     });
+}
+
+//===----------------------------------------------------------------------===//
+// Linear attention
+//===----------------------------------------------------------------------===//
+
+/// lambda = exp(-decay) as an f32 tensor [H, Dk] (a [H] decay is broadcast
+/// over Dk), or null without decay.
+Value decayFactors(const Emitter &e, Value decay, Value keyLike,
+                   int64_t headDim, int64_t dkDim) {
+  if (!decay)
+    return Value();
+  MLIRContext *ctx = e.ctx();
+  SmallVector<OpFoldResult> shape{e.dim(keyLike, headDim),
+                                  e.dim(keyLike, dkDim)};
+  AffineMap in = rankOf(decay) == 1 ? selectMap(2, {0}, ctx)
+                                    : identityMap(2, ctx);
+  return e.generic({decay}, e.empty(shape, e.f32()),
+                   {in, identityMap(2, ctx)},
+                   {IteratorType::parallel, IteratorType::parallel},
+                   [](OpBuilder &b, Location l, ValueRange a) {
+                     return math::ExpOp::create(
+                         b, l, arith::NegFOp::create(b, l, a[0]));
+                   });
+}
+
+/// One recurrence step on f32 operands: q, k [B, H, Dk], v [B, H, Dv] (any
+/// float type; q and k already feature-mapped), state [B, H, Dk, Dv] f32.
+/// Returns (o [B, H, Dv] in `outElem`, new state).
+std::pair<Value, Value> recurrenceStep(const Emitter &e, Value q, Value k,
+                                       Value v, Value state, Value lambda,
+                                       Type outElem) {
+  MLIRContext *ctx = e.ctx();
+  // S' = lambda[h, i] * S + k[i] v[j]         loops (b, h, i, j)
+  // The state is the generic's init, so the update bufferizes in place.
+  SmallVector<Value> ins{k, v};
+  SmallVector<AffineMap> maps{selectMap(4, {0, 1, 2}, ctx),
+                              selectMap(4, {0, 1, 3}, ctx)};
+  if (lambda) {
+    ins.push_back(lambda);
+    maps.push_back(selectMap(4, {1, 2}, ctx));
+  }
+  maps.push_back(identityMap(4, ctx));
+  Value newState = e.generic(
+      ins, state, maps, SmallVector<IteratorType>(4, IteratorType::parallel),
+      [&](OpBuilder &b, Location l, ValueRange a) {
+        Value s = a.back();
+        if (lambda)
+          s = arith::MulFOp::create(b, l, s, a[2]);
+        Value kv = arith::MulFOp::create(b, l, Emitter::toF32(b, l, a[0]),
+                                         Emitter::toF32(b, l, a[1]));
+        return arith::AddFOp::create(b, l, s, kv);
+      });
+  // o[b, h, j] = sum_i q[b, h, i] S'[b, h, i, j]      loops (b, h, j, i)
+  SmallVector<OpFoldResult> oShape{e.dim(v, 0), e.dim(v, 1), e.dim(v, 2)};
+  Value acc = e.generic(
+      {q, newState}, e.filled(oShape, 0.0),
+      {selectMap(4, {0, 1, 3}, ctx), selectMap(4, {0, 1, 3, 2}, ctx),
+       selectMap(4, {0, 1, 2}, ctx)},
+      {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
+       IteratorType::reduction},
+      [](OpBuilder &b, Location l, ValueRange a) {
+        Value p = arith::MulFOp::create(b, l, Emitter::toF32(b, l, a[0]), a[1]);
+        return arith::AddFOp::create(b, l, a[2], p);
+      });
+  if (outElem.isF32())
+    return {acc, newState};
+  Value o = elementwise(e, acc, outElem, {{acc, identityMap(3, ctx)}},
+                        [&](OpBuilder &b, Location l, ValueRange a) {
+                          return Emitter::fromF32(b, l, a[0], outElem);
+                        });
+  return {o, newState};
+}
+
+SmallVector<Value> lowerLinearAttentionStep(const Emitter &e,
+                                            LinearAttentionStepOp op) {
+  ActivationKind fm = featureToActivation(op.getFeatureMap());
+  Value q = mapToF32(e, op.getQuery(), fm);
+  Value k = mapToF32(e, op.getKey(), fm);
+  Value lambda = decayFactors(e, op.getDecay(), op.getKey(), 1, 2);
+  auto [o, s] = recurrenceStep(e, q, k, op.getValue(), op.getState(), lambda,
+                               elemType(op.getQuery()));
+  return {o, s};
+}
+
+/// Extracts row `t` along dim 2 of a [B, H, N, D] tensor as [B, H, D].
+Value rowAt(const Emitter &e, Value x, Value t) {
+  auto ty = cast<RankedTensorType>(x.getType());
+  OpFoldResult one = e.b.getIndexAttr(1), zero = e.b.getIndexAttr(0);
+  SmallVector<OpFoldResult> offs{zero, zero, t, zero};
+  SmallVector<OpFoldResult> sizes{e.dim(x, 0), e.dim(x, 1), one, e.dim(x, 3)};
+  SmallVector<OpFoldResult> strides(4, one);
+  auto outTy = RankedTensorType::get(
+      {ty.getDimSize(0), ty.getDimSize(1), ty.getDimSize(3)},
+      ty.getElementType());
+  return tensor::ExtractSliceOp::create(e.b, e.loc, outTy, x, offs, sizes,
+                                        strides);
+}
+
+SmallVector<Value> lowerLinearAttention(const Emitter &e,
+                                        LinearAttentionOp op) {
+  MLIRContext *ctx = e.ctx();
+  ActivationKind fm = featureToActivation(op.getFeatureMap());
+  Value q = mapToF32(e, op.getQuery(), fm);
+  Value k = mapToF32(e, op.getKey(), fm);
+  Value v = op.getValue();
+  Type outElem = elemType(op.getQuery());
+  auto outTy = cast<RankedTensorType>(op.getOutput().getType());
+  SmallVector<OpFoldResult> oSizes{e.dim(q, 0), e.dim(q, 1), e.dim(q, 2),
+                                   e.dim(v, 3)};
+  if (!op.getCausal()) {
+    // O = phi(Q) (phi(K)^T V): KV[b,h,i,j] = sum_s k[s,i] v[s,j].
+    SmallVector<OpFoldResult> kvSizes{e.dim(q, 0), e.dim(q, 1), e.dim(k, 3),
+                                      e.dim(v, 3)};
+    // loops (b, h, i, j, s)
+    Value kv = e.generic(
+        {k, v}, e.filled(kvSizes, 0.0),
+        {selectMap(5, {0, 1, 4, 2}, ctx), selectMap(5, {0, 1, 4, 3}, ctx),
+         selectMap(5, {0, 1, 2, 3}, ctx)},
+        {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
+         IteratorType::parallel, IteratorType::reduction},
+        [](OpBuilder &b, Location l, ValueRange a) {
+          Value p = arith::MulFOp::create(b, l, a[0], Emitter::toF32(b, l, a[1]));
+          return arith::AddFOp::create(b, l, a[2], p);
+        });
+    // loops (b, h, t, j, i)
+    Value acc = e.generic(
+        {q, kv}, e.filled(oSizes, 0.0),
+        {selectMap(5, {0, 1, 2, 4}, ctx), selectMap(5, {0, 1, 4, 3}, ctx),
+         selectMap(5, {0, 1, 2, 3}, ctx)},
+        {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
+         IteratorType::parallel, IteratorType::reduction},
+        [](OpBuilder &b, Location l, ValueRange a) {
+          return arith::AddFOp::create(
+              b, l, a[2], arith::MulFOp::create(b, l, a[0], a[1]));
+        });
+    Value o = elementwise(e, acc, outElem, {{acc, identityMap(4, ctx)}},
+                          [&](OpBuilder &b, Location l, ValueRange a) {
+                            return Emitter::fromF32(b, l, a[0], outElem);
+                          });
+    return {tensor::CastOp::create(e.b, e.loc, outTy, o).getResult()};
+  }
+  // Causal: the token recurrence S_t = lambda S_{t-1} + k_t^T v_t,
+  // o_t = q_t S_t, carried by an scf.for over tokens.
+  Value lambda = decayFactors(e, op.getDecay(), op.getKey(), 1, 3);
+  SmallVector<OpFoldResult> sSizes{e.dim(q, 0), e.dim(q, 1), e.dim(k, 3),
+                                   e.dim(v, 3)};
+  Value state0 = e.filled(sSizes, 0.0);
+  Value out0 = e.empty(oSizes, outElem);
+  Value lb = arith::ConstantIndexOp::create(e.b, e.loc, 0);
+  Value ub = tensor::DimOp::create(e.b, e.loc, q, 2);
+  Value step = arith::ConstantIndexOp::create(e.b, e.loc, 1);
+  auto loop = scf::ForOp::create(
+      e.b, e.loc, lb, ub, step, ValueRange{state0, out0},
+      [&](OpBuilder &nb, Location l, Value t, ValueRange iter) {
+        Emitter ie{nb, l};
+        auto [o, s] = recurrenceStep(ie, rowAt(ie, q, t), rowAt(ie, k, t),
+                                     rowAt(ie, v, t), iter[0], lambda, outElem);
+        OpFoldResult one = nb.getIndexAttr(1), zero = nb.getIndexAttr(0);
+        SmallVector<OpFoldResult> offs{zero, zero, t, zero};
+        SmallVector<OpFoldResult> sizes{ie.dim(o, 0), ie.dim(o, 1), one,
+                                        ie.dim(o, 2)};
+        Value out = tensor::InsertSliceOp::create(
+            nb, l, o, iter[1], offs, sizes, SmallVector<OpFoldResult>(4, one));
+        scf::YieldOp::create(nb, l, ValueRange{s, out});
+      });
+  SmallVector<Value> results{
+      tensor::CastOp::create(e.b, e.loc, outTy, loop.getResult(1))};
+  if (op.getReturnState())
+    results.push_back(tensor::CastOp::create(
+        e.b, e.loc, op.getFinalState().getType(), loop.getResult(0)));
+  return results;
+}
+
+//===----------------------------------------------------------------------===//
+// Quadratic attention (sigmoid, softplus)
+//===----------------------------------------------------------------------===//
+
+/// scores[b, h, t, s] = scale * q[t] . k[s], f32.
+Value attentionScores(const Emitter &e, Value q, Value k, double scale) {
+  MLIRContext *ctx = e.ctx();
+  SmallVector<OpFoldResult> sizes{e.dim(q, 0), e.dim(q, 1), e.dim(q, 2),
+                                  e.dim(k, 2)};
+  Value dot = e.generic(
+      {q, k}, e.filled(sizes, 0.0),
+      {selectMap(5, {0, 1, 2, 4}, ctx), selectMap(5, {0, 1, 3, 4}, ctx),
+       selectMap(5, {0, 1, 2, 3}, ctx)},
+      {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
+       IteratorType::parallel, IteratorType::reduction},
+      [](OpBuilder &b, Location l, ValueRange a) {
+        Value p = arith::MulFOp::create(b, l, Emitter::toF32(b, l, a[0]),
+                                        Emitter::toF32(b, l, a[1]));
+        return arith::AddFOp::create(b, l, a[2], p);
+      });
+  return elementwise(e, dot, e.f32(), {{dot, identityMap(4, ctx)}},
+                     [&](OpBuilder &b, Location l, ValueRange a) {
+                       return arith::MulFOp::create(b, l, a[0],
+                                                    Emitter::c(b, l, scale));
+                     });
+}
+
+/// True (i1) when key s is visible from query t inside a 4-loop body over
+/// (b, h, t, s).
+Value visible(OpBuilder &b, Location l, bool causal, unsigned tDim,
+              unsigned sDim) {
+  if (!causal)
+    return arith::ConstantIntOp::create(b, l, 1, 1);
+  Value t = linalg::IndexOp::create(b, l, tDim);
+  Value s = linalg::IndexOp::create(b, l, sDim);
+  return arith::CmpIOp::create(b, l, arith::CmpIPredicate::ule, s, t);
+}
+
+/// O[b,h,t,e] = sum_s A[b,h,t,s] v[s,e] / (norm[b,h,t] when given); A is
+/// already masked. Returns the storage-typed output.
+Value weightedValues(const Emitter &e, Value a, Value v, Value norm,
+                     double normEps, Type outElem, Type outTy) {
+  MLIRContext *ctx = e.ctx();
+  SmallVector<OpFoldResult> sizes{e.dim(a, 0), e.dim(a, 1), e.dim(a, 2),
+                                  e.dim(v, 3)};
+  // loops (b, h, t, e, s)
+  Value acc = e.generic(
+      {a, v}, e.filled(sizes, 0.0),
+      {selectMap(5, {0, 1, 2, 4}, ctx), selectMap(5, {0, 1, 4, 3}, ctx),
+       selectMap(5, {0, 1, 2, 3}, ctx)},
+      {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
+       IteratorType::parallel, IteratorType::reduction},
+      [](OpBuilder &b, Location l, ValueRange x) {
+        Value p = arith::MulFOp::create(b, l, x[0], Emitter::toF32(b, l, x[1]));
+        return arith::AddFOp::create(b, l, x[2], p);
+      });
+  SmallVector<std::pair<Value, AffineMap>> ins{{acc, identityMap(4, ctx)}};
+  if (norm)
+    ins.push_back({norm, selectMap(4, {0, 1, 2}, ctx)});
+  Value o = elementwise(e, acc, outElem, ins,
+                        [&](OpBuilder &b, Location l, ValueRange x) {
+                          Value r = x[0];
+                          if (norm)
+                            r = arith::DivFOp::create(
+                                b, l, r,
+                                arith::AddFOp::create(
+                                    b, l, x[1], Emitter::c(b, l, normEps)));
+                          return Emitter::fromF32(b, l, r, outElem);
+                        });
+  return tensor::CastOp::create(e.b, e.loc, outTy, o);
+}
+
+Value rowSums(const Emitter &e, Value a) {
+  SmallVector<bool> keep{true, true, true, false};
+  return reduce(e, a, keep, {}, [](OpBuilder &, Location, ValueRange x) {
+    return x[0];
+  });
+}
+
+double defaultScale(std::optional<APFloat> scale, Value q) {
+  if (scale)
+    return scale->convertToDouble();
+  int64_t d = cast<RankedTensorType>(q.getType()).getDimSize(3);
+  return ShapedType::isDynamic(d) ? 0.0 : 1.0 / std::sqrt(double(d));
+}
+
+/// 1/sqrt(Dk) as an f32 value, from the static size or tensor.dim.
+Value scaleValue(const Emitter &e, std::optional<APFloat> scale, Value q) {
+  double s = defaultScale(scale, q);
+  if (s != 0.0)
+    return e.cst(s);
+  return math::RsqrtOp::create(e.b, e.loc, e.dimF32(q, 3));
+}
+
+Value lowerSigmoidAttention(const Emitter &e, SigmoidAttentionOp op) {
+  Value scale = scaleValue(e, op.getScale(), op.getQuery());
+  Value sc = attentionScores(e, op.getQuery(), op.getKey(), 1.0);
+  bool causal = op.getCausal();
+  Value a = elementwise(e, sc, e.f32(), {{sc, identityMap(4, e.ctx())}},
+                        [&](OpBuilder &b, Location l, ValueRange x) {
+                          Value s = sigmoidF32(
+                              b, l, arith::MulFOp::create(b, l, x[0], scale));
+                          return arith::SelectOp::create(
+                              b, l, visible(b, l, causal, 2, 3), s,
+                              Emitter::c(b, l, 0.0));
+                        });
+  Value norm = op.getNormalize() ? rowSums(e, a) : Value();
+  return weightedValues(e, a, op.getValue(), norm, 1e-8,
+                        elemType(op.getQuery()), op.getOutput().getType());
+}
+
+Value lowerSoftplusAttention(const Emitter &e, SoftplusAttentionOp op) {
+  Value scale = scaleValue(e, op.getScale(), op.getQuery());
+  Value sc = attentionScores(e, op.getQuery(), op.getKey(), 1.0);
+  bool causal = op.getCausal();
+  std::optional<int64_t> trainLen = op.getTrainLength();
+  double p = op.getReweightPower().convertToDouble();
+  Value mKeys = e.dimF32(op.getKey(), 2);
+  Value a = elementwise(
+      e, sc, e.f32(), {{sc, identityMap(4, e.ctx())}},
+      [&](OpBuilder &b, Location l, ValueRange x) {
+        Value z = arith::MulFOp::create(b, l, x[0], scale);
+        if (trainLen) {
+          // c(n_t) = log(n_t) / log(train_length); n_t = t + 1 when causal.
+          Value n = mKeys;
+          if (causal) {
+            Value t = arith::IndexCastOp::create(
+                b, l, b.getI64Type(), linalg::IndexOp::create(b, l, 2));
+            n = arith::AddFOp::create(
+                b, l, arith::SIToFPOp::create(b, l, b.getF32Type(), t),
+                Emitter::c(b, l, 1.0));
+          }
+          Value cN = arith::MulFOp::create(
+              b, l, math::LogOp::create(b, l, n),
+              Emitter::c(b, l, 1.0 / std::log(double(*trainLen))));
+          z = arith::MulFOp::create(b, l, z, cN);
+        }
+        Value s = softplusF32(b, l, z);
+        if (p != 1.0)
+          s = math::PowFOp::create(b, l, s, Emitter::c(b, l, p));
+        return arith::SelectOp::create(b, l, visible(b, l, causal, 2, 3), s,
+                                       Emitter::c(b, l, 0.0));
+      });
+  return weightedValues(e, a, op.getValue(), rowSums(e, a), 0.0,
+                        elemType(op.getQuery()), op.getOutput().getType());
+}
+
+//===----------------------------------------------------------------------===//
+// Flow attention (quadratic-time reference lowering)
+//===----------------------------------------------------------------------===//
+
+/// Sums the f32 tensor `x` ([B, H, L] or [B, H, L, D]) along the sequence
+/// dim 2. Causal: inclusive prefix sums (same shape), read through the
+/// identity map. Otherwise: totals with dim 2 dropped, read through a map
+/// that broadcasts them over dim 2. Returns the tensor and that map.
+std::pair<Value, AffineMap> seqSum(const Emitter &e, Value x, bool causal) {
+  MLIRContext *ctx = e.ctx();
+  unsigned r = rankOf(x);
+  SmallVector<unsigned> noSeq;
+  for (unsigned i = 0; i < r; ++i)
+    if (i != 2)
+      noSeq.push_back(i);
+  if (!causal) {
+    SmallVector<bool> keep(r, true);
+    keep[2] = false;
+    Value tot = reduce(e, x, keep, {}, [](OpBuilder &, Location, ValueRange a) {
+      return a[0];
+    });
+    return {tot, selectMap(r, noSeq, ctx)};
+  }
+  // loops (dims of x..., s): out[.., t, ..] += x[.., s, ..] for s <= t.
+  SmallVector<unsigned> inDims;
+  for (unsigned i = 0; i < r; ++i)
+    inDims.push_back(i == 2 ? r : i);
+  SmallVector<IteratorType> it(r, IteratorType::parallel);
+  it.push_back(IteratorType::reduction);
+  Value pre = e.generic(
+      {x}, e.filled(e.sizes(x), 0.0),
+      {selectMap(r + 1, inDims, ctx), identityMap(r + 1, ctx).getMajorSubMap(r)},
+      it, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+        Value add = arith::AddFOp::create(b, l, a[1], a[0]);
+        return arith::SelectOp::create(b, l, visible(b, l, true, 2, r), add,
+                                       a[1]);
+      });
+  return {pre, identityMap(r, ctx)};
+}
+
+/// r[b,h,t] = sum_d (x[b,h,t,d] + eps) * (y + eps), y read through its map.
+Value epsDot(const Emitter &e, Value x, std::pair<Value, AffineMap> y,
+             double eps) {
+  SmallVector<bool> keep{true, true, true, false};
+  return reduce(e, x, keep, {y}, [&](OpBuilder &b, Location l, ValueRange a) {
+    Value ep = Emitter::c(b, l, eps);
+    return arith::MulFOp::create(b, l, arith::AddFOp::create(b, l, a[0], ep),
+                                 arith::AddFOp::create(b, l, a[1], ep));
+  });
+}
+
+/// (position along dim `d`) + 1 as f32, inside a linalg body.
+Value positionPlusOne(OpBuilder &b, Location l, unsigned d) {
+  Value i = arith::IndexCastOp::create(b, l, b.getI64Type(),
+                                       linalg::IndexOp::create(b, l, d));
+  return arith::AddFOp::create(
+      b, l, arith::SIToFPOp::create(b, l, b.getF32Type(), i),
+      Emitter::c(b, l, 1.0));
+}
+
+Value lowerFlowAttention(const Emitter &e, FlowAttentionOp op) {
+  MLIRContext *ctx = e.ctx();
+  bool causal = op.getCausal();
+  double eps = op.getEps().convertToDouble();
+  Value qp = mapToF32(e, op.getQuery(), ActivationKind::sigmoid);
+  Value kp = mapToF32(e, op.getKey(), ActivationKind::sigmoid);
+  AffineMap id4 = identityMap(4, ctx), row4 = selectMap(4, {0, 1, 2}, ctx);
+  AffineMap id3 = identityMap(3, ctx);
+  // c_t = t + 1 in the causal form (prefix length), 1 otherwise.
+  auto count = [&](OpBuilder &b, Location l) {
+    return causal ? positionPlusOne(b, l, 2) : Emitter::c(b, l, 1.0);
+  };
+  auto reciprocalTimesCount = [&](Value den) {
+    return elementwise(e, den, e.f32(), {{den, id3}},
+                       [&](OpBuilder &b, Location l, ValueRange a) {
+                         return arith::DivFOp::create(b, l, count(b, l), a[0]);
+                       });
+  };
+  auto scaleRows = [&](Value x, Value r) {
+    return elementwise(e, x, e.f32(), {{x, id4}, {r, row4}},
+                       [](OpBuilder &b, Location l, ValueRange a) {
+                         return arith::MulFOp::create(b, l, a[0], a[1]);
+                       });
+  };
+  // Incoming flow of sinks and outgoing flow of sources.
+  Value inflow = reciprocalTimesCount(epsDot(e, qp, seqSum(e, kp, causal), eps));
+  Value outflow =
+      reciprocalTimesCount(epsDot(e, kp, seqSum(e, qp, causal), eps));
+  // Conserved flows.
+  Value dIc = epsDot(e, qp, seqSum(e, scaleRows(kp, outflow), causal), eps);
+  Value dOc = epsDot(e, kp, seqSum(e, scaleRows(qp, inflow), causal), eps);
+  Value nOverM = arith::DivFOp::create(e.b, e.loc, e.dimF32(op.getQuery(), 2),
+                                       e.dimF32(op.getKey(), 2));
+  Value mF = e.dimF32(op.getKey(), 2);
+  Value alloc = elementwise(
+      e, dIc, e.f32(), {{dIc, id3}}, [&](OpBuilder &b, Location l,
+                                         ValueRange a) {
+        Value ic = causal
+                       ? Value(arith::DivFOp::create(b, l, a[0], count(b, l)))
+                       : Value(arith::MulFOp::create(b, l, a[0], nOverM));
+        return sigmoidF32(b, l, ic);
+      });
+  // The clamp keeps exp() in [1/e, e]: no max-subtraction is needed.
+  Value expOc = elementwise(
+      e, dOc, e.f32(), {{dOc, id3}}, [&](OpBuilder &b, Location l,
+                                         ValueRange a) {
+        Value oc = arith::DivFOp::create(b, l, a[0], count(b, l));
+        oc = arith::MinimumFOp::create(
+            b, l, arith::MaximumFOp::create(b, l, oc, Emitter::c(b, l, -1.0)),
+            Emitter::c(b, l, 1.0));
+        return math::ExpOp::create(b, l, oc);
+      });
+  auto [expSum, expSumMap] = seqSum(e, expOc, causal);
+  Value comp = elementwise(
+      e, expOc, e.f32(), {{expOc, id3}, {expSum, expSumMap}},
+      [&](OpBuilder &b, Location l, ValueRange a) {
+        Value c = causal ? positionPlusOne(b, l, 2) : mF;
+        return arith::MulFOp::create(b, l, arith::DivFOp::create(b, l, a[0], a[1]),
+                                     c);
+      });
+  // O[t] = alloc[t] I[t] / c_t * sum_{s visible} (Qp[t].Kp[s]) comp[s] v[s].
+  Value rowScale = elementwise(
+      e, alloc, e.f32(), {{alloc, id3}, {inflow, id3}},
+      [&](OpBuilder &b, Location l, ValueRange x) {
+        Value r = arith::MulFOp::create(b, l, x[0], x[1]);
+        return arith::DivFOp::create(b, l, r, count(b, l));
+      });
+  Value dots = attentionScores(e, qp, kp, 1.0);
+  Value a = elementwise(
+      e, dots, e.f32(),
+      {{dots, id4}, {comp, selectMap(4, {0, 1, 3}, ctx)}, {rowScale, row4}},
+      [&](OpBuilder &b, Location l, ValueRange x) {
+        Value w = arith::MulFOp::create(
+            b, l, arith::MulFOp::create(b, l, x[0], x[1]), x[2]);
+        return arith::SelectOp::create(b, l, visible(b, l, causal, 2, 3), w,
+                                       Emitter::c(b, l, 0.0));
+      });
+  return weightedValues(e, a, op.getValue(), Value(), 0.0,
+                        elemType(op.getQuery()), op.getOutput().getType());
+}
+
+//===----------------------------------------------------------------------===//
+// Patterns
+//===----------------------------------------------------------------------===//
+
+/// Wraps a lowering function as a conversion pattern. The result may carry
+/// more static information than the op's declared type; cast back to it.
+template <typename OpTy, typename Fn>
+struct LowerOp : OpRewritePattern<OpTy> {
+  LowerOp(MLIRContext *ctx, Fn fn) : OpRewritePattern<OpTy>(ctx), fn(fn) {}
+
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    Emitter e{rewriter, op.getLoc()};
+    SmallVector<Value> results;
+    if constexpr (std::is_same_v<decltype(fn(e, op)), SmallVector<Value>>)
+      results = fn(e, op);
+    else
+      results.push_back(fn(e, op));
+    for (auto [r, old] : llvm::zip(results, op->getResults()))
+      if (r.getType() != old.getType())
+        r = tensor::CastOp::create(rewriter, op.getLoc(), old.getType(), r);
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+  Fn fn;
+};
+
+template <typename OpTy, typename Fn>
+void addLowering(RewritePatternSet &patterns, Fn fn) {
+  patterns.add(std::make_unique<LowerOp<OpTy, Fn>>(patterns.getContext(), fn));
+}
+
+struct ConvertLFToLinalgPass
+    : lf::impl::ConvertLFToLinalgPassBase<ConvertLFToLinalgPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    populateLFToLinalgConversionPatterns(patterns);
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<LFDialect>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void mlir::lf::populateLFToLinalgConversionPatterns(
+    RewritePatternSet &patterns) {
+  addLowering<LayerNormOp>(patterns, lowerLayerNorm);
+  addLowering<RMSNormOp>(patterns, lowerRMSNorm);
+  addLowering<CRMSNormOp>(patterns, lowerCRMSNorm);
+  addLowering<BatchNormOp>(patterns, lowerBatchNorm);
+  addLowering<UnifiedNormOp>(patterns, lowerUnifiedNorm);
+  addLowering<PowerNormOp>(patterns, lowerPowerNorm);
+  addLowering<EvoNormB0Op>(patterns, lowerEvoNormB0);
+  addLowering<EvoNormS0Op>(patterns, lowerEvoNormS0);
+  addLowering<ChannelAffineOp>(patterns, [](const Emitter &e,
+                                            ChannelAffineOp op) {
+    return applyChannelAffine(e, op.getInput(),
+                              normAxis(op.getAxis(), rankOf(op.getInput())),
+                              op.getScale(), op.getShift());
+  });
+  addLowering<LinearOp>(patterns, lowerLinear);
+  addLowering<AddOp>(patterns, [](const Emitter &e, AddOp op) {
+    return lowerBinary<arith::AddFOp>(e, op.getLhs(), op.getRhs());
+  });
+  addLowering<MulOp>(patterns, [](const Emitter &e, MulOp op) {
+    return lowerBinary<arith::MulFOp>(e, op.getLhs(), op.getRhs());
+  });
+  addLowering<ActivationOp>(patterns, lowerActivation);
+  addLowering<GluOp>(patterns, lowerGlu);
+  addLowering<LinearAttentionOp>(patterns, lowerLinearAttention);
+  addLowering<LinearAttentionStepOp>(patterns, lowerLinearAttentionStep);
+  addLowering<SigmoidAttentionOp>(patterns, lowerSigmoidAttention);
+  addLowering<SoftplusAttentionOp>(patterns, lowerSoftplusAttention);
+  addLowering<FlowAttentionOp>(patterns, lowerFlowAttention);
+}

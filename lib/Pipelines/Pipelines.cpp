@@ -1,0 +1,89 @@
+//===- Pipelines.cpp - lightfuse pass pipelines ---------------------------===//
+//
+// Part of lightfuse.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lightfuse/Pipelines/Pipelines.h"
+
+#include "lightfuse/Conversion/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace {
+/// Marks every public function with llvm.emit_c_interface.
+struct EmitCInterfacePass
+    : PassWrapper<EmitCInterfacePass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(EmitCInterfacePass)
+  StringRef getArgument() const override { return "lf-emit-c-interface"; }
+  void runOnOperation() override {
+    for (auto fn : getOperation().getOps<func::FuncOp>())
+      if (fn.isPublic() && !fn.isExternal())
+        fn->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                    UnitAttr::get(&getContext()));
+  }
+};
+} // namespace
+
+void lf::buildLowerToLinalgPipeline(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(lf::createConvertLFToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // Merge producer/consumer elementwise generics so intermediate tensors of
+  // a norm's epilogue are not materialized.
+  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
+  if (opts.emitCInterface)
+    pm.addPass(std::make_unique<EmitCInterfacePass>());
+  buildLowerToLinalgPipeline(pm);
+
+  bufferization::OneShotBufferizePassOptions buf;
+  buf.bufferizeFunctionBoundaries = true;
+  buf.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(buf));
+  pm.addPass(createCanonicalizerPass());
+  // Free every temporary; results returned to the caller stay owned by it.
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void lf::registerPipelines() {
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "lf-cpu-pipeline",
+      "Lower lf on tensors to the LLVM dialect for the host CPU",
+      buildCPUPipeline);
+  PassPipelineRegistration<>(
+      "lf-lower-to-linalg-pipeline",
+      "Lower lf to fused linalg on tensors (the first stage of the CPU "
+      "pipeline)",
+      buildLowerToLinalgPipeline);
+}
