@@ -1,0 +1,81 @@
+//===- JitModule.h - compile lf modules and run them on the CPU -*- C++ -*-===//
+//
+// Part of lightfuse. Parses an lf module, lowers it with the CPU pipeline and
+// JIT-compiles it with MLIR's ExecutionEngine; then invokes its public
+// functions on host tensors. Shared by lf-run and the C API.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIGHTFUSE_EXECUTIONENGINE_JITMODULE_H
+#define LIGHTFUSE_EXECUTIONENGINE_JITMODULE_H
+
+#include "lightfuse/ExecutionEngine/HostTensor.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class ExecutionEngine;
+class MLIRContext;
+class ModuleOp;
+} // namespace mlir
+
+namespace mlir::lf {
+
+/// A tensor argument or result type: element type and shape, with -1 for a
+/// dynamic dimension.
+struct TensorSpec {
+  DType dtype = DType::f32;
+  std::vector<int64_t> shape;
+  std::string str() const; // "f32[?x256]"
+};
+
+struct FunctionSignature {
+  std::string name;
+  std::vector<TensorSpec> inputs, results;
+};
+
+struct CompileOptions {
+  /// LLVM optimization level for the JIT (0-3).
+  unsigned optLevel = 3;
+  /// A textual pass pipeline replacing the default `lf-cpu-pipeline`, e.g.
+  /// "builtin.module(lf-cpu-pipeline)". Empty: the default.
+  std::string pipeline;
+  /// When set, writes the IR after each stage into this directory.
+  std::string dumpDir;
+};
+
+class JitModule {
+public:
+  ~JitModule();
+
+  /// Compiles `source` (MLIR text; `bufferName` names it in diagnostics).
+  /// Returns null and fills `error` with located diagnostics on failure.
+  static std::unique_ptr<JitModule> compile(llvm::StringRef source,
+                                            llvm::StringRef bufferName,
+                                            const CompileOptions &options,
+                                            std::string &error);
+
+  const std::vector<FunctionSignature> &functions() const { return fns; }
+  const FunctionSignature *lookup(llvm::StringRef name) const;
+
+  /// Runs `name` on `inputs`, which must match its signature (element type,
+  /// rank, static dimensions). Appends one freshly allocated tensor per
+  /// result to `outputs`. Safe to call concurrently.
+  bool invoke(llvm::StringRef name, llvm::ArrayRef<const HostTensor *> inputs,
+              std::vector<HostTensor> &outputs, std::string &error) const;
+
+private:
+  JitModule();
+  std::unique_ptr<MLIRContext> context;
+  std::unique_ptr<ExecutionEngine> engine;
+  std::vector<FunctionSignature> fns;
+};
+
+} // namespace mlir::lf
+
+#endif // LIGHTFUSE_EXECUTIONENGINE_JITMODULE_H

@@ -1,0 +1,34 @@
+/*===- Runtime.h - lightfuse's small runtime library --------------*- C -*-===*\
+|*                                                                            *|
+|* Part of lightfuse. The only symbols compiled lf code may call besides libc *|
+|* and libm. JIT-compiled code gets them registered; AOT objects link        *|
+|* libLightfuseRuntime. No MLIR dependency.                                   *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef LIGHTFUSE_RUNTIME_RUNTIME_H
+#define LIGHTFUSE_RUNTIME_RUNTIME_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// An unranked memref as MLIR passes it to runtime calls: the rank and a
+/// pointer to a ranked descriptor {allocated, aligned, offset, sizes[rank],
+/// strides[rank]}.
+typedef struct LfUnrankedMemRef {
+  int64_t rank;
+  void *descriptor;
+} LfUnrankedMemRef;
+
+/// Copies between two strided memrefs of equal shape; the ABI of upstream
+/// MLIR's `memrefCopy` (emitted by memref.copy on non-contiguous layouts).
+void memrefCopy(int64_t elemSize, LfUnrankedMemRef *src, LfUnrankedMemRef *dst);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIGHTFUSE_RUNTIME_RUNTIME_H */
