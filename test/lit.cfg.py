@@ -30,7 +30,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.lightfuse_tools_dir, append_path=True)
 
 tool_dirs = [config.lightfuse_tools_dir, config.llvm_tools_dir]
-tools = ["lf-opt"]
+tools = ["lf-opt", "lf-run"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # The interpreter that sees Debian's numpy/torch (python3 on PATH may not).

@@ -339,33 +339,62 @@ std::optional<double> optScale(std::optional<APFloat> s) {
   return s->convertToDouble();
 }
 
+/// The first element of every row of `x`, as an f32 tensor over the rows.
+Value rowFirst(const Emitter &e, Value x) {
+  auto ty = cast<RankedTensorType>(x.getType());
+  unsigned r = ty.getRank();
+  OpFoldResult zero = e.b.getIndexAttr(0), one = e.b.getIndexAttr(1);
+  SmallVector<OpFoldResult> offs(r, zero), sizes = e.sizes(x),
+                                           strides(r, one);
+  sizes.back() = one;
+  SmallVector<int64_t> shape(ty.getShape());
+  shape.back() = 1;
+  Value first = tensor::ExtractSliceOp::create(
+      e.b, e.loc, RankedTensorType::get(shape, ty.getElementType()), x, offs,
+      sizes, strides);
+  return reduce(e, first, rowKeep(r), {},
+                [](OpBuilder &b, Location l, ValueRange a) {
+                  return Emitter::toF32(b, l, a[0]);
+                });
+}
+
 Value lowerLayerNorm(const Emitter &e, LayerNormOp op) {
   Value x = op.getInput();
   unsigned r = rankOf(x);
   double eps = op.getEps().convertToDouble();
   Value invD = arith::DivFOp::create(e.b, e.loc, e.cst(1.0), e.dimF32(x, r - 1));
-  // Two passes: the mean, then the centered sum of squares (no E[x^2]-mu^2).
-  Value sum = reduce(e, x, rowKeep(r), {},
-                     [](OpBuilder &b, Location l, ValueRange a) {
-                       return Emitter::toF32(b, l, a[0]);
-                     });
+  // Shifted two-pass statistics: with K = the row's first element, x - K is
+  // exact for rows whose values are close to each other (large mean, small
+  // spread), so neither the mean nor the variance cancels catastrophically.
+  // Never E[x^2] - mu^2.
   AffineMap rowMap = keepMap(rowKeep(r), e.ctx());
-  Value sq = reduce(e, x, rowKeep(r), {{sum, rowMap}},
+  Value shift = rowFirst(e, x);
+  Value sum = reduce(e, x, rowKeep(r), {{shift, rowMap}},
+                     [](OpBuilder &b, Location l, ValueRange a) {
+                       return arith::SubFOp::create(
+                           b, l, Emitter::toF32(b, l, a[0]), a[1]);
+                     });
+  Value sq = reduce(e, x, rowKeep(r), {{shift, rowMap}, {sum, rowMap}},
                     [&](OpBuilder &b, Location l, ValueRange a) {
-                      Value mu = arith::MulFOp::create(b, l, a[1], invD);
+                      Value mu = arith::MulFOp::create(b, l, a[2], invD);
                       Value d = arith::SubFOp::create(
-                          b, l, Emitter::toF32(b, l, a[0]), mu);
+                          b, l,
+                          arith::SubFOp::create(
+                              b, l, Emitter::toF32(b, l, a[0]), a[1]),
+                          mu);
                       return arith::MulFOp::create(b, l, d, d);
                     });
   return rowNormOutput(
-      e, x, {sum, sq}, {op.getGain(), op.getBias(), optScale(op.getScale())},
+      e, x, {shift, sum, sq},
+      {op.getGain(), op.getBias(), optScale(op.getScale())},
       [&](OpBuilder &b, Location l, Value xf, ValueRange st) {
-        Value mu = arith::MulFOp::create(b, l, st[0], invD);
-        Value var = arith::MulFOp::create(b, l, st[1], invD);
+        Value mu = arith::MulFOp::create(b, l, st[1], invD);
+        Value var = arith::MulFOp::create(b, l, st[2], invD);
         Value rs = math::RsqrtOp::create(
             b, l, arith::AddFOp::create(b, l, var, Emitter::c(b, l, eps)));
-        return arith::MulFOp::create(b, l, arith::SubFOp::create(b, l, xf, mu),
-                                     rs);
+        Value centered = arith::SubFOp::create(
+            b, l, arith::SubFOp::create(b, l, xf, st[0]), mu);
+        return arith::MulFOp::create(b, l, centered, rs);
       });
 }
 

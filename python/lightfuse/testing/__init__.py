@@ -1,0 +1,1 @@
+"""Test helpers for lightfuse: numpy references written from shared/spec/OPS.md."""
