@@ -187,8 +187,15 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
   // The runtime symbols compiled code may call, resolved in-process.
   jm->engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
     llvm::orc::SymbolMap map;
-    map[interner("memrefCopy")] = {llvm::orc::ExecutorAddr::fromPtr(&memrefCopy),
-                                   llvm::JITSymbolFlags::Exported};
+    auto add = [&](const char *name, auto *fn) {
+      map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
+                             llvm::JITSymbolFlags::Exported};
+    };
+    add("memrefCopy", &memrefCopy);
+    add("_mlir_memref_to_llvm_alloc", &_mlir_memref_to_llvm_alloc);
+    add("_mlir_memref_to_llvm_aligned_alloc",
+        &_mlir_memref_to_llvm_aligned_alloc);
+    add("_mlir_memref_to_llvm_free", &_mlir_memref_to_llvm_free);
     return map;
   });
   jm->engine->initialize();
@@ -306,7 +313,7 @@ bool JitModule::invoke(llvm::StringRef name,
     outputs.push_back(std::move(out));
     void *alloc = reinterpret_cast<void *>(d[0]);
     if (alloc && freed.insert(alloc).second)
-      std::free(alloc);
+      _mlir_memref_to_llvm_free(alloc);
   }
   return true;
 }

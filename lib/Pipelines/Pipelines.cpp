@@ -7,6 +7,7 @@
 #include "lightfuse/Pipelines/Pipelines.h"
 
 #include "lightfuse/Conversion/Passes.h"
+#include "lightfuse/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
@@ -49,6 +50,8 @@ void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
   if (opts.emitCInterface)
     pm.addPass(std::make_unique<EmitCInterfacePass>());
   buildLowerToLinalgPipeline(pm);
+  // Polynomial exp/tanh/erf/log so activation epilogues vectorize.
+  pm.addPass(lf::createApproximateMathPass());
 
   bufferization::OneShotBufferizePassOptions buf;
   buf.bufferizeFunctionBoundaries = true;
@@ -70,7 +73,14 @@ void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  FinalizeMemRefToLLVMConversionPassOptions memrefOpts;
+  // Heap buffers go through the lightfuse runtime's caching allocator.
+  memrefOpts.useGenericFunctions = true;
+  // Aligned allocation keeps pointer provenance (no ptrtoint arithmetic), so
+  // with the noalias result attribute below LLVM can prove that fresh
+  // buffers do not alias the inputs and keep reductions in registers.
+  memrefOpts.useAlignedAlloc = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOpts));
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

@@ -8,6 +8,7 @@
 #include "dialects/lf/LFDialect.h"
 #include "lightfuse/Conversion/Passes.h"
 #include "lightfuse/Pipelines/Pipelines.h"
+#include "lightfuse/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -31,6 +32,7 @@ int main(int argc, char **argv) {
   mlir::bufferization::registerBufferizationPasses();
   mlir::memref::registerMemRefPasses();
   mlir::lf::registerLFConversionPasses();
+  mlir::lf::registerLFTransformsPasses();
   mlir::lf::registerPipelines();
 
   mlir::DialectRegistry registry;

@@ -27,6 +27,19 @@ typedef struct LfUnrankedMemRef {
 /// MLIR's `memrefCopy` (emitted by memref.copy on non-contiguous layouts).
 void memrefCopy(int64_t elemSize, LfUnrankedMemRef *src, LfUnrankedMemRef *dst);
 
+/// Heap functions compiled lf code calls for every buffer (MLIR's
+/// `use-generic-functions` ABI). Large blocks are cached after free and
+/// reused for requests of the same size class, so steady-state calls touch
+/// no fresh pages (a first touch costs ~12 us per 4 KiB page on the VMs this
+/// project targets). The cache is bounded (LF_POOL_MAX_MB, default 4096) and
+/// thread-safe.
+void *_mlir_memref_to_llvm_alloc(uint64_t size);
+void *_mlir_memref_to_llvm_aligned_alloc(uint64_t alignment, uint64_t size);
+void _mlir_memref_to_llvm_free(void *ptr);
+
+/// Returns every cached block to the system.
+void lfRuntimeTrimPool(void);
+
 #ifdef __cplusplus
 }
 #endif

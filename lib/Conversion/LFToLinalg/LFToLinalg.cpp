@@ -98,6 +98,13 @@ struct Emitter {
   static Value c(OpBuilder &nb, Location l, double v) {
     return arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(v));
   }
+  /// acc + term for a reduction. Marked `reassoc` so the backend may split
+  /// the sum into vector lanes (a tree order, which is no less accurate than
+  /// the sequential one); `contract` allows FMA.
+  static Value accumulate(OpBuilder &nb, Location l, Value acc, Value term) {
+    auto fm = arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
+    return arith::AddFOp::create(nb, l, acc, term, fm);
+  }
 };
 
 AffineMap identityMap(unsigned rank, MLIRContext *ctx) {
@@ -153,7 +160,7 @@ Value reduce(const Emitter &e, Value x, ArrayRef<bool> keep,
   return e.generic(ins, init, maps, iterators(keep),
                    [&](OpBuilder &nb, Location l, ValueRange args) {
                      Value t = term(nb, l, args.drop_back());
-                     return arith::AddFOp::create(nb, l, args.back(), t);
+                     return Emitter::accumulate(nb, l, args.back(), t);
                    });
 }
 
@@ -777,7 +784,7 @@ Value lowerLinear(const Emitter &e, LinearOp op) {
       it, [](OpBuilder &b, Location l, ValueRange a) {
         Value p = arith::MulFOp::create(b, l, Emitter::toF32(b, l, a[0]),
                                         Emitter::toF32(b, l, a[1]));
-        return arith::AddFOp::create(b, l, a[2], p);
+        return Emitter::accumulate(b, l, a[2], p);
       });
   Type et = elemType(x);
   SmallVector<std::pair<Value, AffineMap>> ins{{acc, identityMap(r, ctx)}};
@@ -898,7 +905,7 @@ std::pair<Value, Value> recurrenceStep(const Emitter &e, Value q, Value k,
        IteratorType::reduction},
       [](OpBuilder &b, Location l, ValueRange a) {
         Value p = arith::MulFOp::create(b, l, Emitter::toF32(b, l, a[0]), a[1]);
-        return arith::AddFOp::create(b, l, a[2], p);
+        return Emitter::accumulate(b, l, a[2], p);
       });
   if (outElem.isF32())
     return {acc, newState};
@@ -958,7 +965,7 @@ SmallVector<Value> lowerLinearAttention(const Emitter &e,
          IteratorType::parallel, IteratorType::reduction},
         [](OpBuilder &b, Location l, ValueRange a) {
           Value p = arith::MulFOp::create(b, l, a[0], Emitter::toF32(b, l, a[1]));
-          return arith::AddFOp::create(b, l, a[2], p);
+          return Emitter::accumulate(b, l, a[2], p);
         });
     // loops (b, h, t, j, i)
     Value acc = e.generic(
@@ -968,7 +975,7 @@ SmallVector<Value> lowerLinearAttention(const Emitter &e,
         {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
          IteratorType::parallel, IteratorType::reduction},
         [](OpBuilder &b, Location l, ValueRange a) {
-          return arith::AddFOp::create(
+          return Emitter::accumulate(
               b, l, a[2], arith::MulFOp::create(b, l, a[0], a[1]));
         });
     Value o = elementwise(e, acc, outElem, {{acc, identityMap(4, ctx)}},
@@ -1027,7 +1034,7 @@ Value attentionScores(const Emitter &e, Value q, Value k, double scale) {
       [](OpBuilder &b, Location l, ValueRange a) {
         Value p = arith::MulFOp::create(b, l, Emitter::toF32(b, l, a[0]),
                                         Emitter::toF32(b, l, a[1]));
-        return arith::AddFOp::create(b, l, a[2], p);
+        return Emitter::accumulate(b, l, a[2], p);
       });
   return elementwise(e, dot, e.f32(), {{dot, identityMap(4, ctx)}},
                      [&](OpBuilder &b, Location l, ValueRange a) {
@@ -1063,7 +1070,7 @@ Value weightedValues(const Emitter &e, Value a, Value v, Value norm,
        IteratorType::parallel, IteratorType::reduction},
       [](OpBuilder &b, Location l, ValueRange x) {
         Value p = arith::MulFOp::create(b, l, x[0], Emitter::toF32(b, l, x[1]));
-        return arith::AddFOp::create(b, l, x[2], p);
+        return Emitter::accumulate(b, l, x[2], p);
       });
   SmallVector<std::pair<Value, AffineMap>> ins{{acc, identityMap(4, ctx)}};
   if (norm)
@@ -1189,7 +1196,7 @@ std::pair<Value, AffineMap> seqSum(const Emitter &e, Value x, bool causal) {
       {x}, e.filled(e.sizes(x), 0.0),
       {selectMap(r + 1, inDims, ctx), identityMap(r + 1, ctx).getMajorSubMap(r)},
       it, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-        Value add = arith::AddFOp::create(b, l, a[1], a[0]);
+        Value add = Emitter::accumulate(b, l, a[1], a[0]);
         return arith::SelectOp::create(b, l, visible(b, l, true, 2, r), add,
                                        a[1]);
       });

@@ -1,0 +1,24 @@
+//===- Passes.h - lightfuse transformation passes ---------------*- C++ -*-===//
+//
+// Part of lightfuse.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIGHTFUSE_TRANSFORMS_PASSES_H
+#define LIGHTFUSE_TRANSFORMS_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::lf {
+
+#define GEN_PASS_DECL
+#define GEN_PASS_REGISTRATION
+#include "lightfuse/Transforms/Passes.h.inc"
+
+} // namespace mlir::lf
+
+#endif // LIGHTFUSE_TRANSFORMS_PASSES_H
