@@ -12,8 +12,8 @@
 // Elementwise producers are fused into their consumers: the SwiGLU's
 // activation and product live in one loop nest, with no buffer for silu(a).
 // BLOCK-LABEL: llvm.func @swiglu
-// BLOCK-COUNT-1: llvm.call @_mlir_memref_to_llvm_alloc
-// BLOCK-NOT: llvm.call @_mlir_memref_to_llvm_alloc
+// BLOCK-COUNT-1: llvm.call @_mlir_memref_to_llvm_aligned_alloc
+// BLOCK-NOT: llvm.call @_mlir_memref_to_llvm_aligned_alloc
 func.func @swiglu(%a: tensor<?x64xf32>, %b: tensor<?x64xf32>) -> tensor<?x64xf32> {
   %s = lf.activation silu %a : tensor<?x64xf32>
   %g = lf.mul %s, %b : tensor<?x64xf32>
