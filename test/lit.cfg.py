@@ -12,6 +12,8 @@ from lit.llvm.subst import ToolSubst
 config.name = "LIGHTFUSE"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".c", ".py", ".test"]
+# Tests may name the C API library directly (Python package, C programs).
+config.environment["LIGHTFUSE_LIB_DIR"] = config.lightfuse_lib_dir
 config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py",
                    "Inputs"]
 
@@ -30,7 +32,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.lightfuse_tools_dir, append_path=True)
 
 tool_dirs = [config.lightfuse_tools_dir, config.llvm_tools_dir]
-tools = ["lf-opt", "lf-run"]
+tools = ["lf-opt", "lf-run", "lf-capi-test"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # The interpreter that sees Debian's numpy/torch (python3 on PATH may not).

@@ -11,6 +11,7 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/SmallString.h"
 
 #include <cmath>
 
@@ -42,13 +43,21 @@ RankedTensorType rankedType(Value v) {
   return cast<RankedTensorType>(v.getType());
 }
 
+/// A compact rendering of a float attribute value for diagnostics ("-1",
+/// "1.0E-6", "NaN").
+std::string numStr(const APFloat &v) {
+  SmallString<32> buf;
+  v.toString(buf);
+  return std::string(buf);
+}
+
 /// eps must be a finite positive number.
 LogicalResult verifyEps(Operation *op, const APFloat &eps,
                         StringRef name = "eps") {
   double v = eps.convertToDouble();
   if (!(v > 0.0) || !std::isfinite(v))
     return op->emitOpError() << name << " must be a finite positive number, got "
-                             << v;
+                             << numStr(eps);
   return success();
 }
 
@@ -61,7 +70,7 @@ LogicalResult verifyPositiveScale(Operation *op, std::optional<APFloat> scale,
   double v = scale->convertToDouble();
   if (!(v > 0.0) || !std::isfinite(v))
     return op->emitOpError() << name << " must be a finite positive number, got "
-                             << v;
+                             << numStr(*scale);
   return success();
 }
 

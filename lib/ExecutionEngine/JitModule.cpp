@@ -86,21 +86,43 @@ static void initLLVMOnce() {
   });
 }
 
-std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
-                                              llvm::StringRef bufferName,
-                                              const CompileOptions &options,
-                                              std::string &error) {
-  initLLVMOnce();
-  std::unique_ptr<JitModule> jm(new JitModule());
+std::unique_ptr<MLIRContext> JitModule::createContext() {
   DialectRegistry registry;
   registry.insert<lf::LFDialect>();
   registerAllDialects(registry);
   registerAllExtensions(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
-  jm->context = std::make_unique<MLIRContext>(registry);
+  auto ctx = std::make_unique<MLIRContext>(registry);
+  ctx->loadAllAvailableDialects();
+  return ctx;
+}
+
+bool JitModule::verifySource(MLIRContext &ctx, llvm::StringRef source,
+                             llvm::StringRef bufferName, std::string &error) {
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(source, bufferName), llvm::SMLoc());
+  std::string diagText;
+  llvm::raw_string_ostream diagOS(diagText);
+  SourceMgrDiagnosticHandler handler(sourceMgr, &ctx, diagOS);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &ctx);
+  if (!module) {
+    error = "failed to parse the module" +
+            (diagText.empty() ? std::string() : ":\n" + diagText);
+    return false;
+  }
+  return true;
+}
+
+std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
+                                              llvm::StringRef bufferName,
+                                              const CompileOptions &options,
+                                              std::string &error) {
+  initLLVMOnce();
+  std::unique_ptr<JitModule> jm(new JitModule());
+  jm->context = createContext();
   MLIRContext &ctx = *jm->context;
-  ctx.loadAllAvailableDialects();
 
   // Collect every diagnostic, with its location, into `error`.
   llvm::SourceMgr sourceMgr;
@@ -199,17 +221,184 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
     return map;
   });
   jm->engine->initialize();
+  for (FunctionSignature &sig : jm->fns) {
+    auto fn = jm->engine->lookupPacked("_mlir_ciface_" + sig.name);
+    if (!fn)
+      return fail("JIT lookup of @" + sig.name +
+                  " failed: " + llvm::toString(fn.takeError()));
+    sig.packed = *fn;
+  }
   return jm;
 }
 
-namespace {
-/// A strided memref descriptor for rank r: {alloc, aligned, offset,
-/// sizes[r], strides[r]}, all 64-bit words.
-struct Descriptor {
-  std::vector<int64_t> words;
-  explicit Descriptor(size_t rank) : words(3 + 2 * rank, 0) {}
-};
-} // namespace
+static bool isContiguous(llvm::ArrayRef<int64_t> shape,
+                         llvm::ArrayRef<int64_t> strides) {
+  if (strides.empty())
+    return true;
+  int64_t expect = 1;
+  for (size_t d = shape.size(); d-- > 0;) {
+    if (shape[d] != 1 && strides[d] != expect)
+      return false;
+    expect *= shape[d];
+  }
+  return true;
+}
+
+/// Copies `n` elements of size `es` laid out by (shape, strides) from `src`
+/// into row-major `dst` (or the reverse when `toStrided`).
+static void stridedCopy(llvm::ArrayRef<int64_t> shape,
+                        llvm::ArrayRef<int64_t> strides, size_t es,
+                        const uint8_t *src, uint8_t *dst, bool toStrided) {
+  size_t r = shape.size();
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  std::vector<int64_t> idx(r, 0);
+  for (int64_t lin = 0; lin < n; ++lin) {
+    int64_t off = 0;
+    for (size_t k = 0; k < r; ++k)
+      off += idx[k] * strides[k];
+    if (toStrided)
+      std::memcpy(dst + off * es, src + lin * es, es);
+    else
+      std::memcpy(dst + lin * es, src + off * es, es);
+    for (size_t k = r; k-- > 0;) {
+      if (++idx[k] < shape[k])
+        break;
+      idx[k] = 0;
+    }
+  }
+}
+
+void JitModule::release(ResultBuffer &buffer) {
+  if (buffer.allocation)
+    _mlir_memref_to_llvm_free(buffer.allocation);
+  buffer.allocation = buffer.data = nullptr;
+}
+
+bool JitModule::invokeRaw(const FunctionSignature &sig,
+                          llvm::ArrayRef<TensorRef> inputs,
+                          std::vector<ResultBuffer> &results,
+                          std::string &error) {
+  if (inputs.size() != sig.inputs.size()) {
+    error = ("@" + sig.name + " takes " + llvm::Twine(sig.inputs.size()) +
+             " inputs, got " + llvm::Twine(inputs.size()))
+                .str();
+    return false;
+  }
+  // Descriptors: {alloc, aligned, offset, sizes[r], strides[r]} per input,
+  // all in one buffer; non-contiguous inputs are packed first.
+  size_t words = 0;
+  for (const TensorRef &t : inputs)
+    words += 3 + 2 * t.shape.size();
+  llvm::SmallVector<int64_t, 64> desc(words, 0);
+  llvm::SmallVector<void *, 16> descPtrs;
+  std::vector<std::vector<uint8_t>> packedCopies;
+  size_t w = 0;
+  for (auto [i, t] : llvm::enumerate(inputs)) {
+    const TensorSpec &spec = sig.inputs[i];
+    bool ok = t.dtype == spec.dtype && t.shape.size() == spec.shape.size() &&
+              (t.strides.empty() || t.strides.size() == t.shape.size()) &&
+              (t.data || llvm::is_contained(t.shape, 0));
+    for (size_t d = 0; ok && d < spec.shape.size(); ++d)
+      ok = t.shape[d] >= 0 && (spec.shape[d] < 0 || spec.shape[d] == t.shape[d]);
+    if (!ok) {
+      std::string got = dtypeName(t.dtype);
+      got += "[";
+      for (size_t d = 0; d < t.shape.size(); ++d)
+        got += (d ? "x" : "") + std::to_string(t.shape[d]);
+      got += "]";
+      error = ("input #" + llvm::Twine(i) + " of @" + sig.name +
+               " must be " + spec.str() + ", got " + got +
+               (t.data ? "" : " with no data"))
+                  .str();
+      return false;
+    }
+    const void *data = t.data;
+    if (!isContiguous(t.shape, t.strides)) {
+      int64_t n = 1;
+      for (int64_t d : t.shape)
+        n *= d;
+      size_t es = dtypeSize(t.dtype);
+      packedCopies.emplace_back(n * es);
+      stridedCopy(t.shape, t.strides, es, static_cast<const uint8_t *>(data),
+                  packedCopies.back().data(), /*toStrided=*/false);
+      data = packedCopies.back().data();
+    }
+    int64_t *d = desc.data() + w;
+    size_t r = t.shape.size();
+    d[0] = d[1] = reinterpret_cast<int64_t>(data);
+    d[2] = 0;
+    int64_t stride = 1;
+    for (size_t k = r; k-- > 0;) {
+      d[3 + k] = t.shape[k];
+      d[3 + r + k] = stride;
+      stride *= t.shape[k];
+    }
+    descPtrs.push_back(d);
+    w += 3 + 2 * r;
+  }
+  size_t resultWords = 0;
+  for (const TensorSpec &s : sig.results)
+    resultWords += 3 + 2 * s.shape.size();
+  llvm::SmallVector<int64_t, 32> resultBuf(std::max<size_t>(resultWords, 1), 0);
+  void *resultPtr = resultBuf.data();
+  llvm::SmallVector<void *, 16> args;
+  if (!sig.results.empty())
+    args.push_back(&resultPtr);
+  for (void *&p : descPtrs)
+    args.push_back(&p);
+  sig.packed(args.data());
+
+  w = 0;
+  for (const TensorSpec &spec : sig.results) {
+    size_t r = spec.shape.size();
+    int64_t *d = resultBuf.data() + w;
+    w += 3 + 2 * r;
+    ResultBuffer rb;
+    rb.dtype = spec.dtype;
+    rb.shape.assign(d + 3, d + 3 + r);
+    rb.strides.assign(d + 3 + r, d + 3 + 2 * r);
+    rb.data = reinterpret_cast<uint8_t *>(d[1]) + d[2] * dtypeSize(spec.dtype);
+    rb.allocation = reinterpret_cast<void *>(d[0]);
+    // Two results may share one buffer (e.g. `return %x, %x`); only the
+    // first owns it.
+    for (const ResultBuffer &prev : results)
+      if (prev.allocation == rb.allocation)
+        rb.allocation = nullptr;
+    // Never hand out a caller's input as an owned allocation.
+    for (const TensorRef &t : inputs)
+      if (rb.allocation == t.data)
+        rb.allocation = nullptr;
+    results.push_back(std::move(rb));
+  }
+  return true;
+}
+
+void JitModule::copyOut(const ResultBuffer &src, const TensorRef &dst) {
+  size_t es = dtypeSize(src.dtype);
+  auto *out = static_cast<uint8_t *>(const_cast<void *>(dst.data));
+  const auto *in = static_cast<const uint8_t *>(src.data);
+  if (isContiguous(src.shape, src.strides) &&
+      isContiguous(dst.shape, dst.strides)) {
+    int64_t n = 1;
+    for (int64_t d : src.shape)
+      n *= d;
+    std::memcpy(out, in, n * es);
+    return;
+  }
+  // Gather to row-major, then scatter to the destination's strides.
+  int64_t n = 1;
+  for (int64_t d : src.shape)
+    n *= d;
+  std::vector<uint8_t> tmp(n * es);
+  stridedCopy(src.shape, src.strides, es, in, tmp.data(), /*toStrided=*/false);
+  if (dst.strides.empty())
+    std::memcpy(out, tmp.data(), tmp.size());
+  else
+    stridedCopy(dst.shape, dst.strides, es, tmp.data(), out,
+                /*toStrided=*/true);
+}
 
 bool JitModule::invoke(llvm::StringRef name,
                        llvm::ArrayRef<const HostTensor *> inputs,
@@ -218,102 +407,26 @@ bool JitModule::invoke(llvm::StringRef name,
   const FunctionSignature *sig = lookup(name);
   if (!sig) {
     error = ("no public function @" + name + " in the module").str();
-    if (!fns.empty()) {
-      error += "; it has:";
-      for (const auto &f : fns)
-        error += " @" + f.name;
-    }
     return false;
   }
-  if (inputs.size() != sig->inputs.size()) {
-    error = ("@" + name + " takes " + llvm::Twine(sig->inputs.size()) +
-             " inputs, got " + llvm::Twine(inputs.size()))
-                .str();
-    return false;
-  }
-  std::vector<Descriptor> inDescs;
-  inDescs.reserve(inputs.size());
-  for (auto [i, t] : llvm::enumerate(inputs)) {
-    const TensorSpec &spec = sig->inputs[i];
-    bool ok = t && t->dtype == spec.dtype && t->shape.size() == spec.shape.size();
-    for (size_t d = 0; ok && d < spec.shape.size(); ++d)
-      ok = spec.shape[d] < 0 || spec.shape[d] == t->shape[d];
-    if (!ok) {
-      error = ("input #" + llvm::Twine(i) + " of @" + name + " must be " +
-               spec.str() + ", got " + (t ? t->describe() : "null"))
-                  .str();
+  std::vector<TensorRef> refs;
+  for (const HostTensor *t : inputs) {
+    if (!t) {
+      error = "null input";
       return false;
     }
-    Descriptor desc(t->shape.size());
-    auto *ptr = const_cast<uint8_t *>(t->data.data());
-    desc.words[0] = reinterpret_cast<int64_t>(ptr);
-    desc.words[1] = reinterpret_cast<int64_t>(ptr);
-    desc.words[2] = 0;
-    int64_t stride = 1;
-    size_t r = t->shape.size();
-    for (size_t d = r; d-- > 0;) {
-      desc.words[3 + d] = t->shape[d];
-      desc.words[3 + r + d] = stride;
-      stride *= t->shape[d];
-    }
-    inDescs.push_back(std::move(desc));
+    refs.push_back({t->dtype, t->shape, {}, t->data.data()});
   }
-  // Results: one contiguous struct of descriptors.
-  size_t resultWords = 0;
-  for (const TensorSpec &s : sig->results)
-    resultWords += 3 + 2 * s.shape.size();
-  std::vector<int64_t> resultBuf(std::max<size_t>(resultWords, 1), 0);
-
-  std::vector<void *> descPtrs;
-  void *resultPtr = resultBuf.data();
-  std::vector<void *> args;
-  if (!sig->results.empty())
-    args.push_back(&resultPtr);
-  descPtrs.reserve(inDescs.size());
-  for (Descriptor &d : inDescs)
-    descPtrs.push_back(d.words.data());
-  for (void *&p : descPtrs)
-    args.push_back(&p);
-
-  if (llvm::Error err =
-          engine->invokePacked(("_mlir_ciface_" + name).str(), args)) {
-    error = "invocation of @" + name.str() +
-            " failed: " + llvm::toString(std::move(err));
+  std::vector<ResultBuffer> results;
+  if (!invokeRaw(*sig, refs, results, error))
     return false;
-  }
-
-  // Copy results out (honouring offsets and strides), then free their
-  // buffers once each: public functions return buffers the caller owns.
-  std::set<void *> freed;
-  // Never free a caller's input, should a result alias one.
-  for (const HostTensor *t : inputs)
-    freed.insert(const_cast<uint8_t *>(t->data.data()));
-  size_t w = 0;
-  for (const TensorSpec &spec : sig->results) {
-    size_t r = spec.shape.size();
-    int64_t *d = resultBuf.data() + w;
-    w += 3 + 2 * r;
-    std::vector<int64_t> shape(d + 3, d + 3 + r);
-    HostTensor out = HostTensor::zeros(spec.dtype, shape);
-    size_t es = dtypeSize(spec.dtype);
-    auto *base = reinterpret_cast<uint8_t *>(d[1]) + d[2] * es;
-    int64_t n = out.numElements();
-    std::vector<int64_t> idx(r, 0);
-    for (int64_t lin = 0; lin < n; ++lin) {
-      int64_t off = 0;
-      for (size_t k = 0; k < r; ++k)
-        off += idx[k] * d[3 + r + k];
-      std::memcpy(out.data.data() + lin * es, base + off * es, es);
-      for (size_t k = r; k-- > 0;) {
-        if (++idx[k] < shape[k])
-          break;
-        idx[k] = 0;
-      }
-    }
+  for (ResultBuffer &rb : results) {
+    HostTensor out = HostTensor::zeros(rb.dtype, rb.shape);
+    stridedCopy(rb.shape, rb.strides, dtypeSize(rb.dtype),
+                static_cast<const uint8_t *>(rb.data), out.data.data(),
+                /*toStrided=*/false);
     outputs.push_back(std::move(out));
-    void *alloc = reinterpret_cast<void *>(d[0]);
-    if (alloc && freed.insert(alloc).second)
-      _mlir_memref_to_llvm_free(alloc);
+    release(rb);
   }
   return true;
 }

@@ -37,6 +37,26 @@ struct TensorSpec {
 struct FunctionSignature {
   std::string name;
   std::vector<TensorSpec> inputs, results;
+  /// The packed `_mlir_ciface_` entry point, resolved once at compile time.
+  void (*packed)(void **) = nullptr;
+};
+
+/// A caller-owned input: element type, shape, strides in elements (empty:
+/// row-major contiguous) and data.
+struct TensorRef {
+  DType dtype = DType::f32;
+  llvm::ArrayRef<int64_t> shape;
+  llvm::ArrayRef<int64_t> strides;
+  const void *data = nullptr;
+};
+
+/// A result buffer allocated by compiled code: row-major unless `strides`
+/// says otherwise. Release it with JitModule::release.
+struct ResultBuffer {
+  DType dtype = DType::f32;
+  std::vector<int64_t> shape, strides;
+  void *data = nullptr;       // first element
+  void *allocation = nullptr; // what to free
 };
 
 struct CompileOptions {
@@ -60,6 +80,15 @@ public:
                                             const CompileOptions &options,
                                             std::string &error);
 
+  /// Parses and verifies `source` without compiling it, in a context of
+  /// the caller's (see createContext). Returns false with located
+  /// diagnostics in `error`.
+  static bool verifySource(MLIRContext &context, llvm::StringRef source,
+                           llvm::StringRef bufferName, std::string &error);
+
+  /// A context with every dialect and translation lf modules may use.
+  static std::unique_ptr<MLIRContext> createContext();
+
   const std::vector<FunctionSignature> &functions() const { return fns; }
   const FunctionSignature *lookup(llvm::StringRef name) const;
 
@@ -68,6 +97,22 @@ public:
   /// result to `outputs`. Safe to call concurrently.
   bool invoke(llvm::StringRef name, llvm::ArrayRef<const HostTensor *> inputs,
               std::vector<HostTensor> &outputs, std::string &error) const;
+
+  /// Runs `sig` (one of functions()) on caller-owned inputs without copying
+  /// contiguous ones; appends the results as buffers the caller releases.
+  /// Safe to call concurrently.
+  /// `sig` must come from a live JitModule.
+  static bool invokeRaw(const FunctionSignature &sig,
+                        llvm::ArrayRef<TensorRef> inputs,
+                        std::vector<ResultBuffer> &results,
+                        std::string &error);
+
+  /// Copies a result into a caller buffer of the same dtype and shape
+  /// (`dst.strides` empty: row-major).
+  static void copyOut(const ResultBuffer &src, const TensorRef &dst);
+
+  /// Returns a result's memory to the runtime's allocator.
+  static void release(ResultBuffer &buffer);
 
 private:
   JitModule();

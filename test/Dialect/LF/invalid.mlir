@@ -74,7 +74,7 @@ func.func @f8(%x: tensor<4x8xf32>) {
 // -----
 
 func.func @f9(%x: tensor<4x8xf32>) {
-  // expected-error @+1 {{eps must be a finite positive number, got nan}}
+  // expected-error @+1 {{eps must be a finite positive number, got NaN}}
   %0 = lf.crms_norm %x {eps = 0x7FC00000 : f32} : tensor<4x8xf32>
   return
 }
@@ -565,7 +565,7 @@ func.func @f69(%q: tensor<1x2x8x4xf32>, %k: tensor<1x2x6x4xf32>) {
 // -----
 
 func.func @f70(%q: tensor<1x2x8x4xf32>) {
-  // expected-error @+1 {{scale must be a finite positive number, got INF}}
+  // expected-error @+1 {{scale must be a finite positive number, got +Inf}}
   %0 = lf.sigmoid_attention %q, %q, %q {scale = 0x7F800000 : f32} : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x2x8x4xf32>
   return
 }

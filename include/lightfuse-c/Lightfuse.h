@@ -1,0 +1,164 @@
+/*===- Lightfuse.h - lightfuse C API ------------------------------*- C -*-===*\
+|*                                                                            *|
+|* Part of lightfuse. Compile lf modules and run their functions from C.      *|
+|*                                                                            *|
+|* Conventions (MLIR C API style):                                            *|
+|*  - Handles are opaque structs holding a pointer; every *Create / *Compile  *|
+|*    / *Load has a matching *Destroy. Out-parameters come last.              *|
+|*  - Every fallible call returns an LfStatus: NULL on success, otherwise an  *|
+|*    error the caller reads with lfStatusGetMessage and frees with           *|
+|*    lfStatusDestroy. No call aborts or throws on bad input.                 *|
+|*                                                                            *|
+|* Ownership: an LfExecutable keeps its own copy of everything it needs; it   *|
+|* may outlive the LfModule and the LfContext it came from. LfFunction        *|
+|* handles are borrowed from their LfExecutable and valid until it is         *|
+|* destroyed. LfTensor results are owned by the caller (lfTensorDestroy).     *|
+|*                                                                            *|
+|* Thread safety: LfContext, LfModule and LfExecutable may be used from many  *|
+|* threads; concurrent lfFunctionInvoke* calls on one function are safe.      *|
+|* Destroying a handle while another thread uses it is not.                   *|
+|*                                                                            *|
+|* Memory: buffers the compiled code allocates (temporaries and results) come *|
+|* from a size-class cache, so repeated calls reuse pages instead of touching *|
+|* fresh ones.                                                                *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef LIGHTFUSE_C_LIGHTFUSE_H
+#define LIGHTFUSE_C_LIGHTFUSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#define LF_CAPI_EXPORTED __declspec(dllexport)
+#else
+#define LF_CAPI_EXPORTED __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*--- Status ---------------------------------------------------------------*/
+
+/// NULL means success.
+typedef struct LfStatusImpl *LfStatus;
+
+/// The error message (never NULL for a non-NULL status). Valid until the
+/// status is destroyed.
+LF_CAPI_EXPORTED const char *lfStatusGetMessage(LfStatus status);
+LF_CAPI_EXPORTED void lfStatusDestroy(LfStatus status);
+
+/*--- Handles and enums ----------------------------------------------------*/
+
+typedef struct { void *ptr; } LfContext;
+typedef struct { void *ptr; } LfModule;
+typedef struct { void *ptr; } LfExecutable;
+typedef struct { void *ptr; } LfFunction;
+typedef struct { void *ptr; } LfTensor;
+
+typedef enum { LF_DTYPE_F32 = 0, LF_DTYPE_F16 = 1, LF_DTYPE_BF16 = 2 } LfDType;
+typedef enum { LF_TARGET_CPU = 0, LF_TARGET_NVPTX = 1 } LfTarget;
+
+/// Size in bytes of one element of `dtype` (0 for an invalid value).
+LF_CAPI_EXPORTED size_t lfDTypeSize(LfDType dtype);
+
+/*--- Context --------------------------------------------------------------*/
+
+LF_CAPI_EXPORTED LfStatus lfContextCreate(LfContext *outContext);
+LF_CAPI_EXPORTED void lfContextDestroy(LfContext context);
+
+/*--- Modules --------------------------------------------------------------*/
+
+/// Parses and verifies MLIR text. `name` labels diagnostics (may be NULL).
+LF_CAPI_EXPORTED LfStatus lfModuleLoadSource(LfContext context,
+                                             const char *source,
+                                             size_t length, const char *name,
+                                             LfModule *outModule);
+LF_CAPI_EXPORTED LfStatus lfModuleLoadFile(LfContext context,
+                                           const char *path,
+                                           LfModule *outModule);
+LF_CAPI_EXPORTED void lfModuleDestroy(LfModule module);
+
+/*--- Compilation ----------------------------------------------------------*/
+
+typedef struct {
+  LfTarget target;      /* LF_TARGET_CPU */
+  int optLevel;         /* 0..3, default 3 */
+  const char *pipeline; /* NULL: the default lf-cpu-pipeline */
+  const char *dumpDir;  /* NULL: no IR dumps */
+} LfCompileOptions;
+
+/// Fills `options` with the defaults.
+LF_CAPI_EXPORTED void lfCompileOptionsInit(LfCompileOptions *options);
+
+/// Lowers and JIT-compiles `module`. `options` may be NULL (defaults).
+LF_CAPI_EXPORTED LfStatus lfModuleCompile(LfModule module,
+                                          const LfCompileOptions *options,
+                                          LfExecutable *outExecutable);
+LF_CAPI_EXPORTED void lfExecutableDestroy(LfExecutable executable);
+
+LF_CAPI_EXPORTED size_t lfExecutableGetNumFunctions(LfExecutable executable);
+/// The i-th public function, in module order.
+LF_CAPI_EXPORTED LfStatus lfExecutableGetFunction(LfExecutable executable,
+                                                  size_t index,
+                                                  LfFunction *outFunction);
+LF_CAPI_EXPORTED LfStatus lfExecutableLookupFunction(LfExecutable executable,
+                                                     const char *name,
+                                                     LfFunction *outFunction);
+
+/*--- Signatures -----------------------------------------------------------*/
+
+typedef struct {
+  LfDType dtype;
+  int32_t rank;
+  const int64_t *shape; /* -1 for a dynamic dimension; owned by the function */
+} LfTensorType;
+
+LF_CAPI_EXPORTED const char *lfFunctionGetName(LfFunction function);
+LF_CAPI_EXPORTED size_t lfFunctionGetNumInputs(LfFunction function);
+LF_CAPI_EXPORTED size_t lfFunctionGetNumResults(LfFunction function);
+LF_CAPI_EXPORTED LfStatus lfFunctionGetInputType(LfFunction function,
+                                                 size_t index,
+                                                 LfTensorType *outType);
+LF_CAPI_EXPORTED LfStatus lfFunctionGetResultType(LfFunction function,
+                                                  size_t index,
+                                                  LfTensorType *outType);
+
+/*--- Invocation -----------------------------------------------------------*/
+
+/// A caller-owned tensor: `strides` in elements, or NULL for row-major.
+typedef struct {
+  LfDType dtype;
+  int32_t rank;
+  const int64_t *shape;
+  const int64_t *strides;
+  void *data;
+} LfTensorView;
+
+/// Destination passing: writes each result into the caller's `outputs[i]`,
+/// whose dtype and shape must equal the result's (strides may differ).
+LF_CAPI_EXPORTED LfStatus lfFunctionInvoke(LfFunction function,
+                                           const LfTensorView *inputs,
+                                           size_t numInputs,
+                                           const LfTensorView *outputs,
+                                           size_t numOutputs);
+
+/// Library-allocated results: fills `outResults[0..numResults)` with tensors
+/// the caller frees with lfTensorDestroy. No copy is made.
+LF_CAPI_EXPORTED LfStatus lfFunctionInvokeAlloc(LfFunction function,
+                                                const LfTensorView *inputs,
+                                                size_t numInputs,
+                                                LfTensor *outResults,
+                                                size_t numResults);
+
+/// A view of a result tensor (valid until lfTensorDestroy).
+LF_CAPI_EXPORTED void lfTensorGetView(LfTensor tensor, LfTensorView *outView);
+LF_CAPI_EXPORTED void lfTensorDestroy(LfTensor tensor);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIGHTFUSE_C_LIGHTFUSE_H */

@@ -1,0 +1,383 @@
+//===- Lightfuse.cpp - lightfuse C API ------------------------------------===//
+//
+// Part of lightfuse. A thin, defensive layer over JitModule: every entry
+// point validates its handles and arguments and reports failures as an
+// LfStatus, never by aborting.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lightfuse-c/Lightfuse.h"
+
+#include "lightfuse/ExecutionEngine/JitModule.h"
+#include "lightfuse/Runtime/Runtime.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <string>
+
+using namespace mlir;
+using namespace mlir::lf;
+
+struct LfStatusImpl {
+  std::string message;
+};
+
+namespace {
+struct ContextImpl {
+  std::mutex mu; // guards `mlir` (parsing for verification)
+  std::unique_ptr<MLIRContext> mlir = JitModule::createContext();
+};
+struct ModuleImpl {
+  std::string source, name;
+};
+struct ExecutableImpl {
+  std::unique_ptr<JitModule> jit;
+};
+struct FunctionImpl; // == FunctionSignature
+struct TensorImpl {
+  ResultBuffer buffer;
+};
+
+LfStatus makeError(std::string msg) {
+  auto *s = new (std::nothrow) LfStatusImpl{std::move(msg)};
+  // Out of memory for the status itself: report through a static status.
+  static LfStatusImpl oom{"out of memory"};
+  return s ? s : &oom;
+}
+
+template <typename H>
+auto *unwrap(H h) {
+  return h.ptr;
+}
+
+bool toDType(LfDType d, DType &out) {
+  switch (d) {
+  case LF_DTYPE_F32:
+    out = DType::f32;
+    return true;
+  case LF_DTYPE_F16:
+    out = DType::f16;
+    return true;
+  case LF_DTYPE_BF16:
+    out = DType::bf16;
+    return true;
+  }
+  return false;
+}
+
+LfDType fromDType(DType d) {
+  switch (d) {
+  case DType::f32:
+    return LF_DTYPE_F32;
+  case DType::f16:
+    return LF_DTYPE_F16;
+  case DType::bf16:
+    return LF_DTYPE_BF16;
+  }
+  return LF_DTYPE_F32;
+}
+
+const FunctionSignature *sigOf(LfFunction f) {
+  return static_cast<const FunctionSignature *>(f.ptr);
+}
+
+/// Converts caller views to TensorRefs, validating what C cannot.
+LfStatus toRefs(const LfTensorView *views, size_t n, const char *what,
+                std::vector<TensorRef> &refs) {
+  if (n && !views)
+    return makeError(std::string(what) + " array is NULL");
+  for (size_t i = 0; i < n; ++i) {
+    const LfTensorView &v = views[i];
+    TensorRef r;
+    if (!toDType(v.dtype, r.dtype))
+      return makeError(std::string(what) + " #" + std::to_string(i) +
+                       " has an invalid dtype " + std::to_string(v.dtype));
+    if (v.rank < 0 || (v.rank > 0 && !v.shape))
+      return makeError(std::string(what) + " #" + std::to_string(i) +
+                       " has a negative rank or a NULL shape");
+    r.shape = llvm::ArrayRef<int64_t>(v.shape, v.rank);
+    if (v.strides)
+      r.strides = llvm::ArrayRef<int64_t>(v.strides, v.rank);
+    r.data = v.data;
+    refs.push_back(r);
+  }
+  return nullptr;
+}
+} // namespace
+
+extern "C" {
+
+const char *lfStatusGetMessage(LfStatus status) {
+  return status ? status->message.c_str() : "success";
+}
+
+void lfStatusDestroy(LfStatus status) {
+  if (status && status->message != "out of memory")
+    delete status;
+}
+
+size_t lfDTypeSize(LfDType dtype) {
+  DType d;
+  return toDType(dtype, d) ? dtypeSize(d) : 0;
+}
+
+LfStatus lfContextCreate(LfContext *out) {
+  if (!out)
+    return makeError("lfContextCreate: outContext is NULL");
+  out->ptr = new (std::nothrow) ContextImpl();
+  return out->ptr ? nullptr : makeError("out of memory");
+}
+
+void lfContextDestroy(LfContext context) {
+  delete static_cast<ContextImpl *>(context.ptr);
+}
+
+LfStatus lfModuleLoadSource(LfContext context, const char *source,
+                            size_t length, const char *name, LfModule *out) {
+  auto *ctx = static_cast<ContextImpl *>(context.ptr);
+  if (!ctx || !out || (!source && length))
+    return makeError("lfModuleLoadSource: NULL context, source or outModule");
+  out->ptr = nullptr;
+  auto mod = std::make_unique<ModuleImpl>();
+  mod->source.assign(source ? source : "", length);
+  mod->name = name ? name : "<source>";
+  std::string error;
+  {
+    std::lock_guard<std::mutex> lock(ctx->mu);
+    if (!JitModule::verifySource(*ctx->mlir, mod->source, mod->name, error))
+      return makeError(error);
+  }
+  out->ptr = mod.release();
+  return nullptr;
+}
+
+LfStatus lfModuleLoadFile(LfContext context, const char *path,
+                          LfModule *out) {
+  if (!path || !out)
+    return makeError("lfModuleLoadFile: NULL path or outModule");
+  auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buf)
+    return makeError(std::string("cannot read '") + path +
+                     "': " + buf.getError().message());
+  return lfModuleLoadSource(context, (*buf)->getBufferStart(),
+                            (*buf)->getBufferSize(), path, out);
+}
+
+void lfModuleDestroy(LfModule module) {
+  delete static_cast<ModuleImpl *>(module.ptr);
+}
+
+void lfCompileOptionsInit(LfCompileOptions *options) {
+  if (!options)
+    return;
+  options->target = LF_TARGET_CPU;
+  options->optLevel = 3;
+  options->pipeline = nullptr;
+  options->dumpDir = nullptr;
+}
+
+LfStatus lfModuleCompile(LfModule module, const LfCompileOptions *options,
+                         LfExecutable *out) {
+  auto *mod = static_cast<ModuleImpl *>(module.ptr);
+  if (!mod || !out)
+    return makeError("lfModuleCompile: NULL module or outExecutable");
+  out->ptr = nullptr;
+  LfCompileOptions defaults;
+  lfCompileOptionsInit(&defaults);
+  const LfCompileOptions &o = options ? *options : defaults;
+  if (o.target == LF_TARGET_NVPTX)
+    return makeError("target nvptx is not supported yet (CPU only)");
+  if (o.target != LF_TARGET_CPU)
+    return makeError("unknown target " + std::to_string(o.target));
+  if (o.optLevel < 0 || o.optLevel > 3)
+    return makeError("optLevel must be in [0, 3], got " +
+                     std::to_string(o.optLevel));
+  CompileOptions co;
+  co.optLevel = o.optLevel;
+  if (o.pipeline)
+    co.pipeline = o.pipeline;
+  if (o.dumpDir)
+    co.dumpDir = o.dumpDir;
+  std::string error;
+  auto jit = JitModule::compile(mod->source, mod->name, co, error);
+  if (!jit)
+    return makeError(error);
+  out->ptr = new ExecutableImpl{std::move(jit)};
+  return nullptr;
+}
+
+void lfExecutableDestroy(LfExecutable executable) {
+  delete static_cast<ExecutableImpl *>(executable.ptr);
+}
+
+size_t lfExecutableGetNumFunctions(LfExecutable executable) {
+  auto *exe = static_cast<ExecutableImpl *>(executable.ptr);
+  return exe ? exe->jit->functions().size() : 0;
+}
+
+LfStatus lfExecutableGetFunction(LfExecutable executable, size_t index,
+                                 LfFunction *out) {
+  auto *exe = static_cast<ExecutableImpl *>(executable.ptr);
+  if (!exe || !out)
+    return makeError("lfExecutableGetFunction: NULL executable or outFunction");
+  if (index >= exe->jit->functions().size())
+    return makeError("function index " + std::to_string(index) +
+                     " out of range (the executable has " +
+                     std::to_string(exe->jit->functions().size()) + ")");
+  out->ptr = const_cast<FunctionSignature *>(&exe->jit->functions()[index]);
+  return nullptr;
+}
+
+LfStatus lfExecutableLookupFunction(LfExecutable executable, const char *name,
+                                    LfFunction *out) {
+  auto *exe = static_cast<ExecutableImpl *>(executable.ptr);
+  if (!exe || !name || !out)
+    return makeError(
+        "lfExecutableLookupFunction: NULL executable, name or outFunction");
+  const FunctionSignature *sig = exe->jit->lookup(name);
+  if (!sig) {
+    std::string have;
+    for (const auto &f : exe->jit->functions())
+      have += " @" + f.name;
+    return makeError(std::string("no public function @") + name +
+                     (have.empty() ? "" : " (the module has:" + have + ")"));
+  }
+  out->ptr = const_cast<FunctionSignature *>(sig);
+  return nullptr;
+}
+
+const char *lfFunctionGetName(LfFunction function) {
+  return sigOf(function) ? sigOf(function)->name.c_str() : "";
+}
+
+size_t lfFunctionGetNumInputs(LfFunction function) {
+  return sigOf(function) ? sigOf(function)->inputs.size() : 0;
+}
+
+size_t lfFunctionGetNumResults(LfFunction function) {
+  return sigOf(function) ? sigOf(function)->results.size() : 0;
+}
+
+static LfStatus getType(LfFunction function, size_t index, bool input,
+                        LfTensorType *out) {
+  const FunctionSignature *sig = sigOf(function);
+  if (!sig || !out)
+    return makeError("NULL function or outType");
+  const auto &list = input ? sig->inputs : sig->results;
+  if (index >= list.size())
+    return makeError(std::string(input ? "input" : "result") + " index " +
+                     std::to_string(index) + " out of range for @" +
+                     sig->name);
+  out->dtype = fromDType(list[index].dtype);
+  out->rank = static_cast<int32_t>(list[index].shape.size());
+  out->shape = list[index].shape.data();
+  return nullptr;
+}
+
+LfStatus lfFunctionGetInputType(LfFunction function, size_t index,
+                                LfTensorType *out) {
+  return getType(function, index, /*input=*/true, out);
+}
+
+LfStatus lfFunctionGetResultType(LfFunction function, size_t index,
+                                 LfTensorType *out) {
+  return getType(function, index, /*input=*/false, out);
+}
+
+static bool run(const FunctionSignature &sig, llvm::ArrayRef<TensorRef> refs,
+                std::vector<ResultBuffer> &results, std::string &error) {
+  return JitModule::invokeRaw(sig, refs, results, error);
+}
+
+LfStatus lfFunctionInvokeAlloc(LfFunction function, const LfTensorView *inputs,
+                               size_t numInputs, LfTensor *outResults,
+                               size_t numResults) {
+  const FunctionSignature *sig = sigOf(function);
+  if (!sig)
+    return makeError("lfFunctionInvokeAlloc: NULL function");
+  if (numResults != sig->results.size() || (numResults && !outResults))
+    return makeError("@" + sig->name + " has " +
+                     std::to_string(sig->results.size()) +
+                     " results, but room for " + std::to_string(numResults) +
+                     " was given");
+  std::vector<TensorRef> refs;
+  if (LfStatus s = toRefs(inputs, numInputs, "input", refs))
+    return s;
+  std::vector<ResultBuffer> results;
+  std::string error;
+  if (!run(*sig, refs, results, error))
+    return makeError(error);
+  for (size_t i = 0; i < results.size(); ++i)
+    outResults[i].ptr = new TensorImpl{std::move(results[i])};
+  return nullptr;
+}
+
+LfStatus lfFunctionInvoke(LfFunction function, const LfTensorView *inputs,
+                          size_t numInputs, const LfTensorView *outputs,
+                          size_t numOutputs) {
+  const FunctionSignature *sig = sigOf(function);
+  if (!sig)
+    return makeError("lfFunctionInvoke: NULL function");
+  if (numOutputs != sig->results.size())
+    return makeError("@" + sig->name + " has " +
+                     std::to_string(sig->results.size()) + " results, got " +
+                     std::to_string(numOutputs) + " outputs");
+  std::vector<TensorRef> refs, outs;
+  if (LfStatus s = toRefs(inputs, numInputs, "input", refs))
+    return s;
+  if (LfStatus s = toRefs(outputs, numOutputs, "output", outs))
+    return s;
+  std::vector<ResultBuffer> results;
+  std::string error;
+  if (!run(*sig, refs, results, error))
+    return makeError(error);
+  LfStatus status = nullptr;
+  for (size_t i = 0; i < results.size(); ++i) {
+    ResultBuffer &rb = results[i];
+    const TensorRef &o = outs[i];
+    bool ok = o.dtype == rb.dtype && o.shape.size() == rb.shape.size() &&
+              (o.data || llvm::is_contained(rb.shape, 0));
+    for (size_t d = 0; ok && d < rb.shape.size(); ++d)
+      ok = o.shape[d] == rb.shape[d];
+    if (!ok && !status) {
+      TensorSpec want{rb.dtype, rb.shape};
+      TensorSpec got{o.dtype, std::vector<int64_t>(o.shape.begin(), o.shape.end())};
+      status = makeError("output #" + std::to_string(i) + " of @" +
+                         sig->name + " must be " + want.str() + ", got " +
+                         got.str() + (o.data ? "" : " with no data"));
+    }
+    if (ok)
+      JitModule::copyOut(rb, o);
+    JitModule::release(rb);
+  }
+  return status;
+}
+
+void lfTensorGetView(LfTensor tensor, LfTensorView *out) {
+  auto *t = static_cast<TensorImpl *>(tensor.ptr);
+  if (!out)
+    return;
+  if (!t) {
+    *out = LfTensorView{LF_DTYPE_F32, 0, nullptr, nullptr, nullptr};
+    return;
+  }
+  out->dtype = fromDType(t->buffer.dtype);
+  out->rank = static_cast<int32_t>(t->buffer.shape.size());
+  out->shape = t->buffer.shape.data();
+  out->strides = t->buffer.strides.data();
+  out->data = t->buffer.data;
+}
+
+void lfTensorDestroy(LfTensor tensor) {
+  auto *t = static_cast<TensorImpl *>(tensor.ptr);
+  if (!t)
+    return;
+  JitModule::release(t->buffer);
+  delete t;
+}
+
+} // extern "C"
