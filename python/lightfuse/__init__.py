@@ -1,0 +1,315 @@
+"""lightfuse: compile lf (MLIR) graphs and run them on numpy arrays.
+
+    import lightfuse
+    m = lightfuse.compile(open("block.mlir").read())      # or a path
+    y = m.prenorm_block(x, g, b, ...)                      # numpy in, numpy out
+
+A ctypes layer over the C API in libLightfuseCAPI.so; no compiled extension.
+The library is found through $LIGHTFUSE_LIB (the .so itself), then
+$LIGHTFUSE_LIB_DIR, then the repository's build/lib. bf16 has no numpy
+dtype: bf16 arguments take float32 arrays (rounded to nearest even) and bf16
+results come back as float32.
+"""
+
+import ctypes
+import os
+
+import numpy as np
+
+__all__ = ["compile", "Module", "Function", "LightfuseError"]
+
+
+class LightfuseError(RuntimeError):
+    """A failure reported by lightfuse; the message carries the diagnostic."""
+
+
+# --- the C library ----------------------------------------------------------
+
+def _find_library():
+    explicit = os.environ.get("LIGHTFUSE_LIB")
+    if explicit:
+        return explicit
+    dirs = []
+    if os.environ.get("LIGHTFUSE_LIB_DIR"):
+        dirs.append(os.environ["LIGHTFUSE_LIB_DIR"])
+    here = os.path.dirname(os.path.abspath(__file__))
+    dirs.append(os.path.join(here, "..", "..", "build", "lib"))
+    for d in dirs:
+        p = os.path.join(d, "libLightfuseCAPI.so")
+        if os.path.exists(p):
+            return p
+    raise LightfuseError(
+        "cannot find libLightfuseCAPI.so: build the project (./build.sh build) "
+        "or set LIGHTFUSE_LIB / LIGHTFUSE_LIB_DIR")
+
+
+class _Handle(ctypes.Structure):
+    _fields_ = [("ptr", ctypes.c_void_p)]
+
+
+class _CompileOptions(ctypes.Structure):
+    _fields_ = [("target", ctypes.c_int), ("optLevel", ctypes.c_int),
+                ("pipeline", ctypes.c_char_p), ("dumpDir", ctypes.c_char_p)]
+
+
+class _TensorType(ctypes.Structure):
+    _fields_ = [("dtype", ctypes.c_int), ("rank", ctypes.c_int32),
+                ("shape", ctypes.POINTER(ctypes.c_int64))]
+
+
+class _TensorView(ctypes.Structure):
+    _fields_ = [("dtype", ctypes.c_int), ("rank", ctypes.c_int32),
+                ("shape", ctypes.POINTER(ctypes.c_int64)),
+                ("strides", ctypes.POINTER(ctypes.c_int64)),
+                ("data", ctypes.c_void_p)]
+
+
+_lib = None
+
+
+def _capi():
+    global _lib
+    if _lib is not None:
+        return _lib
+    lib = ctypes.CDLL(_find_library())
+    S = ctypes.c_void_p  # LfStatus
+    H = _Handle
+    sig = {
+        "lfStatusGetMessage": (ctypes.c_char_p, [S]),
+        "lfStatusDestroy": (None, [S]),
+        "lfContextCreate": (S, [ctypes.POINTER(H)]),
+        "lfContextDestroy": (None, [H]),
+        "lfModuleLoadSource": (S, [H, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.POINTER(H)]),
+        "lfModuleDestroy": (None, [H]),
+        "lfCompileOptionsInit": (None, [ctypes.POINTER(_CompileOptions)]),
+        "lfModuleCompile": (S, [H, ctypes.POINTER(_CompileOptions), ctypes.POINTER(H)]),
+        "lfExecutableDestroy": (None, [H]),
+        "lfExecutableGetNumFunctions": (ctypes.c_size_t, [H]),
+        "lfExecutableGetFunction": (S, [H, ctypes.c_size_t, ctypes.POINTER(H)]),
+        "lfFunctionGetName": (ctypes.c_char_p, [H]),
+        "lfFunctionGetNumInputs": (ctypes.c_size_t, [H]),
+        "lfFunctionGetNumResults": (ctypes.c_size_t, [H]),
+        "lfFunctionGetInputType": (S, [H, ctypes.c_size_t, ctypes.POINTER(_TensorType)]),
+        "lfFunctionGetResultType": (S, [H, ctypes.c_size_t, ctypes.POINTER(_TensorType)]),
+        "lfFunctionInvoke": (S, [H, ctypes.POINTER(_TensorView), ctypes.c_size_t,
+                                 ctypes.POINTER(_TensorView), ctypes.c_size_t]),
+        "lfFunctionInvokeAlloc": (S, [H, ctypes.POINTER(_TensorView), ctypes.c_size_t,
+                                      ctypes.POINTER(H), ctypes.c_size_t]),
+        "lfTensorGetView": (None, [H, ctypes.POINTER(_TensorView)]),
+        "lfTensorDestroy": (None, [H]),
+    }
+    for name, (res, args) in sig.items():
+        f = getattr(lib, name)
+        f.restype = res
+        f.argtypes = args
+    _lib = lib
+    return lib
+
+
+def _check(status):
+    if status:
+        lib = _capi()
+        msg = lib.lfStatusGetMessage(status).decode("utf-8", "replace")
+        lib.lfStatusDestroy(status)
+        raise LightfuseError(msg)
+
+
+# --- dtypes -----------------------------------------------------------------
+
+_DTYPES = {0: "f32", 1: "f16", 2: "bf16"}
+_NUMPY = {"f32": np.dtype(np.float32), "f16": np.dtype(np.float16)}
+
+
+def _to_bf16_bits(a):
+    u = np.ascontiguousarray(a, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    nan = np.isnan(np.ascontiguousarray(a, dtype=np.float32))
+    r = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+    r[nan] = 0x7FC0
+    return r
+
+
+def _from_bf16_bits(bits):
+    return (bits.astype(np.uint32) << 16).view(np.float32)
+
+
+class TensorType:
+    """An argument or result type: dtype ('f32', 'f16', 'bf16') and shape
+    (None for a dynamic dimension)."""
+
+    def __init__(self, dtype, shape):
+        self.dtype = dtype
+        self.shape = tuple(shape)
+
+    def __repr__(self):
+        dims = "x".join("?" if d is None else str(d) for d in self.shape)
+        return f"{self.dtype}[{dims}]"
+
+
+def _tensor_type(tt):
+    shape = [tt.shape[i] for i in range(tt.rank)]
+    return TensorType(_DTYPES[tt.dtype], [None if d < 0 else d for d in shape])
+
+
+# --- compiled modules -------------------------------------------------------
+
+class Function:
+    """A public function of a compiled module. Call it with numpy arrays."""
+
+    def __init__(self, module, handle):
+        lib = _capi()
+        self._module = module  # keeps the executable alive
+        self._h = handle
+        self.name = lib.lfFunctionGetName(handle).decode()
+        self.inputs, self.results = [], []
+        for i in range(lib.lfFunctionGetNumInputs(handle)):
+            tt = _TensorType()
+            _check(lib.lfFunctionGetInputType(handle, i, ctypes.byref(tt)))
+            self.inputs.append(_tensor_type(tt))
+        for i in range(lib.lfFunctionGetNumResults(handle)):
+            tt = _TensorType()
+            _check(lib.lfFunctionGetResultType(handle, i, ctypes.byref(tt)))
+            self.results.append(_tensor_type(tt))
+
+    def __repr__(self):
+        ins = ", ".join(map(repr, self.inputs))
+        outs = ", ".join(map(repr, self.results))
+        return f"<lightfuse.Function @{self.name}({ins}) -> ({outs})>"
+
+    def _views(self, arrays, types, what):
+        keep, views = [], (_TensorView * max(len(arrays), 1))()
+        for i, (a, t) in enumerate(zip(arrays, types)):
+            if not isinstance(a, np.ndarray):
+                a = np.asarray(a)
+            if t.dtype == "bf16":
+                if a.dtype not in (np.float32, np.float64, np.float16):
+                    raise LightfuseError(f"{what} #{i} of @{self.name} must be a float array for "
+                                         f"{t!r}, got {a.dtype}")
+                data = _to_bf16_bits(a)
+            else:
+                want = _NUMPY[t.dtype]
+                if a.dtype != want:
+                    raise LightfuseError(f"{what} #{i} of @{self.name} must have dtype {want} "
+                                         f"for {t!r}, got {a.dtype}")
+                data = a
+            if data.strides and any(s % data.itemsize for s in data.strides):
+                data = np.ascontiguousarray(data)
+            shape = (ctypes.c_int64 * max(data.ndim, 1))(*data.shape)
+            strides = (ctypes.c_int64 * max(data.ndim, 1))(*(s // data.itemsize for s in data.strides))
+            keep += [data, shape, strides]
+            views[i] = _TensorView({"f32": 0, "f16": 1, "bf16": 2}[t.dtype], data.ndim,
+                                   shape, strides, data.ctypes.data)
+        return views, keep
+
+    def __call__(self, *args, out=None):
+        lib = _capi()
+        if len(args) != len(self.inputs):
+            raise LightfuseError(f"@{self.name} takes {len(self.inputs)} inputs, got {len(args)}")
+        views, keep = self._views(args, self.inputs, "input")
+        n = len(self.results)
+        if out is not None:
+            outs = list(out) if isinstance(out, (list, tuple)) else [out]
+            if len(outs) != n:
+                raise LightfuseError(f"@{self.name} has {n} results, got {len(outs)} outputs")
+            for i, (o, t) in enumerate(zip(outs, self.results)):
+                if t.dtype == "bf16":
+                    raise LightfuseError("out= is not supported for bf16 results")
+                if not isinstance(o, np.ndarray) or not o.flags.writeable:
+                    raise LightfuseError(f"output #{i} must be a writeable numpy array")
+            oviews, okeep = self._views(outs, self.results, "output")
+            _check(lib.lfFunctionInvoke(self._h, views, len(args), oviews, n))
+            return out
+        handles = (_Handle * max(n, 1))()
+        _check(lib.lfFunctionInvokeAlloc(self._h, views, len(args), handles, n))
+        results = []
+        for i in range(n):
+            v = _TensorView()
+            lib.lfTensorGetView(handles[i], ctypes.byref(v))
+            dt = _DTYPES[v.dtype]
+            item = 4 if dt == "f32" else 2
+            shape = tuple(v.shape[k] for k in range(v.rank))
+            strides = tuple(v.strides[k] * item for k in range(v.rank))
+            npdt = np.uint16 if dt == "bf16" else _NUMPY[dt]
+            size = 1
+            for d in shape:
+                size *= d
+            if size:
+                span = sum((d - 1) * s for d, s in zip(shape, strides)) + item
+                buf = (ctypes.c_char * span).from_address(v.data)
+                arr = np.ndarray(shape, npdt, buffer=buf, strides=strides).copy()
+            else:
+                arr = np.zeros(shape, npdt)
+            lib.lfTensorDestroy(handles[i])
+            results.append(_from_bf16_bits(arr) if dt == "bf16" else arr)
+        return results[0] if n == 1 else tuple(results)
+
+
+class Module:
+    """A compiled module; its public functions are attributes."""
+
+    def __init__(self, exe):
+        self._exe = exe
+        lib = _capi()
+        self.functions = {}
+        for i in range(lib.lfExecutableGetNumFunctions(exe)):
+            h = _Handle()
+            _check(lib.lfExecutableGetFunction(exe, i, ctypes.byref(h)))
+            f = Function(self, h)
+            self.functions[f.name] = f
+
+    def __getattr__(self, name):
+        fns = self.__dict__.get("functions", {})
+        if name in fns:
+            return fns[name]
+        raise AttributeError(f"module has no public function @{name} "
+                             f"(it has: {', '.join('@' + n for n in fns)})")
+
+    def __getitem__(self, name):
+        return getattr(self, name)
+
+    def __del__(self):
+        if getattr(self, "_exe", None) is not None and _lib is not None:
+            _lib.lfExecutableDestroy(self._exe)
+            self._exe = None
+
+
+_TARGETS = {"cpu": 0, "nvptx": 1}
+
+
+def compile(source, target="cpu", opt_level=3, pipeline=None, dump_dir=None, name=None):
+    """Compile MLIR text, or a path to a .mlir file, and return a Module.
+
+    Raises LightfuseError with the located diagnostics on failure."""
+    lib = _capi()
+    if target not in _TARGETS:
+        raise LightfuseError(f"unknown target {target!r} (expected one of {sorted(_TARGETS)})")
+    if isinstance(source, os.PathLike) or (
+            isinstance(source, str) and "\n" not in source and source.endswith(".mlir")):
+        path = os.fspath(source)
+        try:
+            with open(path) as f:
+                text = f.read()
+        except OSError as e:
+            raise LightfuseError(f"cannot read '{path}': {e.strerror}") from None
+        name = name or path
+    else:
+        text = source
+    data = text.encode()
+    ctx = _Handle()
+    _check(lib.lfContextCreate(ctypes.byref(ctx)))
+    mod, exe = _Handle(), _Handle()
+    try:
+        _check(lib.lfModuleLoadSource(ctx, data, len(data), (name or "<source>").encode(),
+                                      ctypes.byref(mod)))
+        opts = _CompileOptions()
+        lib.lfCompileOptionsInit(ctypes.byref(opts))
+        opts.target = _TARGETS[target]
+        opts.optLevel = opt_level
+        opts.pipeline = pipeline.encode() if pipeline else None
+        dump_dir = dump_dir or os.environ.get("LF_DUMP_DIR")
+        opts.dumpDir = dump_dir.encode() if dump_dir else None
+        _check(lib.lfModuleCompile(mod, ctypes.byref(opts), ctypes.byref(exe)))
+    finally:
+        if mod.ptr:
+            lib.lfModuleDestroy(mod)
+        lib.lfContextDestroy(ctx)
+    return Module(exe)
