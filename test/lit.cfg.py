@@ -32,8 +32,13 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.lightfuse_tools_dir, append_path=True)
 
 tool_dirs = [config.lightfuse_tools_dir, config.llvm_tools_dir]
-tools = ["lf-opt", "lf-run", "lf-capi-test"]
+tools = ["lf-opt", "lf-run", "lf-compile", "lf-capi-test"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# A C compiler for the AOT tests.
+cc = shutil.which("clang-22") or shutil.which("cc")
+if cc:
+    config.substitutions.append(("%cc", cc))
 
 # The interpreter that sees Debian's numpy/torch (python3 on PATH may not).
 python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else shutil.which("python3")
