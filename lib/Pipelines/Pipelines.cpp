@@ -44,6 +44,10 @@ void lf::buildLowerToLinalgPipeline(OpPassManager &pm) {
   // a norm's epilogue are not materialized.
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
+  // Run each norm's reductions and epilogue on a few rows at a time.
+  pm.addNestedPass<func::FuncOp>(lf::createTileRowsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 }
 
 void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {

@@ -347,22 +347,23 @@ std::optional<double> optScale(std::optional<APFloat> s) {
 }
 
 /// The first element of every row of `x`, as an f32 tensor over the rows.
+/// A generic reading x[..., 0] (not a tensor slice), so that row tiling can
+/// fuse it together with the rest of the norm.
 Value rowFirst(const Emitter &e, Value x) {
-  auto ty = cast<RankedTensorType>(x.getType());
-  unsigned r = ty.getRank();
-  OpFoldResult zero = e.b.getIndexAttr(0), one = e.b.getIndexAttr(1);
-  SmallVector<OpFoldResult> offs(r, zero), sizes = e.sizes(x),
-                                           strides(r, one);
-  sizes.back() = one;
-  SmallVector<int64_t> shape(ty.getShape());
-  shape.back() = 1;
-  Value first = tensor::ExtractSliceOp::create(
-      e.b, e.loc, RankedTensorType::get(shape, ty.getElementType()), x, offs,
-      sizes, strides);
-  return reduce(e, first, rowKeep(r), {},
-                [](OpBuilder &b, Location l, ValueRange a) {
-                  return Emitter::toF32(b, l, a[0]);
-                });
+  unsigned r = rankOf(x);
+  SmallVector<AffineExpr> exprs;
+  for (unsigned i = 0; i + 1 < r; ++i)
+    exprs.push_back(getAffineDimExpr(i, e.ctx()));
+  exprs.push_back(getAffineConstantExpr(0, e.ctx()));
+  AffineMap in = AffineMap::get(r - 1, 0, exprs, e.ctx());
+  SmallVector<OpFoldResult> rows(e.sizes(x));
+  rows.pop_back();
+  return e.generic({x}, e.empty(rows, e.f32()),
+                   {in, identityMap(r - 1, e.ctx())},
+                   SmallVector<IteratorType>(r - 1, IteratorType::parallel),
+                   [](OpBuilder &b, Location l, ValueRange a) {
+                     return Emitter::toF32(b, l, a[0]);
+                   });
 }
 
 Value lowerLayerNorm(const Emitter &e, LayerNormOp op) {

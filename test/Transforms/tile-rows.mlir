@@ -1,0 +1,53 @@
+// RUN: lf-opt %s --pass-pipeline="builtin.module(func.func(convert-lf-to-linalg,linalg-fuse-elementwise-ops,lf-tile-rows{tile-rows=4}),canonicalize,cse)" -split-input-file | FileCheck %s
+
+// RMSNorm's reduction and epilogue share one loop over 4-row tiles.
+// CHECK-LABEL: func @rms_norm
+// CHECK: %[[C4:.*]] = arith.constant 4 : index
+// CHECK: %[[R:.*]] = scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C4]]
+// CHECK:   tensor.extract_slice %arg0
+// CHECK:   linalg.fill
+// CHECK:   linalg.generic {{.*}}["parallel", "reduction"]
+// CHECK:   linalg.generic {{.*}}["parallel", "parallel"]
+// CHECK:   tensor.insert_slice
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[R]]
+func.func @rms_norm(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %0 = lf.rms_norm %x : tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+// Residual add + LayerNorm returning both: the loop computes the sum once
+// per tile and yields it instead of recomputing it outside.
+// CHECK-LABEL: func @add_layer_norm
+// CHECK: %[[L:.*]]:2 = scf.for
+// CHECK:   arith.addf
+// CHECK:   scf.yield %{{.*}}, %{{.*}} : tensor<?x32xf32>, tensor<?x32xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[L]]#{{[01]}}, %[[L]]#{{[01]}}
+func.func @add_layer_norm(%x: tensor<?x32xf32>, %r: tensor<?x32xf32>) -> (tensor<?x32xf32>, tensor<?x32xf32>) {
+  %s = lf.add %x, %r : tensor<?x32xf32>
+  %y = lf.layer_norm %s : tensor<?x32xf32>
+  return %s, %y : tensor<?x32xf32>, tensor<?x32xf32>
+}
+
+// -----
+
+// Ops inside the linear-attention token loop are left alone; the rank-1
+// result of a full reduction has no outer parallel loop to tile.
+// CHECK-LABEL: func @untouched
+// CHECK-NOT: scf.for
+// CHECK: linalg.generic {{.*}}iterator_types = ["reduction"]
+func.func @untouched(%x: tensor<?xf32>) -> tensor<1xf32> {
+  %e = tensor.empty() : tensor<1xf32>
+  %z = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1xf32>) -> tensor<1xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (0)>], iterator_types = ["reduction"]}
+      ins(%x : tensor<?xf32>) outs(%f : tensor<1xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %t = arith.addf %a, %b : f32
+    linalg.yield %t : f32
+  } -> tensor<1xf32>
+  return %s : tensor<1xf32>
+}
