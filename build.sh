@@ -7,6 +7,7 @@
 #   ./build.sh build    configure and build only
 #   ./build.sh docs     regenerate the ODS reference docs into docs/generated/
 #   ./build.sh deps     install missing Debian packages only
+#   ./benchmarks/run.sh the CPU benchmark table (adds python3-torch, libdnnl-dev)
 #
 # Environment: BUILD_DIR (default build), BUILD_TYPE (default Release),
 # LF_SKIP_DEPS=1 to skip the package check.
@@ -64,6 +65,7 @@ cmd="${1:-}"
 shift || true
 case "$cmd" in
   deps) install_pkgs "${CORE_PKGS[@]}" ;;
+  deps-bench) install_pkgs "${BENCH_PKGS[@]}" ;;
   build) build "$@" ;;
   test)
     build
@@ -86,7 +88,7 @@ case "$cmd" in
     exec "$ROOT/examples/run-demo.sh" "$BUILD_DIR"
     ;;
   *)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -15,6 +15,8 @@
 #endif
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -48,16 +50,73 @@ static double median(const std::function<void()> &fn, int reps, int warm = 2) {
   return t[t.size() / 2];
 }
 
+/// Persistent workers (thread start-up would dominate small shapes): the
+/// caller runs part 0, workers run parts 1..n-1.
+class Workers {
+public:
+  explicit Workers(int n) {
+    for (int i = 1; i < n; ++i)
+      threads.emplace_back([this, i] { loop(i); });
+  }
+  ~Workers() {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      stop = true;
+      ++generation;
+    }
+    cv.notify_all();
+    for (auto &t : threads)
+      t.join();
+  }
+  void run(const std::function<void(int)> &fn) {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      job = &fn;
+      pending = threads.size();
+      ++generation;
+    }
+    cv.notify_all();
+    fn(0);
+    std::unique_lock<std::mutex> l(mu);
+    doneCv.wait(l, [&] { return pending == 0; });
+  }
+
+private:
+  void loop(int id) {
+    uint64_t seen = 0;
+    for (;;) {
+      const std::function<void(int)> *fn;
+      {
+        std::unique_lock<std::mutex> l(mu);
+        cv.wait(l, [&] { return generation != seen; });
+        seen = generation;
+        if (stop)
+          return;
+        fn = job;
+      }
+      (*fn)(id);
+      std::lock_guard<std::mutex> l(mu);
+      if (--pending == 0)
+        doneCv.notify_one();
+    }
+  }
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::condition_variable cv, doneCv;
+  const std::function<void(int)> *job = nullptr;
+  size_t pending = 0;
+  uint64_t generation = 0;
+  bool stop = false;
+};
+
+static Workers *workers;
+
 static void runThreads(int threads, const std::function<void(int)> &fn) {
   if (threads == 1) {
     fn(0);
     return;
   }
-  std::vector<std::thread> ts;
-  for (int i = 0; i < threads; ++i)
-    ts.emplace_back(fn, i);
-  for (auto &t : ts)
-    t.join();
+  workers->run(fn);
 }
 
 __attribute__((target("avx512f,fma"))) static double fmaPeakAvx512(long iters) {
@@ -132,6 +191,10 @@ int main(int argc, char **argv) {
     }
   }
   int threads = argc > 1 ? std::atoi(argv[1]) : 1;
+  if (threads < 1)
+    threads = 1;
+  Workers pool(threads);
+  workers = &pool;
   std::printf("fma-peak 0 0 %d fma-peak %.1f 0\n", threads, fmaPeak(threads));
 
   std::mt19937 rng(0);

@@ -84,6 +84,8 @@ static void initLLVMOnce() {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
   });
+  // Custom pipelines may name any lightfuse or upstream pass.
+  lf::registerAllPasses();
 }
 
 std::unique_ptr<MLIRContext> JitModule::createContext() {
@@ -173,7 +175,15 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
   PassManager pm(&ctx);
   if (options.pipeline.empty()) {
     buildCPUPipeline(pm, CPUPipelineOptions());
-  } else if (failed(parsePassPipeline(options.pipeline, pm, diagOS))) {
+  } else if (failed(parsePassPipeline(
+                 // Accept both "a,b" and "builtin.module(a,b)".
+                 [&] {
+                   llvm::StringRef p = llvm::StringRef(options.pipeline).trim();
+                   if (p.consume_front("builtin.module(") && p.consume_back(")"))
+                     return p;
+                   return llvm::StringRef(options.pipeline);
+                 }(),
+                 pm, diagOS))) {
     return fail("invalid pass pipeline '" + options.pipeline + "'");
   }
   if (!options.dumpDir.empty()) {

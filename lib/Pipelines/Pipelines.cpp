@@ -19,6 +19,8 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
+#include <mutex>
+
 using namespace mlir;
 
 namespace {
@@ -36,7 +38,7 @@ struct EmitCInterfacePass
 };
 } // namespace
 
-void lf::buildLowerToLinalgPipeline(OpPassManager &pm) {
+void lf::buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows) {
   pm.addNestedPass<func::FuncOp>(lf::createConvertLFToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -45,7 +47,9 @@ void lf::buildLowerToLinalgPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
   // Run each norm's reductions and epilogue on a few rows at a time.
-  pm.addNestedPass<func::FuncOp>(lf::createTileRowsPass());
+  if (tileRows > 0)
+    pm.addNestedPass<func::FuncOp>(
+        lf::createTileRowsPass(lf::TileRowsPassOptions{tileRows}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
@@ -53,7 +57,7 @@ void lf::buildLowerToLinalgPipeline(OpPassManager &pm) {
 void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
   if (opts.emitCInterface)
     pm.addPass(std::make_unique<EmitCInterfacePass>());
-  buildLowerToLinalgPipeline(pm);
+  buildLowerToLinalgPipeline(pm, opts.tileRows);
   // Polynomial exp/tanh/erf/log so activation epilogues vectorize.
   pm.addPass(lf::createApproximateMathPass());
 
@@ -100,5 +104,19 @@ void lf::registerPipelines() {
       "lf-lower-to-linalg-pipeline",
       "Lower lf to fused linalg on tensors (the first stage of the CPU "
       "pipeline)",
-      buildLowerToLinalgPipeline);
+      [](OpPassManager &pm) { buildLowerToLinalgPipeline(pm); });
+}
+
+void lf::registerAllPasses() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    registerTransformsPasses();
+    registerConversionPasses();
+    registerLinalgPasses();
+    bufferization::registerBufferizationPasses();
+    memref::registerMemRefPasses();
+    lf::registerLFConversionPasses();
+    lf::registerLFTransformsPasses();
+    registerPipelines();
+  });
 }

@@ -25,15 +25,9 @@ int main(int argc, char **argv) {
   llvm::setBugReportMsg("lightfuse: lf-opt crashed. Please file an issue with "
                         "the input and the command line; "
                         "--mlir-pass-pipeline-crash-reproducer=FILE helps.\n");
-  // Upstream passes the pipelines use, so each stage can be run by hand.
-  mlir::registerTransformsPasses();
-  mlir::registerConversionPasses();
-  mlir::registerLinalgPasses();
-  mlir::bufferization::registerBufferizationPasses();
-  mlir::memref::registerMemRefPasses();
-  mlir::lf::registerLFConversionPasses();
-  mlir::lf::registerLFTransformsPasses();
-  mlir::lf::registerPipelines();
+  // lf's passes and pipelines, and the upstream passes they use, so each
+  // stage can be run by hand.
+  mlir::lf::registerAllPasses();
 
   mlir::DialectRegistry registry;
   registry.insert<mlir::lf::LFDialect>();

@@ -19,16 +19,24 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Mark public functions llvm.emit_c_interface so the JIT "
                      "and C callers get _mlir_ciface_ wrappers"),
       llvm::cl::init(true)};
+  PassOptions::Option<int64_t> tileRows{
+      *this, "tile-rows",
+      llvm::cl::desc("Rows per tile for lf-tile-rows (0 disables tiling)"),
+      llvm::cl::init(8)};
 };
 
 /// lf (tensors) -> linalg -> fused, bufferized loops -> LLVM dialect.
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
 
 /// lf (tensors) -> linalg on tensors, the first stage of the CPU pipeline.
-void buildLowerToLinalgPipeline(OpPassManager &pm);
+void buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows = 8);
 
 /// Registers `lf-cpu-pipeline` and `lf-lower-to-linalg-pipeline`.
 void registerPipelines();
+
+/// Registers every pass a lightfuse pipeline may name: lf's passes and
+/// pipelines and the upstream passes they use. Idempotent and thread-safe.
+void registerAllPasses();
 
 } // namespace mlir::lf
 

@@ -346,6 +346,20 @@ std::optional<double> optScale(std::optional<APFloat> s) {
   return s->convertToDouble();
 }
 
+/// rsqrt(stat * invD + eps) per row: one square root per row, not per
+/// element, so the epilogue is a multiply.
+Value rowRsqrt(const Emitter &e, Value stat, Value invD, double eps) {
+  return elementwise(e, stat, e.f32(),
+                     {{stat, identityMap(rankOf(stat), e.ctx())}},
+                     [&](OpBuilder &b, Location l, ValueRange a) {
+                       Value ms = arith::MulFOp::create(b, l, a[0], invD);
+                       return math::RsqrtOp::create(
+                           b, l,
+                           arith::AddFOp::create(b, l, ms,
+                                                 Emitter::c(b, l, eps)));
+                     });
+}
+
 /// The first element of every row of `x`, as an f32 tensor over the rows.
 /// A generic reading x[..., 0] (not a tensor slice), so that row tiling can
 /// fuse it together with the rest of the norm.
@@ -392,17 +406,15 @@ Value lowerLayerNorm(const Emitter &e, LayerNormOp op) {
                           mu);
                       return arith::MulFOp::create(b, l, d, d);
                     });
+  Value rs = rowRsqrt(e, sq, invD, eps);
   return rowNormOutput(
-      e, x, {shift, sum, sq},
+      e, x, {shift, sum, rs},
       {op.getGain(), op.getBias(), optScale(op.getScale())},
       [&](OpBuilder &b, Location l, Value xf, ValueRange st) {
         Value mu = arith::MulFOp::create(b, l, st[1], invD);
-        Value var = arith::MulFOp::create(b, l, st[2], invD);
-        Value rs = math::RsqrtOp::create(
-            b, l, arith::AddFOp::create(b, l, var, Emitter::c(b, l, eps)));
         Value centered = arith::SubFOp::create(
             b, l, arith::SubFOp::create(b, l, xf, st[0]), mu);
-        return arith::MulFOp::create(b, l, centered, rs);
+        return arith::MulFOp::create(b, l, centered, st[2]);
       });
 }
 
@@ -418,14 +430,11 @@ Value lowerRMSNorm(const Emitter &e, RMSNormOp op) {
   unsigned r = rankOf(x);
   double eps = op.getEps().convertToDouble();
   Value invD = arith::DivFOp::create(e.b, e.loc, e.cst(1.0), e.dimF32(x, r - 1));
-  Value ss = sumOfSquares(e, x, rowKeep(r));
+  Value rs = rowRsqrt(e, sumOfSquares(e, x, rowKeep(r)), invD, eps);
   return rowNormOutput(
-      e, x, {ss}, {op.getGain(), Value(), optScale(op.getScale())},
+      e, x, {rs}, {op.getGain(), Value(), optScale(op.getScale())},
       [&](OpBuilder &b, Location l, Value xf, ValueRange st) {
-        Value ms = arith::MulFOp::create(b, l, st[0], invD);
-        Value rs = math::RsqrtOp::create(
-            b, l, arith::AddFOp::create(b, l, ms, Emitter::c(b, l, eps)));
-        return arith::MulFOp::create(b, l, xf, rs);
+        return arith::MulFOp::create(b, l, xf, st[0]);
       });
 }
 
