@@ -21,7 +21,8 @@ LLVM_PREFIX=/usr/lib/llvm-22
 # Debian packages the build and the tests need. Benchmarks add their own.
 CORE_PKGS=(cmake ninja-build ccache clang-22 lld-22 llvm-22-dev llvm-22-tools
            libmlir-22-dev mlir-22-tools python3-numpy)
-BENCH_PKGS=(python3-torch libdnnl-dev)
+# OpenBLAS gives PyTorch an optimized BLAS (Debian's default is netlib's).
+BENCH_PKGS=(python3-torch libdnnl-dev libopenblas0-pthread)
 
 log() { printf '[build.sh] %s\n' "$*" >&2; }
 
@@ -38,7 +39,15 @@ install_pkgs() {
   [[ $(id -u) -ne 0 ]] && sudo=(sudo)
   export DEBIAN_FRONTEND=noninteractive
   "${sudo[@]}" apt-get update -qq >/dev/null || true
-  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  local aptlog
+  aptlog=$(mktemp)
+  if ! "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$aptlog" 2>&1; then
+    cat "$aptlog" >&2
+    rm -f "$aptlog"
+    log "package installation failed"
+    exit 1
+  fi
+  rm -f "$aptlog"
 }
 
 configure() {
