@@ -36,6 +36,21 @@ struct EmitCInterfacePass
                     UnitAttr::get(&getContext()));
   }
 };
+/// Marks the runtime allocation functions' results `noalias` (they return
+/// fresh memory, as malloc does), so LLVM needs no runtime alias checks
+/// between new buffers and the inputs before vectorizing.
+struct MarkAllocNoAliasPass
+    : PassWrapper<MarkAllocNoAliasPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(MarkAllocNoAliasPass)
+  StringRef getArgument() const override { return "lf-mark-alloc-noalias"; }
+  void runOnOperation() override {
+    for (auto fn : getOperation().getOps<LLVM::LLVMFuncOp>())
+      if (fn.getName() == "_mlir_memref_to_llvm_aligned_alloc" ||
+          fn.getName() == "_mlir_memref_to_llvm_alloc")
+        fn.setResultAttr(0, LLVM::LLVMDialect::getNoAliasAttrName(),
+                         UnitAttr::get(&getContext()));
+  }
+};
 } // namespace
 
 void lf::buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows) {
@@ -92,6 +107,7 @@ void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(std::make_unique<MarkAllocNoAliasPass>());
   pm.addPass(createCanonicalizerPass());
 }
 

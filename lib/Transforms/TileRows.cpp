@@ -138,8 +138,16 @@ struct TileRowsPass : lf::impl::TileRowsPassBase<TileRowsPass> {
       // per tile and merged by CSE).
       llvm::DenseSet<Value> yielded;
       options.setFusionControlFn(
-          [&](tensor::ExtractSliceOp, OpResult producer, bool isDestination)
+          [&](tensor::ExtractSliceOp slice, OpResult producer,
+              bool isDestination)
               -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+            // A producer whose slice does not move with the loop (all
+            // offsets constant, e.g. a transposed weight) is loop-invariant:
+            // fusing it would recompute it on every tile.
+            if (llvm::all_of(slice.getMixedOffsets(), [](OpFoldResult o) {
+                  return isa<Attribute>(o);
+                }))
+              return std::nullopt;
             scf::SCFTileAndFuseOptions::ControlFnResult r;
             r.yieldProducerReplacement = !isDestination &&
                                          escapes(producer) &&

@@ -1,4 +1,6 @@
 // RUN: lf-opt %s --pass-pipeline="builtin.module(func.func(convert-lf-to-linalg,linalg-fuse-elementwise-ops,lf-tile-rows{tile-rows=4}),canonicalize,cse)" -split-input-file | FileCheck %s
+// RUN: not lf-opt %s --pass-pipeline="builtin.module(func.func(lf-tile-rows{tile-rows=0}))" -split-input-file 2>&1 | FileCheck %s --check-prefix=BADSIZE
+// BADSIZE: error: lf-tile-rows: tile-rows must be positive
 
 // RMSNorm's reduction and epilogue share one loop over 4-row tiles.
 // CHECK-LABEL: func @rms_norm
@@ -50,4 +52,33 @@ func.func @untouched(%x: tensor<?xf32>) -> tensor<1xf32> {
     linalg.yield %t : f32
   } -> tensor<1xf32>
   return %s : tensor<1xf32>
+}
+
+// -----
+
+// A producer whose slice does not move with the row loop (here a transposed
+// weight) is loop-invariant: it stays outside instead of being recomputed
+// on every tile.
+// CHECK-LABEL: func @invariant_producer
+// CHECK: linalg.transpose
+// CHECK: scf.for
+// CHECK-NOT: linalg.transpose
+// CHECK: return
+func.func @invariant_producer(%x: tensor<?x16xf32>, %w: tensor<16x16xf32>) -> tensor<?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<16x16xf32>
+  %wt = linalg.transpose ins(%w : tensor<16x16xf32>) outs(%e : tensor<16x16xf32>) permutation = [1, 0]
+  %m = tensor.dim %x, %c0 : tensor<?x16xf32>
+  %o = tensor.empty(%m) : tensor<?x16xf32>
+  %f = linalg.fill ins(%z : f32) outs(%o : tensor<?x16xf32>) -> tensor<?x16xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(m, k, n) -> (m, k)>, affine_map<(m, k, n) -> (k, n)>, affine_map<(m, k, n) -> (m, n)>],
+                       iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %wt : tensor<?x16xf32>, tensor<16x16xf32>) outs(%f : tensor<?x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x16xf32>
+  return %r : tensor<?x16xf32>
 }
