@@ -55,6 +55,9 @@ struct MarkAllocNoAliasPass
 
 void lf::buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows) {
   pm.addNestedPass<func::FuncOp>(lf::createConvertLFToLinalgPass());
+  // Weight-side arithmetic emitted by the folding passes (arith/math on
+  // tensors) becomes linalg too.
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Merge producer/consumer elementwise generics so intermediate tensors of

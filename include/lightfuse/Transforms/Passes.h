@@ -17,6 +17,8 @@
 #include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/Pass/Pass.h"
 
+#include "dialects/lf/LFDialect.h"
+
 namespace mlir::lf {
 
 #define GEN_PASS_DECL

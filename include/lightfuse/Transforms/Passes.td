@@ -81,4 +81,66 @@ def TileRowsPass : Pass<"lf-tile-rows", "::mlir::func::FuncOp"> {
   ];
 }
 
+def FoldNormIntoLinearPass
+    : Pass<"lf-fold-norm-into-linear", "::mlir::func::FuncOp"> {
+  let summary = "Fold inference-time per-channel affines into adjacent lf.linear ops";
+  let description = [{
+    Every per-channel affine `y = a * x + c` along the last axis - from
+    `lf.channel_affine`, `lf.batch_norm` and `lf.unified_norm` (inference
+    forms), and the gain, bias and LayerNorm-Scaling `scale` of
+    `lf.layer_norm` and `lf.rms_norm` - is folded into linear layers
+    (OPS.md section 2):
+
+    - **into the preceding linear** (F2) when the affine's input is an
+      `lf.linear` with no other user: `W0'[i, :] = a[i] W0[i, :]`,
+      `b0' = a * b0 + c`; the affine disappears. Pure affines only.
+    - **into the following linears** (F1) when every user of the affine's
+      result is the input of an `lf.linear`: `W'[o, i] = W[o, i] a[i]`,
+      `b' = b + W c`, one fold per consumer. For norms, the normalization
+      stays and loses its gain/bias/scale.
+
+    With constant weights and parameters (`arith.constant`) the new weights
+    are computed here, in f64, and rounded once to the weight type; a fold
+    whose result would overflow, become non-finite or lose more than
+    `max-rel-error` relative precision in that type (a near-zero running
+    variance into f16, say) is refused unless `allow-lossy` is set.
+    Otherwise the weight-side arithmetic is emitted as ops on the weights
+    (`lf.channel_affine`, `lf.linear` on the shift, `arith`/`math` on
+    tensors), ready to be hoisted into a prepare function.
+
+    Candidates that are not folded are left unchanged; with `explain`,
+    each gets a remark saying why (another user, wrong axis, dtype,
+    numerics).
+
+    Before:
+
+    ```mlir
+    %n = lf.unified_norm %x, %qm gain(%g : tensor<64xf32>) : tensor<?x64xf32>, tensor<64xf32>
+    %y = lf.linear %n, %w bias(%b : tensor<32xf32>) : tensor<?x64xf32>, tensor<32x64xf32> -> tensor<?x32xf32>
+    ```
+
+    After (constant %qm, %g, %w, %b):
+
+    ```mlir
+    %y = lf.linear %x, %w2 bias(%b2 : tensor<32xf32>) : tensor<?x64xf32>, tensor<32x64xf32> -> tensor<?x32xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::lf::LFDialect"];
+  let options = [
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Emit a remark for every candidate that is not folded">,
+    Option<"allowLossy", "allow-lossy", "bool", /*default=*/"false",
+           "Fold even when the folded constants lose precision or overflow">,
+    Option<"maxRelError", "max-rel-error", "double", /*default=*/"1.0e-2",
+           "Largest relative rounding error accepted per folded constant">
+  ];
+  let statistics = [
+    Statistic<"numFoldedPreceding", "folded-preceding", "Affines folded into the preceding linear">,
+    Statistic<"numFoldedFollowing", "folded-following", "Affines folded into following linears">,
+    Statistic<"numRefused", "refused", "Candidates left unchanged">
+  ];
+}
+
 #endif // LIGHTFUSE_TRANSFORMS_PASSES_TD
