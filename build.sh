@@ -80,7 +80,7 @@ case "$cmd" in
     build
     # ODS descriptions must stay valid markdown-producing tablegen input.
     ninja -C "$BUILD_DIR" mlir-doc >/dev/null
-    if ! diff -q "$BUILD_DIR/docs/LF/LFDialect.md" "$ROOT/docs/generated/LFDialect.md" >/dev/null; then
+    if ! diff -rq "$BUILD_DIR/docs/LF" "$ROOT/docs/generated" >/dev/null; then
       log "docs/generated/ is stale: run ./build.sh docs and commit the result"
       exit 1
     fi

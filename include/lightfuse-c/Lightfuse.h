@@ -88,6 +88,7 @@ typedef struct {
   int optLevel;         /* 0..3, default 3 */
   const char *pipeline; /* NULL: the default lf-cpu-pipeline */
   const char *dumpDir;  /* NULL: no IR dumps */
+  int optimize;         /* 1 (default): run lf-optimize first; 0: lower as written */
 } LfCompileOptions;
 
 /// Fills `options` with the defaults.

@@ -178,6 +178,7 @@ void lfCompileOptionsInit(LfCompileOptions *options) {
   options->optLevel = 3;
   options->pipeline = nullptr;
   options->dumpDir = nullptr;
+  options->optimize = 1;
 }
 
 LfStatus lfModuleCompile(LfModule module, const LfCompileOptions *options,
@@ -198,6 +199,7 @@ LfStatus lfModuleCompile(LfModule module, const LfCompileOptions *options,
                      std::to_string(o.optLevel));
   CompileOptions co;
   co.optLevel = o.optLevel;
+  co.optimize = o.optimize != 0;
   if (o.pipeline)
     co.pipeline = o.pipeline;
   if (o.dumpDir)

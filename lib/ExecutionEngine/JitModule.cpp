@@ -174,7 +174,9 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
 
   PassManager pm(&ctx);
   if (options.pipeline.empty()) {
-    buildCPUPipeline(pm, CPUPipelineOptions());
+    CPUPipelineOptions cpu;
+    cpu.optimize = options.optimize;
+    buildCPUPipeline(pm, cpu);
   } else if (failed(parsePassPipeline(
                  // Accept both "a,b" and "builtin.module(a,b)".
                  [&] {

@@ -72,9 +72,18 @@ void lf::buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows) {
   pm.addPass(createCSEPass());
 }
 
+void lf::buildOptimizePipeline(OpPassManager &pm) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(lf::createFoldNormIntoLinearPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
 void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
   if (opts.emitCInterface)
     pm.addPass(std::make_unique<EmitCInterfacePass>());
+  if (opts.optimize)
+    buildOptimizePipeline(pm);
   buildLowerToLinalgPipeline(pm, opts.tileRows);
   // Polynomial exp/tanh/erf/log so activation epilogues vectorize.
   pm.addPass(lf::createApproximateMathPass());
@@ -115,6 +124,10 @@ void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
 }
 
 void lf::registerPipelines() {
+  PassPipelineRegistration<>(
+      "lf-optimize",
+      "Semantics-preserving lf graph rewrites (folding, canonicalization)",
+      buildOptimizePipeline);
   PassPipelineRegistration<CPUPipelineOptions>(
       "lf-cpu-pipeline",
       "Lower lf on tensors to the LLVM dialect for the host CPU",

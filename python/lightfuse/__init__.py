@@ -49,7 +49,8 @@ class _Handle(ctypes.Structure):
 
 class _CompileOptions(ctypes.Structure):
     _fields_ = [("target", ctypes.c_int), ("optLevel", ctypes.c_int),
-                ("pipeline", ctypes.c_char_p), ("dumpDir", ctypes.c_char_p)]
+                ("pipeline", ctypes.c_char_p), ("dumpDir", ctypes.c_char_p),
+                ("optimize", ctypes.c_int)]
 
 
 class _TensorType(ctypes.Structure):
@@ -275,8 +276,12 @@ class Module:
 _TARGETS = {"cpu": 0, "nvptx": 1}
 
 
-def compile(source, target="cpu", opt_level=3, pipeline=None, dump_dir=None, name=None):
+def compile(source, target="cpu", opt_level=3, pipeline=None, dump_dir=None, name=None,
+            optimize=True):
     """Compile MLIR text, or a path to a .mlir file, and return a Module.
+
+    optimize=False skips lf-optimize (graph folding) and lowers the graph
+    as written; pipeline replaces the whole default pipeline.
 
     Raises LightfuseError with the located diagnostics on failure."""
     lib = _capi()
@@ -304,6 +309,7 @@ def compile(source, target="cpu", opt_level=3, pipeline=None, dump_dir=None, nam
         lib.lfCompileOptionsInit(ctypes.byref(opts))
         opts.target = _TARGETS[target]
         opts.optLevel = opt_level
+        opts.optimize = 1 if optimize else 0
         opts.pipeline = pipeline.encode() if pipeline else None
         dump_dir = dump_dir or os.environ.get("LF_DUMP_DIR")
         opts.dumpDir = dump_dir.encode() if dump_dir else None

@@ -65,6 +65,9 @@ static cl::opt<unsigned> optLevel("O", cl::desc("Optimization level"),
 static cl::opt<std::string> prefix("prefix",
                                    cl::desc("Prefix of the C wrapper names"),
                                    cl::init("lf_"));
+static cl::opt<bool> noOptimize(
+    "no-optimize",
+    cl::desc("Skip lf-optimize (graph folding); lower the graph as written"));
 static cl::opt<std::string> cpu("mcpu",
                                 cl::desc("Target CPU (default: the host)"),
                                 cl::init(""));
@@ -269,10 +272,15 @@ int main(int argc, char **argv) {
   PassManager pm(ctx.get());
   if (failed(applyPassManagerCLOptions(pm)))
     return 1;
-  if (emit == "linalg")
+  if (emit == "linalg") {
+    if (!noOptimize)
+      mlir::lf::buildOptimizePipeline(pm);
     mlir::lf::buildLowerToLinalgPipeline(pm);
-  else
-    mlir::lf::buildCPUPipeline(pm, mlir::lf::CPUPipelineOptions());
+  } else {
+    mlir::lf::CPUPipelineOptions cpuOpts;
+    cpuOpts.optimize = !noOptimize;
+    mlir::lf::buildCPUPipeline(pm, cpuOpts);
+  }
   if (failed(pm.run(*module)))
     return 1;
 

@@ -49,6 +49,9 @@ static cl::opt<bool> noWrite("no-write",
                              cl::desc("Do not write result files"));
 static cl::opt<unsigned> optLevel("O", cl::desc("JIT optimization level"),
                                   cl::init(3));
+static cl::opt<bool> noOptimize(
+    "no-optimize",
+    cl::desc("Skip lf-optimize (graph folding); lower the graph as written"));
 static cl::opt<std::string> pipeline(
     "pass-pipeline",
     cl::desc("Textual pipeline replacing the default lf-cpu-pipeline"),
@@ -74,6 +77,7 @@ int main(int argc, char **argv) {
   CompileOptions opts;
   opts.optLevel = optLevel;
   opts.pipeline = pipeline;
+  opts.optimize = !noOptimize;
   opts.dumpDir = dumpDir;
   if (opts.dumpDir.empty())
     if (const char *d = std::getenv("LF_DUMP_DIR"))

@@ -62,6 +62,8 @@ struct ResultBuffer {
 struct CompileOptions {
   /// LLVM optimization level for the JIT (0-3).
   unsigned optLevel = 3;
+  /// Run lf-optimize (graph folding) before lowering.
+  bool optimize = true;
   /// A textual pass pipeline replacing the default `lf-cpu-pipeline`, e.g.
   /// "builtin.module(lf-cpu-pipeline)". Empty: the default.
   std::string pipeline;

@@ -19,6 +19,10 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Mark public functions llvm.emit_c_interface so the JIT "
                      "and C callers get _mlir_ciface_ wrappers"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> optimize{
+      *this, "optimize",
+      llvm::cl::desc("Run lf-optimize (graph folding and fusion) first"),
+      llvm::cl::init(true)};
   PassOptions::Option<int64_t> tileRows{
       *this, "tile-rows",
       llvm::cl::desc("Rows per tile for lf-tile-rows (0 disables tiling)"),
@@ -31,7 +35,12 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
 /// lf (tensors) -> linalg on tensors, the first stage of the CPU pipeline.
 void buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows = 8);
 
-/// Registers `lf-cpu-pipeline` and `lf-lower-to-linalg-pipeline`.
+/// lf -> lf graph rewrites that keep semantics: canonicalization, folding of
+/// inference-time affines into linears, CSE. Flag `lf-optimize`.
+void buildOptimizePipeline(OpPassManager &pm);
+
+/// Registers `lf-optimize`, `lf-cpu-pipeline` and
+/// `lf-lower-to-linalg-pipeline`.
 void registerPipelines();
 
 /// Registers every pass a lightfuse pipeline may name: lf's passes and

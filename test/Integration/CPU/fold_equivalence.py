@@ -50,7 +50,7 @@ def check(name, src, inputs, gone):
     folded = subprocess.run(["lf-opt", "-", "--pass-pipeline=builtin.module(func.func(lf-fold-norm-into-linear))"],
                             input=src, capture_output=True, text=True).stdout
     fired = gone(folded) if callable(gone) else all(g not in folded for g in gone)
-    a = run(src, inputs, None, name + "_ref")
+    a = run(src, inputs, "builtin.module(lf-cpu-pipeline{optimize=false})", name + "_ref")
     b = run(src, inputs, FOLD, name + "_fold")
     worst = 0.0
     for x, y in zip(a, b):
