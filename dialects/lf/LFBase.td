@@ -68,6 +68,15 @@ def LF_GluActivation : I32EnumAttr<"GluActivation",
 // Printed as a bare keyword in the op's format (`lf.activation silu %x`).
 defvar LF_GluActivationAttr = LF_GluActivation;
 
+def LF_NormKind : I32EnumAttr<"NormKind",
+    "the normalization of a fused residual norm", [
+      I32EnumAttrCase<"layer", 0>,
+      I32EnumAttrCase<"rms", 1>
+    ]> {
+  let cppNamespace = "::mlir::lf";
+}
+defvar LF_NormKindAttr = LF_NormKind;
+
 def LF_FeatureMap : I32EnumAttr<"FeatureMap",
     "feature map applied to queries and keys of a linear attention", [
       I32EnumAttrCase<"identity", 0>,

@@ -201,6 +201,14 @@ LogicalResult RMSNormOp::verify() {
   return verifyPositiveScale(*this, getScale());
 }
 
+LogicalResult ResidualNormOp::verify() {
+  if (getKind() == NormKind::rms && getBias())
+    return emitOpError("an rms residual norm has no bias");
+  if (failed(verifyRowNorm(*this, getInput(), getGain(), getBias(), getEps())))
+    return failure();
+  return verifyPositiveScale(*this, getScale());
+}
+
 LogicalResult CRMSNormOp::verify() {
   return verifyRowNorm(*this, getInput(), getGain(), Value(), getEps());
 }

@@ -354,6 +354,46 @@ def LF_ChannelAffineOp : LF_Op<"channel_affine", [
   let hasFolder = 1;
 }
 
+def LF_ResidualNormOp : LF_Op<"residual_norm", [
+    AttrSizedOperandSegments,
+    AllTypesMatch<["input", "residual", "sum", "result"]>]> {
+  let summary = "fused residual add and normalization, returning both";
+  let description = [{
+    The residual add of a transformer block followed by the norm that reads
+    it, as one op that reads the stream once:
+
+    ```
+    sum    = input + residual
+    result = layer_norm(sum)  or  rms_norm(sum)      (kind)
+             with the optional gain, bias (layer only), eps and scale
+    ```
+
+    Both values are results: Pre-LN and Peri-LN blocks carry `sum` on as the
+    residual stream, Post-LN blocks use `result`. `lf-fuse-residual-norm`
+    forms it from `lf.add` followed by `lf.layer_norm` or `lf.rms_norm`.
+    `eps` has no default: the fusion copies the norm's.
+
+    ```mlir
+    %s, %y = lf.residual_norm rms %x, %o gain(%g : tensor<4096xbf16>)
+               {eps = 1.0e-06 : f32} : tensor<?x4096xbf16>
+    ```
+  }];
+  let arguments = (ins LF_NormKindAttr:$kind, LF_Tensor:$input,
+                       LF_Tensor:$residual,
+                       Optional<LF_Tensor>:$gain,
+                       Optional<LF_Tensor>:$bias,
+                       F32Attr:$eps,
+                       OptionalAttr<F32Attr>:$scale);
+  let results = (outs LF_Tensor:$sum, LF_Tensor:$result);
+  let assemblyFormat = [{
+    $kind $input `,` $residual
+      (`gain` `(` $gain^ `:` type($gain) `)`)?
+      (`bias` `(` $bias^ `:` type($bias) `)`)?
+    attr-dict `:` type($input)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Linear and elementwise
 //===----------------------------------------------------------------------===//

@@ -75,6 +75,8 @@ void lf::buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows) {
 void lf::buildOptimizePipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(lf::createFoldNormIntoLinearPass());
+  // After folding, so norms have already handed their gains to linears.
+  pm.addNestedPass<func::FuncOp>(lf::createFuseResidualNormPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -36,7 +36,8 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
 void buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows = 8);
 
 /// lf -> lf graph rewrites that keep semantics: canonicalization, folding of
-/// inference-time affines into linears, CSE. Flag `lf-optimize`.
+/// inference-time affines into linears, residual+norm fusion, CSE. Flag
+/// `lf-optimize`.
 void buildOptimizePipeline(OpPassManager &pm);
 
 /// Registers `lf-optimize`, `lf-cpu-pipeline` and

@@ -143,4 +143,40 @@ def FoldNormIntoLinearPass
   ];
 }
 
+def FuseResidualNormPass
+    : Pass<"lf-fuse-residual-norm", "::mlir::func::FuncOp"> {
+  let summary = "Fuse a residual lf.add and the norm reading it into lf.residual_norm";
+  let description = [{
+    `lf.add` followed by `lf.layer_norm` or `lf.rms_norm` of the sum becomes
+    one `lf.residual_norm` returning both the sum (the residual stream, for
+    Pre-LN and Peri-LN blocks) and the normalized value (Post-LN), so the
+    stream is read once. Every placement fuses the same way: Pre-LN
+    (`s = x + o; n = LN(s)`, `s` continues), Post-LN (`LN(x + o)`), Peri-LN
+    (`s = x + No(o); Ni(s)`), Mix-LN (a mix). When one sum feeds several
+    norms, the first norm fuses and the others read the fused op's sum.
+
+    Before:
+
+    ```mlir
+    %s = lf.add %x, %o : tensor<?x768xf32>
+    %n = lf.layer_norm %s gain(%g : tensor<768xf32>) : tensor<?x768xf32>
+    ```
+
+    After:
+
+    ```mlir
+    %s, %n = lf.residual_norm layer %x, %o gain(%g : tensor<768xf32>)
+               {eps = 1.0e-05 : f32} : tensor<?x768xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::lf::LFDialect"];
+  let options = [
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Emit a remark for every norm of an add that is not fused">
+  ];
+  let statistics = [
+    Statistic<"numFused", "fused", "Add + norm pairs fused">
+  ];
+}
+
 #endif // LIGHTFUSE_TRANSFORMS_PASSES_TD

@@ -380,10 +380,9 @@ Value rowFirst(const Emitter &e, Value x) {
                    });
 }
 
-Value lowerLayerNorm(const Emitter &e, LayerNormOp op) {
-  Value x = op.getInput();
+Value layerNorm(const Emitter &e, Value x, Value gain, Value bias, double eps,
+                std::optional<double> scale) {
   unsigned r = rankOf(x);
-  double eps = op.getEps().convertToDouble();
   Value invD = arith::DivFOp::create(e.b, e.loc, e.cst(1.0), e.dimF32(x, r - 1));
   // Shifted two-pass statistics: with K = the row's first element, x - K is
   // exact for rows whose values are close to each other (large mean, small
@@ -408,8 +407,7 @@ Value lowerLayerNorm(const Emitter &e, LayerNormOp op) {
                     });
   Value rs = rowRsqrt(e, sq, invD, eps);
   return rowNormOutput(
-      e, x, {shift, sum, rs},
-      {op.getGain(), op.getBias(), optScale(op.getScale())},
+      e, x, {shift, sum, rs}, {gain, bias, scale},
       [&](OpBuilder &b, Location l, Value xf, ValueRange st) {
         Value mu = arith::MulFOp::create(b, l, st[1], invD);
         Value centered = arith::SubFOp::create(
@@ -425,17 +423,26 @@ Value sumOfSquares(const Emitter &e, Value x, ArrayRef<bool> keep) {
   });
 }
 
-Value lowerRMSNorm(const Emitter &e, RMSNormOp op) {
-  Value x = op.getInput();
+Value rmsNorm(const Emitter &e, Value x, Value gain, double eps,
+              std::optional<double> scale) {
   unsigned r = rankOf(x);
-  double eps = op.getEps().convertToDouble();
   Value invD = arith::DivFOp::create(e.b, e.loc, e.cst(1.0), e.dimF32(x, r - 1));
   Value rs = rowRsqrt(e, sumOfSquares(e, x, rowKeep(r)), invD, eps);
   return rowNormOutput(
-      e, x, {rs}, {op.getGain(), Value(), optScale(op.getScale())},
+      e, x, {rs}, {gain, Value(), scale},
       [&](OpBuilder &b, Location l, Value xf, ValueRange st) {
         return arith::MulFOp::create(b, l, xf, st[0]);
       });
+}
+
+Value lowerLayerNorm(const Emitter &e, LayerNormOp op) {
+  return layerNorm(e, op.getInput(), op.getGain(), op.getBias(),
+                   op.getEps().convertToDouble(), optScale(op.getScale()));
+}
+
+Value lowerRMSNorm(const Emitter &e, RMSNormOp op) {
+  return rmsNorm(e, op.getInput(), op.getGain(), op.getEps().convertToDouble(),
+                 optScale(op.getScale()));
 }
 
 Value lowerCRMSNorm(const Emitter &e, CRMSNormOp op) {
@@ -1314,6 +1321,16 @@ Value lowerFlowAttention(const Emitter &e, FlowAttentionOp op) {
                         elemType(op.getQuery()), op.getOutput().getType());
 }
 
+SmallVector<Value> lowerResidualNorm(const Emitter &e, ResidualNormOp op) {
+  Value sum = lowerBinary<arith::AddFOp>(e, op.getInput(), op.getResidual());
+  double eps = op.getEps().convertToDouble();
+  Value y = op.getKind() == NormKind::layer
+                ? layerNorm(e, sum, op.getGain(), op.getBias(), eps,
+                            optScale(op.getScale()))
+                : rmsNorm(e, sum, op.getGain(), eps, optScale(op.getScale()));
+  return {sum, y};
+}
+
 //===----------------------------------------------------------------------===//
 // Patterns
 //===----------------------------------------------------------------------===//
@@ -1369,6 +1386,7 @@ void mlir::lf::populateLFToLinalgConversionPatterns(
   addLowering<LayerNormOp>(patterns, lowerLayerNorm);
   addLowering<RMSNormOp>(patterns, lowerRMSNorm);
   addLowering<CRMSNormOp>(patterns, lowerCRMSNorm);
+  addLowering<ResidualNormOp>(patterns, lowerResidualNorm);
   addLowering<BatchNormOp>(patterns, lowerBatchNorm);
   addLowering<UnifiedNormOp>(patterns, lowerUnifiedNorm);
   addLowering<PowerNormOp>(patterns, lowerPowerNorm);

@@ -601,3 +601,35 @@ func.func @f74(%q: tensor<1x2x8xf32>) {
   %0 = lf.flow_attention %q, %q, %q : tensor<1x2x8xf32>, tensor<1x2x8xf32>, tensor<1x2x8xf32> -> tensor<1x2x8xf32>
   return
 }
+
+// -----
+
+func.func @residual_rms_bias(%x: tensor<4x8xf32>, %b: tensor<8xf32>) {
+  // expected-error @+1 {{an rms residual norm has no bias}}
+  %s, %n = lf.residual_norm rms %x, %x bias(%b : tensor<8xf32>) {eps = 1.0e-6 : f32} : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @residual_gain_size(%x: tensor<4x8xf32>, %g: tensor<7xf32>) {
+  // expected-error @+1 {{gain has 7 elements but the normalized dimension is 8}}
+  %s, %n = lf.residual_norm layer %x, %x gain(%g : tensor<7xf32>) {eps = 1.0e-5 : f32} : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @residual_types(%x: tensor<4x8xf32>, %r: tensor<4x8xf16>) {
+  // expected-error @+1 {{failed to verify that all of {input, residual, sum, result} have same type}}
+  %s, %n = "lf.residual_norm"(%x, %r) <{kind = 0 : i32, eps = 1.0e-5 : f32, operandSegmentSizes = array<i32: 1, 1, 0, 0>}> : (tensor<4x8xf32>, tensor<4x8xf16>) -> (tensor<4x8xf32>, tensor<4x8xf32>)
+  return
+}
+
+// -----
+
+func.func @residual_eps(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{eps must be a finite positive number, got 0}}
+  %s, %n = lf.residual_norm layer %x, %x {eps = 0.0 : f32} : tensor<4x8xf32>
+  return
+}

@@ -158,3 +158,13 @@ func.func @quadratic_attention(%q: tensor<2x4x?x32xf32>, %k: tensor<2x4x?x32xf32
       : tensor<1x2x7x8xbf16>, tensor<1x2x5x8xbf16>, tensor<1x2x5x8xbf16> -> tensor<1x2x7x8xbf16>
   return %0, %1, %2, %3, %4 : tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>, tensor<1x2x7x8xbf16>, tensor<1x2x7x8xbf16>
 }
+
+// CHECK-LABEL: func @residual_norm
+func.func @residual_norm(%x: tensor<?x64xbf16>, %o: tensor<?x64xbf16>, %g: tensor<64xbf16>)
+    -> (tensor<?x64xbf16>, tensor<?x64xbf16>, tensor<?x64xbf16>, tensor<?x64xbf16>) {
+  // CHECK: lf.residual_norm layer %{{.*}}, %{{.*}} gain(%{{.*}} : tensor<64xbf16>) bias(%{{.*}} : tensor<64xbf16>) {eps = 9.99999974E-6 : f32} : tensor<?x64xbf16>
+  %s, %n = lf.residual_norm layer %x, %o gain(%g : tensor<64xbf16>) bias(%g : tensor<64xbf16>) {eps = 1.0e-5 : f32} : tensor<?x64xbf16>
+  // CHECK: lf.residual_norm rms %{{.*}}, %{{.*}} {eps = 9.99999997E-7 : f32, scale = 5.000000e-01 : f32} : tensor<?x64xbf16>
+  %s2, %n2 = lf.residual_norm rms %x, %o {eps = 1.0e-6 : f32, scale = 0.5 : f32} : tensor<?x64xbf16>
+  return %s, %n, %s2, %n2 : tensor<?x64xbf16>, tensor<?x64xbf16>, tensor<?x64xbf16>, tensor<?x64xbf16>
+}

@@ -87,6 +87,30 @@ for dt, shape, dyn, gain, scale, mag in [
             f"  %0 = lf.rms_norm %a0{gp}{attr} : {ty}\n  return %0 : {ty}",
             [(shape, dt, dyn)], [ref])
 
+# --- residual_norm (fused add + norm) ------------------------------------
+for dt, kind, params in [("f32", "layer", "gb"), ("bf16", "rms", "g"), ("f16", "layer", ""), ("f32", "rms", "")]:
+    shape = (5, 96)
+    x, o = rnd(*shape, lo=-2, hi=2), rnd(*shape, lo=-2, hi=2)
+    g, b = rnd(96, lo=0.5, hi=1.5), rnd(96)
+    ty = ttype(shape, dt, (0,))
+    args = [(x, dt, (0,)), (o, dt, (0,))]
+    parts = []
+    if "g" in params:
+        args.append((g, dt, ()))
+        parts.append(f"gain(%a{len(args)-1} : tensor<96x{dt}>)")
+    if "b" in params:
+        args.append((b, dt, ()))
+        parts.append(f"bias(%a{len(args)-1} : tensor<96x{dt}>)")
+    eps = 1e-5 if kind == "layer" else 1e-6
+    body = (f"  %s, %n = lf.residual_norm {kind} %a0, %a1 {' '.join(parts)} {{eps = {eps:.1e} : f32}} : {ty}\n"
+            f"  return %s, %n : {ty}, {ty}")
+    ssum = q(q(x, dt) + q(o, dt), dt)  # the sum is rounded to the storage type
+    gg = q(g, dt) if "g" in params else None
+    ref = (R.layer_norm(ssum, gg, q(b, dt) if "b" in params else None, eps=eps) if kind == "layer"
+           else R.rms_norm(ssum, gg, eps=eps))
+    run.run(f"residual_norm {kind} {dt} {params}", args, body, [(shape, dt, (0,)), (shape, dt, (0,))],
+            [ssum, ref])
+
 # --- crms_norm --------------------------------------------------------------
 for dt, shape, gain in [("f32", (3, 7), True), ("f32", (2, 1), False),
                         ("bf16", (4, 767), False)]:

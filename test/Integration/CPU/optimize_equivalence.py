@@ -1,6 +1,7 @@
-# Semantic equivalence of lf-fold-norm-into-linear: random graphs and random
-# weights (as constants and as arguments) run through the JIT with and
-# without the pass must agree; each case also checks that the pass fired.
+# Semantic equivalence of lf-optimize (lf-fold-norm-into-linear and
+# lf-fuse-residual-norm): random graphs and random weights (as constants and
+# as arguments) run through the JIT with and without it must agree; each
+# case also checks that the rewrite fired.
 # RUN: %PYTHON %s
 import os
 import subprocess
@@ -11,7 +12,7 @@ import numpy as np
 
 rng = np.random.default_rng(7)
 tmp = tempfile.mkdtemp(prefix="lf-fold-")
-FOLD = "builtin.module(func.func(lf-fold-norm-into-linear),lf-cpu-pipeline)"
+FOLD = "builtin.module(lf-cpu-pipeline)"  # lf-optimize runs first by default
 failures = []
 
 
@@ -47,7 +48,7 @@ def run(src, inputs, pipeline, tag):
 
 
 def check(name, src, inputs, gone):
-    folded = subprocess.run(["lf-opt", "-", "--pass-pipeline=builtin.module(func.func(lf-fold-norm-into-linear))"],
+    folded = subprocess.run(["lf-opt", "-", "--lf-optimize"],
                             input=src, capture_output=True, text=True).stdout
     fired = gone(folded) if callable(gone) else all(g not in folded for g in gone)
     a = run(src, inputs, "builtin.module(lf-cpu-pipeline{optimize=false})", name + "_ref")
@@ -137,8 +138,39 @@ ins = [rng.standard_normal((5, d)), rng.uniform(0.5, 1.5, d), rng.standard_norma
        rng.standard_normal((f, d)) / 16, rng.standard_normal((f, d)) / 16, rng.standard_normal((d, f)) / 22,
        rng.standard_normal(d) * 0.1, rng.uniform(0.5, 1.5, d), rng.standard_normal(d) * 0.1]
 check("prenorm_block", src.replace("@prenorm_block", "@main"), ins,
-      lambda ir: ir.count("lf.layer_norm") == 2 and ir.count("gain(") == 1)
+      lambda ir: ir.count("lf.layer_norm") == 1 and "lf.residual_norm layer" in ir
+      and ir.count("gain(") == 1)
+
+# 8. Residual + norm placements (lf-fuse-residual-norm): Pre-LN, Post-LN,
+# Peri-LN and Mix-LN, RMSNorm and LayerNorm.
+o1, o2 = rng.standard_normal((T, C)), rng.standard_normal((T, C))
+placements = {
+    "pre_ln": """  %s = lf.add %x, %o1 : tensor<?x16xf32>
+  %n = lf.layer_norm %s gain(%g : tensor<16xf32>) bias(%b : tensor<16xf32>) : tensor<?x16xf32>
+  %r = lf.mul %n, %o2 : tensor<?x16xf32>
+  %s2 = lf.add %s, %r : tensor<?x16xf32>""",
+    "post_ln": """  %s = lf.add %x, %o1 : tensor<?x16xf32>
+  %n = lf.rms_norm %s gain(%g : tensor<16xf32>) : tensor<?x16xf32>
+  %t = lf.add %n, %o2 : tensor<?x16xf32>
+  %s2 = lf.rms_norm %t {scale = 0.5 : f32} : tensor<?x16xf32>""",
+    "peri_ln": """  %no = lf.rms_norm %o1 gain(%g : tensor<16xf32>) : tensor<?x16xf32>
+  %s = lf.add %x, %no : tensor<?x16xf32>
+  %ni = lf.rms_norm %s : tensor<?x16xf32>
+  %s2 = lf.add %s, %ni : tensor<?x16xf32>""",
+    "mix_ln": """  %s = lf.add %x, %o1 : tensor<?x16xf32>
+  %p = lf.layer_norm %s : tensor<?x16xf32>
+  %t = lf.add %p, %o2 : tensor<?x16xf32>
+  %n = lf.layer_norm %t bias(%b : tensor<16xf32>) : tensor<?x16xf32>
+  %s2 = lf.add %t, %n : tensor<?x16xf32>""",
+}
+for name, body in placements.items():
+    src = ("func.func @main(%x: tensor<?x16xf32>, %o1: tensor<?x16xf32>, %o2: tensor<?x16xf32>, "
+           "%g: tensor<16xf32>, %b: tensor<16xf32>) -> tensor<?x16xf32> {\n" + body
+           + "\n  return %s2 : tensor<?x16xf32>\n}\n")
+    adds = src.count("lf.add")
+    check("residual_" + name, src, [x, o1, o2, g, b],
+          lambda ir: ir.count("lf.residual_norm") >= 1 and ir.count("lf.add") < adds)
 
 if failures:
     sys.exit("FAILED: " + ", ".join(failures))
-print("all fold-equivalence cases passed")
+print("all lf-optimize equivalence cases passed")
