@@ -78,6 +78,36 @@ static std::optional<TensorSpec> specOf(Type t) {
   return s;
 }
 
+bool lf::collectSignatures(ModuleOp module,
+                           std::vector<FunctionSignature> &out) {
+  for (auto fn : module.getOps<func::FuncOp>()) {
+    if (!fn.isPublic() || fn.isExternal())
+      continue;
+    FunctionSignature sig;
+    sig.name = fn.getSymName().str();
+    auto collect = [&](TypeRange types, const char *what,
+                       std::vector<TensorSpec> &specs) {
+      for (auto [i, t] : llvm::enumerate(types)) {
+        auto s = specOf(t);
+        if (!s) {
+          fn.emitError() << what << " #" << i << " has type " << t
+                         << "; lightfuse functions take and return ranked "
+                            "tensors of f32, f16 or bf16";
+          return false;
+        }
+        specs.push_back(*s);
+      }
+      return true;
+    };
+    auto fty = fn.getFunctionType();
+    if (!collect(fty.getInputs(), "argument", sig.inputs) ||
+        !collect(fty.getResults(), "result", sig.results))
+      return false;
+    out.push_back(std::move(sig));
+  }
+  return true;
+}
+
 static void initLLVMOnce() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -143,34 +173,8 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
     return fail("failed to parse the module");
 
   // Signatures come from the tensor-level functions.
-  for (auto fn : module->getOps<func::FuncOp>()) {
-    if (!fn.isPublic() || fn.isExternal())
-      continue;
-    FunctionSignature sig;
-    sig.name = fn.getSymName().str();
-    auto fty = fn.getFunctionType();
-    for (auto [i, t] : llvm::enumerate(fty.getInputs())) {
-      auto s = specOf(t);
-      if (!s) {
-        fn.emitError() << "argument #" << i << " has type " << t
-                       << "; lightfuse functions take ranked tensors of f32, "
-                          "f16 or bf16";
-        return fail("unsupported function signature");
-      }
-      sig.inputs.push_back(*s);
-    }
-    for (auto [i, t] : llvm::enumerate(fty.getResults())) {
-      auto s = specOf(t);
-      if (!s) {
-        fn.emitError() << "result #" << i << " has type " << t
-                       << "; lightfuse functions return ranked tensors of "
-                          "f32, f16 or bf16";
-        return fail("unsupported function signature");
-      }
-      sig.results.push_back(*s);
-    }
-    jm->fns.push_back(std::move(sig));
-  }
+  if (!collectSignatures(*module, jm->fns))
+    return fail("unsupported function signature");
 
   PassManager pm(&ctx);
   if (options.pipeline.empty()) {

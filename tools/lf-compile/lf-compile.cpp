@@ -77,20 +77,13 @@ static int fail(const llvm::Twine &msg) {
   return 1;
 }
 
-namespace {
-struct Sig {
-  std::string name;
-  std::vector<mlir::lf::TensorSpec> inputs, results;
-};
-} // namespace
-
 static const char *cType(mlir::lf::DType d) {
   return d == mlir::lf::DType::f32 ? "float" : "uint16_t";
 }
 
 /// Writes the C header: descriptor types, the ciface declarations and a
 /// plain wrapper per function.
-static void writeHeader(llvm::raw_ostream &os, llvm::ArrayRef<Sig> sigs,
+static void writeHeader(llvm::raw_ostream &os, llvm::ArrayRef<mlir::lf::FunctionSignature> sigs,
                         llvm::StringRef guardSeed) {
   std::string guard = "LIGHTFUSE_AOT_";
   for (char c : guardSeed)
@@ -117,7 +110,7 @@ static void writeHeader(llvm::raw_ostream &os, llvm::ArrayRef<Sig> sigs,
      << "#ifndef " << guard << "\n#define " << guard << "\n\n"
      << "#include <stdint.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
   std::set<size_t> ranks;
-  for (const Sig &s : sigs) {
+  for (const mlir::lf::FunctionSignature &s : sigs) {
     for (const auto &t : s.inputs)
       ranks.insert(t.shape.size());
     for (const auto &t : s.results)
@@ -135,7 +128,7 @@ static void writeHeader(llvm::raw_ostream &os, llvm::ArrayRef<Sig> sigs,
         "void _mlir_memref_to_llvm_free(void *ptr);\n"
         "static inline void lf_release(void *allocated) {\n"
         "  _mlir_memref_to_llvm_free(allocated);\n}\n\n";
-  for (const Sig &s : sigs) {
+  for (const mlir::lf::FunctionSignature &s : sigs) {
     std::string sname = prefix + s.name + "_results";
     os << "/* @" << s.name << "(";
     for (size_t i = 0; i < s.inputs.size(); ++i)
@@ -235,39 +228,9 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
-  std::vector<Sig> sigs;
-  for (auto fn : module->getOps<func::FuncOp>()) {
-    if (!fn.isPublic() || fn.isExternal())
-      continue;
-    Sig s;
-    s.name = fn.getSymName().str();
-    auto spec = [&](Type t, const char *what, size_t i,
-                    std::vector<mlir::lf::TensorSpec> &out) {
-      auto rt = dyn_cast<RankedTensorType>(t);
-      Type e = rt ? rt.getElementType() : Type();
-      if (!rt || !(e.isF32() || e.isF16() || e.isBF16())) {
-        fn.emitError() << what << " #" << i << " has type " << t
-                       << "; lightfuse functions take and return ranked "
-                          "tensors of f32, f16 or bf16";
-        return false;
-      }
-      mlir::lf::TensorSpec ts;
-      ts.dtype = e.isF32()   ? mlir::lf::DType::f32
-                 : e.isF16() ? mlir::lf::DType::f16
-                             : mlir::lf::DType::bf16;
-      for (int64_t d : rt.getShape())
-        ts.shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
-      out.push_back(ts);
-      return true;
-    };
-    for (auto [i, t] : llvm::enumerate(fn.getFunctionType().getInputs()))
-      if (!spec(t, "argument", i, s.inputs))
-        return 1;
-    for (auto [i, t] : llvm::enumerate(fn.getFunctionType().getResults()))
-      if (!spec(t, "result", i, s.results))
-        return 1;
-    sigs.push_back(std::move(s));
-  }
+  std::vector<mlir::lf::FunctionSignature> sigs;
+  if (!mlir::lf::collectSignatures(*module, sigs))
+    return 1;
 
   PassManager pm(ctx.get());
   if (failed(applyPassManagerCLOptions(pm)))

@@ -59,6 +59,11 @@ struct ResultBuffer {
   void *allocation = nullptr; // what to free
 };
 
+/// The signatures of `module`'s public functions, in order. Emits an error
+/// on the offending function and returns false when an argument or result
+/// is not a ranked tensor of f32, f16 or bf16.
+bool collectSignatures(ModuleOp module, std::vector<FunctionSignature> &out);
+
 struct CompileOptions {
   /// LLVM optimization level for the JIT (0-3).
   unsigned optLevel = 3;

@@ -246,36 +246,12 @@ Value activationF32(OpBuilder &b, Location l, ActivationKind kind, Value x) {
   llvm_unreachable("unknown activation");
 }
 
-ActivationKind gluToActivation(GluActivation a) {
-  switch (a) {
-  case GluActivation::none:
-    return ActivationKind::identity;
-  case GluActivation::sigmoid:
-    return ActivationKind::sigmoid;
-  case GluActivation::silu:
-    return ActivationKind::silu;
-  case GluActivation::gelu:
-    return ActivationKind::gelu;
-  case GluActivation::relu:
-    return ActivationKind::relu;
-  }
-  llvm_unreachable("unknown glu activation");
-}
-
-ActivationKind featureToActivation(FeatureMap f) {
-  switch (f) {
-  case FeatureMap::identity:
-    return ActivationKind::identity;
-  case FeatureMap::silu:
-    return ActivationKind::silu;
-  case FeatureMap::elu_plus_one:
-    return ActivationKind::elu_plus_one;
-  case FeatureMap::relu:
-    return ActivationKind::relu;
-  case FeatureMap::sigmoid:
-    return ActivationKind::sigmoid;
-  }
-  llvm_unreachable("unknown feature map");
+/// GLU activations and feature maps share their names with ActivationKind
+/// (GLU's `none` is the identity).
+template <typename EnumT>
+ActivationKind asActivation(EnumT kind) {
+  return symbolizeActivationKind(stringifyEnum(kind))
+      .value_or(ActivationKind::identity);
 }
 
 /// `kind(x)` elementwise as an f32 tensor (used for attention features).
@@ -848,7 +824,7 @@ Value lowerGlu(const Emitter &e, GluOp op) {
   unsigned r = rankOf(g);
   Type et = elemType(g);
   AffineMap id = identityMap(r, e.ctx());
-  ActivationKind kind = gluToActivation(op.getActivation());
+  ActivationKind kind = asActivation(op.getActivation());
   return elementwise(e, g, et, {{g, id}, {u, id}},
                      [&](OpBuilder &b, Location l, ValueRange a) {
                        Value act = activationF32(b, l, kind,
@@ -935,7 +911,7 @@ std::pair<Value, Value> recurrenceStep(const Emitter &e, Value q, Value k,
 
 SmallVector<Value> lowerLinearAttentionStep(const Emitter &e,
                                             LinearAttentionStepOp op) {
-  ActivationKind fm = featureToActivation(op.getFeatureMap());
+  ActivationKind fm = asActivation(op.getFeatureMap());
   Value q = mapToF32(e, op.getQuery(), fm);
   Value k = mapToF32(e, op.getKey(), fm);
   Value lambda = decayFactors(e, op.getDecay(), op.getKey(), 1, 2);
@@ -961,7 +937,7 @@ Value rowAt(const Emitter &e, Value x, Value t) {
 SmallVector<Value> lowerLinearAttention(const Emitter &e,
                                         LinearAttentionOp op) {
   MLIRContext *ctx = e.ctx();
-  ActivationKind fm = featureToActivation(op.getFeatureMap());
+  ActivationKind fm = asActivation(op.getFeatureMap());
   Value q = mapToF32(e, op.getQuery(), fm);
   Value k = mapToF32(e, op.getKey(), fm);
   Value v = op.getValue();
