@@ -177,6 +177,79 @@ static std::string kernelSource(const std::string &op, int64_t d) {
          "\n  %0 = lf.glu silu %a, %u : " + ty + "\n  return %0 : " + ty + "\n}\n";
 }
 
+/// Fused vs unfused forms of the same block, one thread, printed as
+/// "fuse-<block> T D 1 <variant> <median_ms> 0".
+static void fusionRows(std::mt19937 &rng) {
+  std::uniform_real_distribution<float> dist(-1.f, 1.f);
+  const int64_t t = 512, d = 768;
+  std::vector<float> x(t * d), r(t * d), w(d * d), v(d), g(d);
+  for (auto &e : x) e = dist(rng);
+  for (auto &e : r) e = dist(rng);
+  for (auto &e : w) e = dist(rng) / 32;
+  for (auto &e : v) e = 1.5f + dist(rng);
+  for (auto &e : g) e = 1.f + 0.1f * dist(rng);
+  std::string ty = "tensor<?x768xf32>", vt = "tensor<768xf32>",
+              wt = "tensor<768x768xf32>";
+  struct Variant {
+    std::string block, variant, src, pipeline;
+  };
+  std::string unLinear =
+      "func.func @k(%x: " + ty + ", %qm: " + vt + ", %g: " + vt + ", %w: " + wt +
+      ") -> " + ty + " {\n  %n = lf.unified_norm %x, %qm gain(%g : " + vt +
+      ") : " + ty + ", " + vt + "\n  %y = lf.linear %n, %w : " + ty + ", " +
+      wt + " -> " + ty + "\n  return %y : " + ty + "\n}\n";
+  std::string linear = "func.func @k(%x: " + ty + ", %qm: " + vt + ", %g: " +
+                       vt + ", %w: " + wt + ") -> " + ty +
+                       " {\n  %y = lf.linear %x, %w : " + ty + ", " + wt +
+                       " -> " + ty + "\n  return %y : " + ty + "\n}\n";
+  std::string addLn = kernelSource("add_layer_norm", d);
+  std::vector<Variant> variants = {
+      {"fuse-un-linear", "linear-alone", linear, ""},
+      {"fuse-un-linear", "folded", unLinear, ""},
+      {"fuse-un-linear", "unfolded", unLinear,
+       "lf-cpu-pipeline{optimize=false}"},
+      {"fuse-add-layer-norm", "fused", addLn, ""},
+      {"fuse-add-layer-norm", "unfused", addLn,
+       "lf-cpu-pipeline{optimize=false tile-rows=0}"},
+  };
+  int64_t xs[2] = {t, d}, vs[1] = {d}, ws[2] = {d, d};
+  for (const Variant &var : variants) {
+    CompileOptions opts;
+    opts.pipeline = var.pipeline;
+    std::string err;
+    auto jm = JitModule::compile(var.src, "fusion", opts, err);
+    if (!jm) {
+      std::fprintf(stderr, "compile failed: %s\n", err.c_str());
+      std::exit(1);
+    }
+    const FunctionSignature &sig = *jm->lookup("k");
+    std::vector<TensorRef> in;
+    if (var.block == "fuse-un-linear")
+      in = {{DType::f32, xs, {}, x.data()},
+            {DType::f32, vs, {}, v.data()},
+            {DType::f32, vs, {}, g.data()},
+            {DType::f32, ws, {}, w.data()}};
+    else
+      in = {{DType::f32, xs, {}, x.data()},
+            {DType::f32, xs, {}, r.data()},
+            {DType::f32, vs, {}, g.data()},
+            {DType::f32, vs, {}, v.data()}};
+    double ms_ = median([&] {
+      std::vector<ResultBuffer> res;
+      std::string e;
+      if (!JitModule::invokeRaw(sig, in, res, e)) {
+        std::fprintf(stderr, "invoke failed: %s\n", e.c_str());
+        std::exit(1);
+      }
+      for (auto &rb : res)
+        JitModule::release(rb);
+    }, 9);
+    std::printf("%s %lld %lld 1 %s %.4f 0\n", var.block.c_str(),
+                (long long)t, (long long)d, var.variant.c_str(), ms_);
+    std::fflush(stdout);
+  }
+}
+
 int main(int argc, char **argv) {
   std::vector<Case> cases;
   std::vector<std::pair<int64_t, int64_t>> shapes = {{512, 768}, {4096, 1024}, {16384, 4096}};
@@ -199,6 +272,8 @@ int main(int argc, char **argv) {
 
   std::mt19937 rng(0);
   std::uniform_real_distribution<float> dist(-1.f, 1.f);
+  if (threads == 1 && (!only || std::strstr(only, "fuse")))
+    fusionRows(rng);
   for (const Case &c : cases) {
     bool gemm = c.op == "swiglu";
     int reps = gemm ? (c.t * c.d > 1'000'000 ? 3 : 5) : (c.t * c.d > 10'000'000 ? 9 : 25);

@@ -4,6 +4,7 @@ import collections
 import sys
 
 rows = collections.OrderedDict()
+fusion = collections.OrderedDict()
 peak = {}
 for line in sys.stdin:
     parts = line.split()
@@ -12,6 +13,9 @@ for line in sys.stdin:
     op, t, d, th, impl, med, first = parts
     if impl == "fma-peak":
         peak[int(th)] = float(med)
+        continue
+    if op.startswith("fuse-"):
+        fusion.setdefault((op, int(t), int(d)), {})[impl] = float(med)
         continue
     rows.setdefault((op, int(t), int(d), int(th)), {})[impl] = (float(med), float(first))
 
@@ -43,3 +47,9 @@ for (op, t, d, th), m in rows.items():
     print("| " + " | ".join(cells) + " |")
 for th, p in sorted(peak.items()):
     print(f"\nFMA peak measured in this run, {th} thread(s): {p:.0f} GFLOP/s (AVX-512, 12 chains per thread).")
+
+if fusion:
+    print("\n| fusion | T x D | variants (ms, one thread) |")
+    print("|---|---|---|")
+    for (op, t, d), m in fusion.items():
+        print(f"| {op[5:]} | {t}x{d} | " + ", ".join(f"{k} {v:.3f}" for k, v in m.items()) + " |")

@@ -62,7 +62,7 @@ void lf::buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows) {
   pm.addPass(createCSEPass());
   // Merge producer/consumer elementwise generics so intermediate tensors of
   // a norm's epilogue are not materialized.
-  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  pm.addNestedPass<func::FuncOp>(lf::createFuseElementwisePass());
   pm.addPass(createCanonicalizerPass());
   // Run each norm's reductions and epilogue on a few rows at a time.
   if (tileRows > 0)

@@ -37,6 +37,32 @@ def ApproximateMathPass : Pass<"lf-approximate-math"> {
   ];
 }
 
+def FuseElementwisePass : Pass<"lf-fuse-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "Fuse elementwise linalg producers without recomputing them";
+  let description = [{
+    Upstream elementwise fusion, restricted to producers the consumer reads
+    either once per element or broadcast only along its innermost loops (a
+    per-row value in a row epilogue, which LLVM hoists out of the inner
+    loop). Fusing a producer into a consumer that broadcasts it along an
+    outer loop (the input of a contraction, read once per output column)
+    would recompute it that many times: `linalg-fuse-elementwise-ops` does
+    that, this pass does not. Producers must have a single user, as
+    upstream.
+
+    Before:
+
+    ```mlir
+    %a = linalg.generic {iterator_types = ["parallel", "parallel"]} ins(%x) ...   // x * s
+    %b = linalg.generic {iterator_types = ["parallel", "reduction"]} ins(%a) ...  // sum of squares
+    %c = linalg.generic {iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %w) ...  // a @ w^T
+    ```
+
+    After: `%a` is fused into `%b`'s body (each element read once) but not
+    into `%c` (which would recompute it per output column).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def TileRowsPass : Pass<"lf-tile-rows", "::mlir::func::FuncOp"> {
   let summary = "Tile linalg ops along their outer parallel dim and fuse producers";
   let description = [{
