@@ -17,6 +17,7 @@
 #include "lightfuse/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -246,6 +247,15 @@ int main(int argc, char **argv) {
   }
   if (failed(pm.run(*module)))
     return 1;
+
+  // Export only the C interface: the exploded-argument functions it wraps
+  // become internal, so an object never defines `main` or another name
+  // the program linking it may use.
+  if (emit != "linalg")
+    for (auto fn : module->getOps<LLVM::LLVMFuncOp>())
+      if (!fn.isExternal() && module->lookupSymbol("_mlir_ciface_" +
+                                                   fn.getName().str()))
+        fn.setLinkage(LLVM::Linkage::Internal);
 
   auto out = openOutputFile(outputFile, &error);
   if (!out)

@@ -1,9 +1,14 @@
-"""Runs one lf function through `lf-run` and compares it with a reference.
+"""Runs one lf function through a lightfuse entry point and compares it
+with a reference.
 
-Each case is a tiny module `func.func @main(...)`; inputs go through .npy
-files exactly as a user's would. bf16 inputs are passed as float32 values
-already rounded to bf16 (NumPy has no bfloat16), so the reference sees the
-same numbers the kernel does.
+Each case is a tiny module `func.func @main(...)`. The entry point is chosen
+by $LF_HARNESS:
+- `lf-run` (default): the JIT driver, inputs and outputs through .npy files;
+- `python`: the Python package (ctypes over the C API);
+- `aot`: `lf-compile` to an object and header, linked by a generated C
+  driver with the plain-C runtime, inputs and outputs as raw files.
+bf16 inputs are passed as float32 values already rounded to bf16 (NumPy has
+no bfloat16), so the reference sees the same numbers the kernel does.
 """
 
 import os
@@ -41,14 +46,125 @@ def ttype(shape, dtype, dyn=()):
     return "tensor<" + "x".join(dims + [dtype]) + ">"
 
 
+def _aot_driver(n_in, in_specs, out_specs):
+    """C source calling _mlir_ciface_main on raw input files in argv and
+    writing each result, row-major, to the files after them."""
+    lines = ['#include "kernel.h"', "#include <stdio.h>", "#include <stdlib.h>", "",
+             "static void *slurp(const char *p, size_t n) {",
+             "  void *b = malloc(n ? n : 1); FILE *f = fopen(p, \"rb\");",
+             "  if (!f || fread(b, 1, n, f) != n) { fprintf(stderr, \"cannot read %s\\n\", p); exit(2); }",
+             "  fclose(f); return b;", "}", "",
+             "int main(int argc, char **argv) {", "  (void)argc;"]
+    for i, (shape, es) in enumerate(in_specs):
+        r = len(shape)
+        n = 1
+        for d in shape:
+            n *= d
+        lines.append(f"  lf_memref_{r}d d{i};")
+        lines.append(f"  d{i}.allocated = d{i}.aligned = slurp(argv[{i + 1}], {n * es});")
+        lines.append(f"  d{i}.offset = 0;")
+        stride = 1
+        for k in reversed(range(r)):
+            lines.append(f"  d{i}.sizes[{k}] = {shape[k]}; d{i}.strides[{k}] = {stride};")
+            stride *= shape[k]
+    args = ", ".join(f"&d{i}" for i in range(n_in))
+    lines.append("  lf_main_results res;")
+    lines.append(f"  _mlir_ciface_main(&res, {args});")
+    for j, (rank, es) in enumerate(out_specs):
+        lines.append("  {")
+        lines.append(f"    lf_memref_{rank}d *m = &res.r{j};")
+        lines.append(f"    FILE *f = fopen(argv[{n_in + 1 + j}], \"wb\");")
+        lines.append(f"    long long idx[{max(rank, 1)}] = {{0}}; long long n = 1;")
+        lines.append(f"    for (int k = 0; k < {rank}; ++k) n *= m->sizes[k];")
+        lines.append("    for (long long e = 0; e < n; ++e) {")
+        lines.append("      long long off = m->offset;")
+        lines.append(f"      for (int k = 0; k < {rank}; ++k) off += idx[k] * m->strides[k];")
+        lines.append(f"      fwrite((char *)m->aligned + off * {es}, {es}, 1, f);")
+        lines.append(f"      for (int k = {rank} - 1; k >= 0; --k) {{ if (++idx[k] < m->sizes[k]) break; idx[k] = 0; }}")
+        lines.append("    }")
+        lines.append("    fclose(f);")
+        lines.append("    lf_release(m->allocated);")
+        lines.append("  }")
+    lines += ["  return 0;", "}"]
+    return "\n".join(lines) + "\n"
+
+
 class Runner:
     def __init__(self):
+        self.mode = os.environ.get("LF_HARNESS", "lf-run")
         self.lf_run = os.environ.get("LF_RUN") or shutil.which("lf-run")
-        if not self.lf_run:
+        if self.mode in ("lf-run", "aot") and not self.lf_run:
             sys.exit("lf-run not found (set LF_RUN or PATH)")
+        if self.mode == "aot":
+            self.lf_compile = shutil.which("lf-compile", path=os.path.dirname(self.lf_run))
+            self.cc = shutil.which("clang-22") or shutil.which("cc")
+            libdir = os.environ.get("LIGHTFUSE_LIB_DIR") or os.path.join(
+                os.path.dirname(self.lf_run), "..", "lib")
+            self.runtime = os.path.join(libdir, "libLightfuseRuntime.a")
         self.tmp = tempfile.mkdtemp(prefix="lf-numerics-")
         self.failures = []
         self.count = 0
+        print(f"entry point: {self.mode}")
+
+    def _execute(self, src, mlir, arrays, dtypes, results, name):
+        """Runs @main on the stored inputs; returns the outputs or None."""
+        if self.mode == "python":
+            import lightfuse
+            try:
+                m = lightfuse.compile(src)
+                outs = m.main(*arrays)
+            except lightfuse.LightfuseError as e:
+                self.failures.append(name)
+                print(f"FAIL {name}: {e}\n{src}")
+                return None
+            return list(outs) if isinstance(outs, tuple) else [outs]
+        if self.mode == "aot":
+            base = os.path.join(self.tmp, f"{self.count}_aot")
+            es = {"f32": 4, "f16": 2, "bf16": 2}
+            steps = [[self.lf_compile, mlir, "-o", base + ".o", "--header",
+                      os.path.join(self.tmp, "kernel.h"), "--prefix", "lf_"]]
+            with open(base + ".c", "w") as f:
+                f.write(_aot_driver(len(arrays), [(a.shape, es[d]) for a, d in zip(arrays, dtypes)],
+                                    [(len(s), es[d]) for s, d, _ in results]))
+            steps.append([self.cc, "-std=c11", "-I", self.tmp, base + ".c", base + ".o",
+                          self.runtime, "-lm", "-lpthread", "-o", base])
+            ins = []
+            for i, (a, d) in enumerate(zip(arrays, dtypes)):
+                p = f"{base}_in{i}.bin"
+                raw = a.astype(np.float32) if d == "f32" else (
+                    a.astype(np.float16) if d == "f16" else
+                    (to_bf16(a).view(np.uint32) >> 16).astype(np.uint16))
+                raw.tofile(p)
+                ins.append(p)
+            outs = [f"{base}_out{j}.bin" for j in range(len(results))]
+            steps.append([base] + ins + outs)
+            for cmd in steps:
+                proc = subprocess.run(cmd, capture_output=True, text=True)
+                if proc.returncode:
+                    self.failures.append(name)
+                    print(f"FAIL {name}: {cmd[0]} exited {proc.returncode}\n{proc.stderr}\n{src}")
+                    return None
+            res = []
+            for p, (shape, d, _) in zip(outs, results):
+                # Dynamic result dims take the input's actual sizes: read flat.
+                if d == "f32":
+                    v = np.fromfile(p, np.float32)
+                elif d == "f16":
+                    v = np.fromfile(p, np.float16)
+                else:
+                    v = (np.fromfile(p, np.uint16).astype(np.uint32) << 16).view(np.float32)
+                res.append(v.reshape(shape))
+            return res
+        outdir = os.path.join(self.tmp, f"{self.count}_out")
+        cmd = [self.lf_run, mlir, "--entry", "main", "--output-dir", outdir]
+        for i in range(len(arrays)):
+            cmd += ["--input", os.path.join(self.tmp, f"{self.count}_{i}.npy")]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            self.failures.append(name)
+            print(f"FAIL {name}: lf-run exited {proc.returncode}\n{proc.stderr}\n{src}")
+            return None
+        return [np.load(os.path.join(outdir, f"result{i}.npy")) for i in range(len(results))]
 
     def run(self, name, args, body, results, refs, tol=None, rtol_scale=1.0):
         """args: list of (array, dtype, dyn dims); body: MLIR text using
@@ -56,28 +172,22 @@ class Runner:
         for the declared result types; refs: list of float64 arrays."""
         self.count += 1
         arg_decls = []
-        paths = []
+        arrays, dtypes = [], []
         for i, (arr, dtype, dyn) in enumerate(args):
             arg_decls.append(f"%a{i}: {ttype(arr.shape, dtype, dyn)}")
-            p = os.path.join(self.tmp, f"{self.count}_{i}.npy")
-            np.save(p, np.ascontiguousarray(cast(arr, dtype)))
-            paths.append(p)
+            stored = np.ascontiguousarray(cast(arr, dtype))
+            np.save(os.path.join(self.tmp, f"{self.count}_{i}.npy"), stored)
+            arrays.append(stored)
+            dtypes.append(dtype)
         res_types = ", ".join(ttype(s, d, dyn) for s, d, dyn in results)
         src = (f"func.func @main({', '.join(arg_decls)}) -> ({res_types}) {{\n"
                f"{body}\n}}\n")
         mlir = os.path.join(self.tmp, f"{self.count}.mlir")
         with open(mlir, "w") as f:
             f.write(src)
-        outdir = os.path.join(self.tmp, f"{self.count}_out")
-        cmd = [self.lf_run, mlir, "--entry", "main", "--output-dir", outdir]
-        for p in paths:
-            cmd += ["--input", p]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            self.failures.append(name)
-            print(f"FAIL {name}: lf-run exited {proc.returncode}\n{proc.stderr}\n{src}")
+        outs = self._execute(src, mlir, arrays, dtypes, results, name)
+        if outs is None:
             return None
-        outs = [np.load(os.path.join(outdir, f"result{i}.npy")) for i in range(len(refs))]
         worst = 0.0
         for i, (out, ref, (_, dtype, _)) in enumerate(zip(outs, refs, results)):
             rtol, atol = tol or TOL[dtype]

@@ -4,6 +4,10 @@
 # to one long prefill, and sigmoid/softplus/flow attention against their
 # quadratic definitions.
 # RUN: %PYTHON %s
+# The same cases through the Python package (C API) and through lf-compile
+# objects linked by a C driver:
+# RUN: env LF_HARNESS=python %PYTHON %s
+# RUN: env LF_HARNESS=aot %PYTHON %s
 import numpy as np
 
 from lightfuse.testing import reference as R

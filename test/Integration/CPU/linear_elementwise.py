@@ -1,6 +1,10 @@
 # lf.linear, lf.add, lf.mul, every lf.activation kind and every lf.glu member,
 # through lf-run, against numpy. Cross-checked with PyTorch where present.
 # RUN: %PYTHON %s
+# The same cases through the Python package (C API) and through lf-compile
+# objects linked by a C driver:
+# RUN: env LF_HARNESS=python %PYTHON %s
+# RUN: env LF_HARNESS=aot %PYTHON %s
 import numpy as np
 
 from lightfuse.testing import reference as R

@@ -2,6 +2,10 @@
 # independent numpy reference: odd and tiny widths, dynamic dims, each
 # element type, and large-magnitude rows with small variance.
 # RUN: %PYTHON %s
+# The same cases through the Python package (C API) and through lf-compile
+# objects linked by a C driver:
+# RUN: env LF_HARNESS=python %PYTHON %s
+# RUN: env LF_HARNESS=aot %PYTHON %s
 import numpy as np
 
 from lightfuse.testing import reference as R
