@@ -130,18 +130,37 @@ std::unique_ptr<MLIRContext> JitModule::createContext() {
   return ctx;
 }
 
+namespace {
+/// Holds `source` and collects every diagnostic emitted in `ctx` while it
+/// lives, with file:line:col locations into the source.
+struct CapturedDiagnostics {
+  llvm::SourceMgr sourceMgr;
+  std::string text;
+  llvm::raw_string_ostream os{text};
+  std::unique_ptr<SourceMgrDiagnosticHandler> handler;
+
+  CapturedDiagnostics(MLIRContext &ctx, llvm::StringRef source,
+                      llvm::StringRef bufferName) {
+    sourceMgr.AddNewSourceBuffer(
+        llvm::MemoryBuffer::getMemBufferCopy(source, bufferName),
+        llvm::SMLoc());
+    handler = std::make_unique<SourceMgrDiagnosticHandler>(sourceMgr, &ctx, os);
+  }
+  OwningOpRef<ModuleOp> parse(MLIRContext &ctx) {
+    return parseSourceFile<ModuleOp>(sourceMgr, &ctx);
+  }
+  /// "what" followed by the collected diagnostics.
+  std::string message(llvm::StringRef what) const {
+    return (what + (text.empty() ? "" : ":\n" + text)).str();
+  }
+};
+} // namespace
+
 bool JitModule::verifySource(MLIRContext &ctx, llvm::StringRef source,
                              llvm::StringRef bufferName, std::string &error) {
-  llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(
-      llvm::MemoryBuffer::getMemBufferCopy(source, bufferName), llvm::SMLoc());
-  std::string diagText;
-  llvm::raw_string_ostream diagOS(diagText);
-  SourceMgrDiagnosticHandler handler(sourceMgr, &ctx, diagOS);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &ctx);
-  if (!module) {
-    error = "failed to parse the module" +
-            (diagText.empty() ? std::string() : ":\n" + diagText);
+  CapturedDiagnostics diags(ctx, source, bufferName);
+  if (!diags.parse(ctx)) {
+    error = diags.message("failed to parse the module");
     return false;
   }
   return true;
@@ -157,16 +176,10 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
   MLIRContext &ctx = *jm->context;
 
   // Collect every diagnostic, with its location, into `error`.
-  llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(
-      llvm::MemoryBuffer::getMemBufferCopy(source, bufferName), llvm::SMLoc());
-  std::string diagText;
-  llvm::raw_string_ostream diagOS(diagText);
-  SourceMgrDiagnosticHandler handler(sourceMgr, &ctx, diagOS);
-
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &ctx);
-  auto fail = [&](llvm::StringRef what) {
-    error = (what + (diagText.empty() ? "" : ":\n" + diagText)).str();
+  CapturedDiagnostics diags(ctx, source, bufferName);
+  OwningOpRef<ModuleOp> module = diags.parse(ctx);
+  auto fail = [&](const llvm::Twine &what) {
+    error = diags.message(what.str());
     return nullptr;
   };
   if (!module)
@@ -189,7 +202,7 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
                      return p;
                    return llvm::StringRef(options.pipeline);
                  }(),
-                 pm, diagOS))) {
+                 pm, diags.os))) {
     return fail("invalid pass pipeline '" + options.pipeline + "'");
   }
   if (!options.dumpDir.empty()) {

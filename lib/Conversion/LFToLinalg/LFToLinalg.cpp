@@ -920,6 +920,26 @@ SmallVector<Value> lowerLinearAttentionStep(const Emitter &e,
   return {o, s};
 }
 
+/// A batched contraction over loops (b, h, i, j, r):
+/// out[b, h, i, j] = sum_r lhs[lhsDims] * rhs[rhsDims], in f32, where
+/// lhsDims/rhsDims list which loops index each operand.
+Value contractBH(const Emitter &e, Value lhs, ArrayRef<unsigned> lhsDims,
+                 Value rhs, ArrayRef<unsigned> rhsDims,
+                 ArrayRef<OpFoldResult> outSizes) {
+  MLIRContext *ctx = e.ctx();
+  return e.generic(
+      {lhs, rhs}, e.filled(outSizes, 0.0),
+      {selectMap(5, lhsDims, ctx), selectMap(5, rhsDims, ctx),
+       selectMap(5, {0, 1, 2, 3}, ctx)},
+      {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
+       IteratorType::parallel, IteratorType::reduction},
+      [](OpBuilder &b, Location l, ValueRange a) {
+        Value p = arith::MulFOp::create(b, l, Emitter::toF32(b, l, a[0]),
+                                        Emitter::toF32(b, l, a[1]));
+        return Emitter::accumulate(b, l, a[2], p);
+      });
+}
+
 /// Extracts row `t` along dim 2 of a [B, H, N, D] tensor as [B, H, D].
 Value rowAt(const Emitter &e, Value x, Value t) {
   auto ty = cast<RankedTensorType>(x.getType());
@@ -950,27 +970,9 @@ SmallVector<Value> lowerLinearAttention(const Emitter &e,
     SmallVector<OpFoldResult> kvSizes{e.dim(q, 0), e.dim(q, 1), e.dim(k, 3),
                                       e.dim(v, 3)};
     // loops (b, h, i, j, s)
-    Value kv = e.generic(
-        {k, v}, e.filled(kvSizes, 0.0),
-        {selectMap(5, {0, 1, 4, 2}, ctx), selectMap(5, {0, 1, 4, 3}, ctx),
-         selectMap(5, {0, 1, 2, 3}, ctx)},
-        {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
-         IteratorType::parallel, IteratorType::reduction},
-        [](OpBuilder &b, Location l, ValueRange a) {
-          Value p = arith::MulFOp::create(b, l, a[0], Emitter::toF32(b, l, a[1]));
-          return Emitter::accumulate(b, l, a[2], p);
-        });
+    Value kv = contractBH(e, k, {0, 1, 4, 2}, v, {0, 1, 4, 3}, kvSizes);
     // loops (b, h, t, j, i)
-    Value acc = e.generic(
-        {q, kv}, e.filled(oSizes, 0.0),
-        {selectMap(5, {0, 1, 2, 4}, ctx), selectMap(5, {0, 1, 4, 3}, ctx),
-         selectMap(5, {0, 1, 2, 3}, ctx)},
-        {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
-         IteratorType::parallel, IteratorType::reduction},
-        [](OpBuilder &b, Location l, ValueRange a) {
-          return Emitter::accumulate(
-              b, l, a[2], arith::MulFOp::create(b, l, a[0], a[1]));
-        });
+    Value acc = contractBH(e, q, {0, 1, 2, 4}, kv, {0, 1, 4, 3}, oSizes);
     Value o = elementwise(e, acc, outElem, {{acc, identityMap(4, ctx)}},
                           [&](OpBuilder &b, Location l, ValueRange a) {
                             return Emitter::fromF32(b, l, a[0], outElem);
@@ -1018,17 +1020,8 @@ Value attentionScores(const Emitter &e, Value q, Value k, double scale) {
   MLIRContext *ctx = e.ctx();
   SmallVector<OpFoldResult> sizes{e.dim(q, 0), e.dim(q, 1), e.dim(q, 2),
                                   e.dim(k, 2)};
-  Value dot = e.generic(
-      {q, k}, e.filled(sizes, 0.0),
-      {selectMap(5, {0, 1, 2, 4}, ctx), selectMap(5, {0, 1, 3, 4}, ctx),
-       selectMap(5, {0, 1, 2, 3}, ctx)},
-      {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
-       IteratorType::parallel, IteratorType::reduction},
-      [](OpBuilder &b, Location l, ValueRange a) {
-        Value p = arith::MulFOp::create(b, l, Emitter::toF32(b, l, a[0]),
-                                        Emitter::toF32(b, l, a[1]));
-        return Emitter::accumulate(b, l, a[2], p);
-      });
+  // loops (b, h, t, s, d)
+  Value dot = contractBH(e, q, {0, 1, 2, 4}, k, {0, 1, 3, 4}, sizes);
   return elementwise(e, dot, e.f32(), {{dot, identityMap(4, ctx)}},
                      [&](OpBuilder &b, Location l, ValueRange a) {
                        return arith::MulFOp::create(b, l, a[0],
@@ -1055,16 +1048,7 @@ Value weightedValues(const Emitter &e, Value a, Value v, Value norm,
   SmallVector<OpFoldResult> sizes{e.dim(a, 0), e.dim(a, 1), e.dim(a, 2),
                                   e.dim(v, 3)};
   // loops (b, h, t, e, s)
-  Value acc = e.generic(
-      {a, v}, e.filled(sizes, 0.0),
-      {selectMap(5, {0, 1, 2, 4}, ctx), selectMap(5, {0, 1, 4, 3}, ctx),
-       selectMap(5, {0, 1, 2, 3}, ctx)},
-      {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
-       IteratorType::parallel, IteratorType::reduction},
-      [](OpBuilder &b, Location l, ValueRange x) {
-        Value p = arith::MulFOp::create(b, l, x[0], Emitter::toF32(b, l, x[1]));
-        return Emitter::accumulate(b, l, x[2], p);
-      });
+  Value acc = contractBH(e, a, {0, 1, 2, 4}, v, {0, 1, 4, 3}, sizes);
   SmallVector<std::pair<Value, AffineMap>> ins{{acc, identityMap(4, ctx)}};
   if (norm)
     ins.push_back({norm, selectMap(4, {0, 1, 2}, ctx)});
