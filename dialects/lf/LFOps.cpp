@@ -125,6 +125,8 @@ LogicalResult verifyRowNorm(Operation *op, Value input, Value gain, Value bias,
   if (ty.getRank() < 1)
     return op->emitOpError("expects input of rank >= 1");
   int64_t d = ty.getDimSize(ty.getRank() - 1);
+  if (d == 0)
+    return op->emitOpError("the normalized dimension is empty (size 0)");
   Type elemTy = ty.getElementType();
   if (failed(verifyVectorParam(op, gain, "gain", d, elemTy,
                                "the normalized dimension")) ||

@@ -633,3 +633,11 @@ func.func @residual_eps(%x: tensor<4x8xf32>) {
   %s, %n = lf.residual_norm layer %x, %x {eps = 0.0 : f32} : tensor<4x8xf32>
   return
 }
+
+// -----
+
+func.func @empty_normalized_dim(%x: tensor<4x0xf32>) {
+  // expected-error @+1 {{the normalized dimension is empty (size 0)}}
+  %0 = lf.rms_norm %x : tensor<4x0xf32>
+  return
+}
