@@ -53,7 +53,11 @@ struct MarkAllocNoAliasPass
 };
 } // namespace
 
-void lf::buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows) {
+void lf::buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows,
+                                    int64_t attentionBlock) {
+  if (attentionBlock > 0)
+    pm.addNestedPass<func::FuncOp>(lf::createTileLinearAttentionPass(
+        lf::TileLinearAttentionPassOptions{attentionBlock}));
   pm.addNestedPass<func::FuncOp>(lf::createConvertLFToLinalgPass());
   // Weight-side arithmetic emitted by the folding passes (arith/math on
   // tensors) becomes linalg too.
@@ -86,7 +90,7 @@ void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
     pm.addPass(std::make_unique<EmitCInterfacePass>());
   if (opts.optimize)
     buildOptimizePipeline(pm);
-  buildLowerToLinalgPipeline(pm, opts.tileRows);
+  buildLowerToLinalgPipeline(pm, opts.tileRows, opts.attentionBlock);
   // Polynomial exp/tanh/erf/log so activation epilogues vectorize.
   pm.addPass(lf::createApproximateMathPass());
 

@@ -26,6 +26,12 @@ namespace lf {
 /// scf on tensors.
 void populateLFToLinalgConversionPatterns(RewritePatternSet &patterns);
 
+/// Adds the pattern that lowers causal lf.linear_attention (decay per head
+/// or none) to the Lightning Attention-2 block recurrence with `blockSize`
+/// rows per block (lf-tile-linear-attention).
+void populateTileLinearAttentionPatterns(RewritePatternSet &patterns,
+                                         int64_t blockSize);
+
 } // namespace lf
 } // namespace mlir
 

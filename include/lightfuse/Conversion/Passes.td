@@ -45,4 +45,43 @@ def ConvertLFToLinalgPass : Pass<"convert-lf-to-linalg"> {
   ];
 }
 
+def TileLinearAttentionPass : Pass<"lf-tile-linear-attention"> {
+  let summary = "Lower causal linear attention to the Lightning Attention-2 block recurrence";
+  let description = [{
+    Rewrites each causal `lf.linear_attention` with a per-head decay (or
+    none) into a loop over blocks of `block-size` rows (OPS.md 5.5, in the
+    convention whose final state is exactly the decode state): per block,
+    the intra-block product `((Q K^T) * D) V` with the causal mask applied
+    on indices and the decay separately, plus the inter-block contribution
+    `(Q * qd) S` through an f32 state carried across blocks, then
+    `S = bd * S + (K * kd)^T V`. Only `exp(-s * k)` with `0 <= k <= block-size`
+    is evaluated; the last block may be shorter; N may be dynamic. Work is
+    `O(N * (B * (Dk + Dv) + Dk * Dv))` and the state is the only carried
+    memory. Per-channel decays (`[H, Dk]`) and non-causal attention are left
+    for `convert-lf-to-linalg` (token recurrence and `Q (K^T V)`).
+
+    Heuristic default: 64 rows, the block of the lightning-attention
+    kernels; it keeps a block's Q, K, V and scores within L2 for head dims
+    up to 128.
+
+    Before:
+
+    ```mlir
+    %o = lf.linear_attention %q, %k, %v decay(%s : tensor<8xf32>) : ...
+    ```
+
+    After: an `scf.for` over blocks carrying `tensor<BxHxDkxDvxf32>` and the
+    output, with `linalg.generic` contractions inside.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"64",
+           "Rows per block">
+  ];
+}
+
 #endif // LIGHTFUSE_CONVERSION_PASSES_TD

@@ -23,6 +23,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       *this, "optimize",
       llvm::cl::desc("Run lf-optimize (graph folding and fusion) first"),
       llvm::cl::init(true)};
+  PassOptions::Option<int64_t> attentionBlock{
+      *this, "attention-block",
+      llvm::cl::desc("Block size of lf-tile-linear-attention (0: token "
+                     "recurrence)"),
+      llvm::cl::init(64)};
   PassOptions::Option<int64_t> tileRows{
       *this, "tile-rows",
       llvm::cl::desc("Rows per tile for lf-tile-rows (0 disables tiling)"),
@@ -33,7 +38,8 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
 
 /// lf (tensors) -> linalg on tensors, the first stage of the CPU pipeline.
-void buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows = 8);
+void buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows = 8,
+                                int64_t attentionBlock = 64);
 
 /// lf -> lf graph rewrites that keep semantics: canonicalization, folding of
 /// inference-time affines into linears, residual+norm fusion, CSE. Flag

@@ -1040,6 +1040,161 @@ Value visible(OpBuilder &b, Location l, bool causal, unsigned tDim,
   return arith::CmpIOp::create(b, l, arith::CmpIPredicate::ule, s, t);
 }
 
+/// Lightning Attention-2 (OPS.md 5.5), in the convention whose final state is
+/// the decode state: per block of m <= B rows starting at i0, with S the
+/// state after token i0 - 1 and lambda = exp(-rate):
+///   O[a]   = sum_{c <= a} lambda^(a-c) (q_a . k_c) v_c     intra-block
+///          + lambda^(a+1) q_a S                             inter-block
+///   S'     = lambda^m S + sum_c lambda^(m-1-c) k_c^T v_c
+/// Only exp(-rate * k) with 0 <= k <= B is ever evaluated. Decay per head
+/// ([H]) or none; causal only.
+SmallVector<Value> lowerLinearAttentionBlocked(const Emitter &e,
+                                               LinearAttentionOp op,
+                                               int64_t blockSize) {
+  MLIRContext *ctx = e.ctx();
+  ActivationKind fm = asActivation(op.getFeatureMap());
+  Value q = mapToF32(e, op.getQuery(), fm);
+  Value k = mapToF32(e, op.getKey(), fm);
+  Value v = op.getValue();
+  Value decay = op.getDecay();
+  Type outElem = elemType(op.getQuery());
+  auto outTy = cast<RankedTensorType>(op.getOutput().getType());
+  SmallVector<OpFoldResult> oSizes{e.dim(q, 0), e.dim(q, 1), e.dim(q, 2),
+                                   e.dim(v, 3)};
+  SmallVector<OpFoldResult> sSizes{e.dim(q, 0), e.dim(q, 1), e.dim(k, 3),
+                                   e.dim(v, 3)};
+  Value state0 = e.filled(sSizes, 0.0);
+  Value out0 = e.empty(oSizes, outElem);
+  Value lb = arith::ConstantIndexOp::create(e.b, e.loc, 0);
+  Value n = tensor::DimOp::create(e.b, e.loc, q, 2);
+  Value step = arith::ConstantIndexOp::create(e.b, e.loc, blockSize);
+  AffineMap id4 = identityMap(4, ctx);
+  AffineMap headMap = selectMap(4, {1}, ctx);
+  auto loop = scf::ForOp::create(
+      e.b, e.loc, lb, n, step, ValueRange{state0, out0},
+      [&](OpBuilder &nb, Location l, Value i0, ValueRange iter) {
+        Emitter ie{nb, l};
+        // m = min(B, n - i0)
+        Value rest = arith::SubIOp::create(nb, l, n, i0);
+        Value m = arith::MinSIOp::create(nb, l, rest, step);
+        Value mF = arith::SIToFPOp::create(
+            nb, l, nb.getF32Type(),
+            arith::IndexCastOp::create(nb, l, nb.getI64Type(), m));
+        auto block = [&](Value x) {
+          auto ty = cast<RankedTensorType>(x.getType());
+          OpFoldResult one = nb.getIndexAttr(1), zero = nb.getIndexAttr(0);
+          SmallVector<OpFoldResult> offs{zero, zero, i0, zero};
+          SmallVector<OpFoldResult> sizes{ie.dim(x, 0), ie.dim(x, 1), m,
+                                          ie.dim(x, 3)};
+          auto bTy = RankedTensorType::get(
+              {ty.getDimSize(0), ty.getDimSize(1), ShapedType::kDynamic,
+               ty.getDimSize(3)},
+              ty.getElementType());
+          return tensor::ExtractSliceOp::create(
+              nb, l, bTy, x, offs, sizes, SmallVector<OpFoldResult>(4, one));
+        };
+        Value qb = block(q), kb = block(k), vb = block(v);
+        // exp(-rate[h] * steps) inside a body; 1 without decay.
+        auto decayPow = [&](OpBuilder &b, Location bl, Value rate,
+                            Value steps) -> Value {
+          if (!rate)
+            return Emitter::c(b, bl, 1.0);
+          return math::ExpOp::create(
+              b, bl,
+              arith::NegFOp::create(b, bl,
+                                    arith::MulFOp::create(b, bl, rate, steps)));
+        };
+        auto idxF = [](OpBuilder &b, Location bl, unsigned d) -> Value {
+          Value i = arith::IndexCastOp::create(b, bl, b.getI64Type(),
+                                               linalg::IndexOp::create(b, bl, d));
+          return arith::SIToFPOp::create(b, bl, b.getF32Type(), i);
+        };
+        // Intra-block: masked, decayed scores, then times V.
+        SmallVector<OpFoldResult> scSizes{ie.dim(qb, 0), ie.dim(qb, 1), m, m};
+        Value scores = contractBH(ie, qb, {0, 1, 2, 4}, kb, {0, 1, 3, 4},
+                                  scSizes);
+        SmallVector<std::pair<Value, AffineMap>> scIns{{scores, id4}};
+        if (decay)
+          scIns.push_back({decay, headMap});
+        Value masked = elementwise(
+            ie, scores, ie.f32(), scIns,
+            [&](OpBuilder &b, Location bl, ValueRange a) {
+              Value t = idxF(b, bl, 2), sv = idxF(b, bl, 3);
+              Value w = arith::MulFOp::create(
+                  b, bl, a[0],
+                  decayPow(b, bl, decay ? a[1] : Value(),
+                           arith::SubFOp::create(b, bl, t, sv)));
+              return arith::SelectOp::create(b, bl, visible(b, bl, true, 2, 3),
+                                             w, Emitter::c(b, bl, 0.0));
+            });
+        SmallVector<OpFoldResult> obSizes{ie.dim(qb, 0), ie.dim(qb, 1), m,
+                                          ie.dim(vb, 3)};
+        Value intra = contractBH(ie, masked, {0, 1, 2, 4}, vb, {0, 1, 4, 3},
+                                 obSizes);
+        // Inter-block through the state.
+        Value inter = contractBH(ie, qb, {0, 1, 2, 4}, iter[0], {0, 1, 4, 3},
+                                 obSizes);
+        SmallVector<std::pair<Value, AffineMap>> oIns{{intra, id4},
+                                                      {inter, id4}};
+        if (decay)
+          oIns.push_back({decay, headMap});
+        Value ob = elementwise(
+            ie, intra, outElem, oIns,
+            [&](OpBuilder &b, Location bl, ValueRange a) {
+              Value steps = arith::AddFOp::create(b, bl, idxF(b, bl, 2),
+                                                  Emitter::c(b, bl, 1.0));
+              Value o = arith::AddFOp::create(
+                  b, bl, a[0],
+                  arith::MulFOp::create(
+                      b, bl, a[1],
+                      decayPow(b, bl, decay ? a[2] : Value(), steps)));
+              return Emitter::fromF32(b, bl, o, outElem);
+            });
+        OpFoldResult one = nb.getIndexAttr(1), zero = nb.getIndexAttr(0);
+        Value out = tensor::InsertSliceOp::create(
+            nb, l, ob, iter[1], SmallVector<OpFoldResult>{zero, zero, i0, zero},
+            obSizes, SmallVector<OpFoldResult>(4, one));
+        // State update: S' = lambda^m S + sum_c lambda^(m-1-c) k_c^T v_c.
+        SmallVector<std::pair<Value, AffineMap>> kIns{{kb, id4}};
+        if (decay)
+          kIns.push_back({decay, headMap});
+        Value kd = elementwise(
+            ie, kb, ie.f32(), kIns, [&](OpBuilder &b, Location bl, ValueRange a) {
+              Value steps = arith::SubFOp::create(
+                  b, bl, arith::SubFOp::create(b, bl, mF, Emitter::c(b, bl, 1.0)),
+                  idxF(b, bl, 2));
+              return arith::MulFOp::create(
+                  b, bl, a[0], decayPow(b, bl, decay ? a[1] : Value(), steps));
+            });
+        Value kv = contractBH(ie, kd, {0, 1, 4, 2}, vb, {0, 1, 4, 3},
+                              ie.sizes(iter[0]));
+        SmallVector<Value> sIns{kv};
+        SmallVector<AffineMap> sMaps{id4};
+        if (decay) {
+          sIns.push_back(decay);
+          sMaps.push_back(headMap);
+        }
+        sMaps.push_back(id4);
+        // The state is the generic's init: updated in place.
+        Value newState = ie.generic(
+            sIns, iter[0], sMaps,
+            SmallVector<IteratorType>(4, IteratorType::parallel),
+            [&](OpBuilder &b, Location bl, ValueRange a) {
+              Value sOld = a.back();
+              Value scaled = arith::MulFOp::create(
+                  b, bl, sOld, decayPow(b, bl, decay ? a[1] : Value(), mF));
+              return arith::AddFOp::create(b, bl, scaled, a[0]);
+            });
+        scf::YieldOp::create(nb, l, ValueRange{newState, out});
+      });
+  SmallVector<Value> results{
+      tensor::CastOp::create(e.b, e.loc, outTy, loop.getResult(1))};
+  if (op.getReturnState())
+    results.push_back(tensor::CastOp::create(
+        e.b, e.loc, op.getFinalState().getType(), loop.getResult(0)));
+  return results;
+}
+
 /// O[b,h,t,e] = sum_s A[b,h,t,s] v[s,e] / (norm[b,h,t] when given); A is
 /// already masked. Returns the storage-typed output.
 Value weightedValues(const Emitter &e, Value a, Value v, Value norm,
@@ -1340,6 +1495,34 @@ struct ConvertLFToLinalgPass
 };
 
 } // namespace
+
+namespace {
+/// Rewrites a causal lf.linear_attention (decay per head or none) into the
+/// block recurrence; per-channel decays keep the token recurrence.
+struct TileLinearAttention : OpRewritePattern<LinearAttentionOp> {
+  TileLinearAttention(MLIRContext *ctx, int64_t blockSize)
+      : OpRewritePattern(ctx), blockSize(blockSize) {}
+  LogicalResult matchAndRewrite(LinearAttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.getCausal())
+      return rewriter.notifyMatchFailure(op, "non-causal: already linear");
+    if (op.getDecay() &&
+        cast<RankedTensorType>(op.getDecay().getType()).getRank() != 1)
+      return rewriter.notifyMatchFailure(
+          op, "per-channel decay: keeps the token recurrence");
+    Emitter e{rewriter, op.getLoc()};
+    SmallVector<Value> results = lowerLinearAttentionBlocked(e, op, blockSize);
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+  int64_t blockSize;
+};
+} // namespace
+
+void mlir::lf::populateTileLinearAttentionPatterns(RewritePatternSet &patterns,
+                                                   int64_t blockSize) {
+  patterns.add<TileLinearAttention>(patterns.getContext(), blockSize);
+}
 
 void mlir::lf::populateLFToLinalgConversionPatterns(
     RewritePatternSet &patterns) {
