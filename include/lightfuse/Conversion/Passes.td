@@ -62,7 +62,9 @@ def TileLinearAttentionPass : Pass<"lf-tile-linear-attention"> {
 
     Heuristic default: 64 rows, the block of the lightning-attention
     kernels; it keeps a block's Q, K, V and scores within L2 for head dims
-    up to 128.
+    up to 128. `lf-cpu-pipeline` runs this pass only when asked
+    (`attention-block=N`): until the block contractions are register-tiled
+    the token recurrence is faster on the CPU.
 
     Before:
 

@@ -26,8 +26,10 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   PassOptions::Option<int64_t> attentionBlock{
       *this, "attention-block",
       llvm::cl::desc("Block size of lf-tile-linear-attention (0: token "
-                     "recurrence)"),
-      llvm::cl::init(64)};
+                     "recurrence). Off by default on the CPU: with untiled "
+                     "contractions the block form is ~3x slower than the "
+                     "recurrence (docs/benchmarks.md)"),
+      llvm::cl::init(0)};
   PassOptions::Option<int64_t> tileRows{
       *this, "tile-rows",
       llvm::cl::desc("Rows per tile for lf-tile-rows (0 disables tiling)"),
@@ -39,7 +41,7 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
 
 /// lf (tensors) -> linalg on tensors, the first stage of the CPU pipeline.
 void buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows = 8,
-                                int64_t attentionBlock = 64);
+                                int64_t attentionBlock = 0);
 
 /// lf -> lf graph rewrites that keep semantics: canonicalization, folding of
 /// inference-time affines into linears, residual+norm fusion, CSE. Flag
