@@ -169,6 +169,45 @@ def FoldNormIntoLinearPass
   ];
 }
 
+def FuseGluPass : Pass<"lf-fuse-glu", "::mlir::func::FuncOp"> {
+  let summary = "Merge the two projections of a GLU into one linear with concatenated weights";
+  let description = [{
+    `lf.glu act(linear(x, W1, b1), linear(x, W2, b2))`, with both linears
+    reading the same `x` and used only by the gate, becomes one
+    `lf.linear(x, [W1; W2], [b1; b2])` of width `2F` whose two halves feed
+    the gate: one GEMM reads `x` once, and the gate is its epilogue (row
+    tiling fuses it). A missing bias becomes zeros when the other linear has
+    one. The output width `F` must be static.
+
+    Before:
+
+    ```mlir
+    %a = lf.linear %x, %w1 : tensor<?x768xf32>, tensor<2048x768xf32> -> tensor<?x2048xf32>
+    %u = lf.linear %x, %w2 : tensor<?x768xf32>, tensor<2048x768xf32> -> tensor<?x2048xf32>
+    %y = lf.glu silu %a, %u : tensor<?x2048xf32>
+    ```
+
+    After:
+
+    ```mlir
+    %w = tensor.insert_slice ... // [W1; W2] : tensor<4096x768xf32>
+    %h = lf.linear %x, %w : tensor<?x768xf32>, tensor<4096x768xf32> -> tensor<?x4096xf32>
+    %a = tensor.extract_slice %h[0, 0] [%n, 2048] [1, 1]
+    %u = tensor.extract_slice %h[0, 2048] [%n, 2048] [1, 1]
+    %y = lf.glu silu %a, %u : tensor<?x2048xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::lf::LFDialect", "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+  let options = [
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Emit a remark for every GLU that is not fused">
+  ];
+  let statistics = [
+    Statistic<"numFused", "fused", "GLUs whose projections were merged">
+  ];
+}
+
 def FuseResidualNormPass
     : Pass<"lf-fuse-residual-norm", "::mlir::func::FuncOp"> {
   let summary = "Fuse a residual lf.add and the norm reading it into lf.residual_norm";
