@@ -185,18 +185,21 @@ def LF_PowerNormOp : LF_Op<"power_norm", [
     ```
 
     `running_qm` (the running quadratic mean psi), `gain` and `bias` have
-    shape `[C]`. `groups` (the attention head count in fairseq) must divide
-    `C`. Stage 1 depends on the data; stage 2 is a per-channel affine that
-    folds into an adjacent linear. `eps` and `group_eps` default to `1e-5`.
+    shape `[C]`; each is optional (absent: psi term, gain 1, bias 0), so
+    without all three the op is stage 1 alone, the group scaling.
+    `groups` (the attention head count in fairseq) must divide `C`. Stage 1
+    depends on the data; stage 2 is a per-channel affine that
+    `lf-fold-norm-into-linear` moves into the following linear. `eps` and
+    `group_eps` default to `1e-5`.
 
     Example:
 
     ```mlir
-    %y = lf.power_norm %x, %psi gain(%g : tensor<512xf32>) {groups = 8 : i64}
-           : tensor<?x4x512xf32>, tensor<512xf32>
+    %y = lf.power_norm %x running_qm(%psi : tensor<512xf32>)
+           gain(%g : tensor<512xf32>) {groups = 8 : i64} : tensor<?x4x512xf32>
     ```
   }];
-  let arguments = (ins LF_Tensor:$input, LF_Tensor:$running_qm,
+  let arguments = (ins LF_Tensor:$input, Optional<LF_Tensor>:$running_qm,
                        Optional<LF_Tensor>:$gain,
                        Optional<LF_Tensor>:$bias,
                        DefaultValuedAttr<I64Attr, "1">:$groups,
@@ -205,10 +208,10 @@ def LF_PowerNormOp : LF_Op<"power_norm", [
                        DefaultValuedAttr<I64Attr, "-1">:$axis);
   let results = (outs LF_Tensor:$result);
   let assemblyFormat = [{
-    $input `,` $running_qm
+    $input (`running_qm` `(` $running_qm^ `:` type($running_qm) `)`)?
       (`gain` `(` $gain^ `:` type($gain) `)`)?
       (`bias` `(` $bias^ `:` type($bias) `)`)?
-    attr-dict `:` type($input) `,` type($running_qm)
+    attr-dict `:` type($input)
   }];
   let hasVerifier = 1;
 }

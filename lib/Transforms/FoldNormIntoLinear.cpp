@@ -142,6 +142,37 @@ FailureOr<ChannelAffine> describe(Operation *op, std::string &why) {
                bn.getGain(), bn.getBias(), bn.getEps().convertToDouble());
     return ca;
   }
+  if (auto pn = dyn_cast<PowerNormOp>(op)) {
+    // Stage 2 is the affine; stage 1 (group scaling) stays.
+    if (!pn.getRunningQm() && !pn.getGain() && !pn.getBias()) {
+      why = "it has no gain, bias or scale to fold";
+      return failure();
+    }
+    if (!lastAxis(pn.getInput(), pn.getAxis()) || !channelCount(pn.getInput()))
+      return failure();
+    Value stat = pn.getRunningQm();
+    if (stat) {
+      statAffine(pn.getInput(), stat, Value(), pn.getGain(), pn.getBias(),
+                 pn.getEps().convertToDouble());
+    } else {
+      // gain and bias only.
+      ca.input = pn.getInput();
+      auto gainC = constValues(pn.getGain());
+      auto biasC = constValues(pn.getBias());
+      if (!pn.getGain() || gainC)
+        ca.a = pn.getGain() ? *gainC : SmallVector<double>(ca.channels, 1.0);
+      if (!pn.getBias() || biasC)
+        ca.c = pn.getBias() ? *biasC : SmallVector<double>(ca.channels, 0.0);
+      auto ty = RankedTensorType::get({ca.channels}, elemTy(pn.getInput()));
+      Value gain = pn.getGain(), bias = pn.getBias();
+      ca.buildA = [=](OpBuilder &b, Location loc) -> Value {
+        return gain ? gain : splat(b, loc, ty, 1.0);
+      };
+      ca.buildC = [=](OpBuilder &, Location) { return bias; };
+    }
+    ca.isNorm = true;
+    return ca;
+  }
   if (auto un = dyn_cast<UnifiedNormOp>(op)) {
     if (!lastAxis(un.getInput(), un.getAxis()) || !channelCount(un.getInput()))
       return failure();
@@ -385,6 +416,11 @@ struct FoldNormIntoLinearPass
       else if (auto rms = dyn_cast<RMSNormOp>(ca.op))
         src = RMSNormOp::create(b, loc, rms.getType(), rms.getInput(), Value(),
                                 rms.getEpsAttr(), FloatAttr());
+      else if (auto pn = dyn_cast<PowerNormOp>(ca.op))
+        src = PowerNormOp::create(b, loc, pn.getType(), pn.getInput(), Value(),
+                                  Value(), Value(), pn.getGroupsAttr(),
+                                  pn.getEpsAttr(), pn.getGroupEpsAttr(),
+                                  pn.getAxisAttr());
     }
     for (auto [lin, p] : llvm::zip(users, newParams)) {
       b.setInsertionPoint(lin);
@@ -401,8 +437,8 @@ struct FoldNormIntoLinearPass
   void runOnOperation() override {
     SmallVector<Operation *> candidates;
     getOperation().walk([&](Operation *op) {
-      if (isa<ChannelAffineOp, BatchNormOp, UnifiedNormOp, LayerNormOp,
-              RMSNormOp>(op))
+      if (isa<ChannelAffineOp, BatchNormOp, UnifiedNormOp, PowerNormOp,
+              LayerNormOp, RMSNormOp>(op))
         candidates.push_back(op);
     });
     for (Operation *op : candidates) {
@@ -410,7 +446,7 @@ struct FoldNormIntoLinearPass
       FailureOr<ChannelAffine> ca = describe(op, why);
       if (failed(ca)) {
         // A norm without an affine tail is not a candidate at all.
-        if (!isa<LayerNormOp, RMSNormOp>(op) ||
+        if (!isa<LayerNormOp, RMSNormOp, PowerNormOp>(op) ||
             why != "it has no gain, bias or scale to fold")
           refuse(op, why);
         continue;

@@ -134,3 +134,19 @@ func.func @no_linear(%x: tensor<?x2xf32>, %s: tensor<2xf32>) -> tensor<?x2xf32> 
   %a = lf.channel_affine %x, %s, %s : tensor<?x2xf32>, tensor<2xf32>
   return %a : tensor<?x2xf32>
 }
+
+// -----
+
+// PowerNorm: stage 2 (rsqrt of the running quadratic mean, gain) folds into
+// the following linear; stage 1, the group scaling, stays.
+// CHECK-LABEL: func @power_norm_stage2
+// CHECK-DAG: %[[W:.*]] = arith.constant dense<{{\[\[}}5.000000e-01, 2.000000e+00]]>
+// CHECK: %[[S1:.*]] = lf.power_norm %arg0 {groups = 2 : i64} : tensor<?x2xf32>
+// CHECK: lf.linear %[[S1]], %[[W]]
+func.func @power_norm_stage2(%x: tensor<?x2xf32>) -> tensor<?x1xf32> {
+  %qm = arith.constant dense<[3.99999, 0.24999]> : tensor<2xf32>
+  %w = arith.constant dense<[[1.0, 1.0]]> : tensor<1x2xf32>
+  %n = lf.power_norm %x running_qm(%qm : tensor<2xf32>) {groups = 2 : i64} : tensor<?x2xf32>
+  %y = lf.linear %n, %w : tensor<?x2xf32>, tensor<1x2xf32> -> tensor<?x1xf32>
+  return %y : tensor<?x1xf32>
+}

@@ -113,8 +113,9 @@ def FoldNormIntoLinearPass
   let description = [{
     Every per-channel affine `y = a * x + c` along the last axis - from
     `lf.channel_affine`, `lf.batch_norm` and `lf.unified_norm` (inference
-    forms), and the gain, bias and LayerNorm-Scaling `scale` of
-    `lf.layer_norm` and `lf.rms_norm` - is folded into linear layers
+    forms), PowerNorm's second stage (running quadratic mean, gain, bias),
+    and the gain, bias and LayerNorm-Scaling `scale` of `lf.layer_norm` and
+    `lf.rms_norm` - is folded into linear layers
     (OPS.md section 2):
 
     - **into the preceding linear** (F2) when the affine's input is an
@@ -123,7 +124,7 @@ def FoldNormIntoLinearPass
     - **into the following linears** (F1) when every user of the affine's
       result is the input of an `lf.linear`: `W'[o, i] = W[o, i] a[i]`,
       `b' = b + W c`, one fold per consumer. For norms, the normalization
-      stays and loses its gain/bias/scale.
+      stays and loses its gain/bias/scale (PowerNorm keeps its stage 1).
 
     With constant weights and parameters (`arith.constant`) the new weights
     are computed here, in f64, and rounded once to the weight type; a fold

@@ -525,9 +525,13 @@ Value lowerBatchNorm(const Emitter &e, BatchNormOp op) {
 }
 
 /// gain * rsqrt(qm + eps), the per-channel scale of UN and PN's stage 2.
+/// gain * rsqrt(qm + eps) per channel; either operand may be absent (qm:
+/// no rsqrt factor, gain: 1), not both.
 Value qmScale(const Emitter &e, Value qm, Value gain, double eps) {
   return channelVector(e, {qm, gain},
                        [&](OpBuilder &b, Location l, ArrayRef<Value> v) {
+                         if (!v[0])
+                           return v[1];
                          Value rs = math::RsqrtOp::create(
                              b, l,
                              arith::AddFOp::create(b, l, v[0],
@@ -608,18 +612,23 @@ Value lowerPowerNorm(const Emitter &e, PowerNormOp op) {
   Value invCg =
       arith::DivFOp::create(e.b, e.loc, e.cst(1.0), e.dimF32(xg, axis + 1));
   Value ss = sumOfSquares(e, xg, keep);
-  // Stage 2 folded into the same elementwise pass: * a[c] + bias[c].
-  Value a = qmScale(e, op.getRunningQm(), op.getGain(),
-                    op.getEps().convertToDouble());
+  // Stage 2 in the same elementwise pass: * a[c] + bias[c]; absent
+  // running_qm and gain make a = 1.
+  Value a = (op.getRunningQm() || op.getGain())
+                ? qmScale(e, op.getRunningQm(), op.getGain(),
+                          op.getEps().convertToDouble())
+                : Value();
   Value bias = op.getBias();
   // Per-channel vectors are split like the channel axis.
-  Value ag = splitGroups(e, a, 0, groups);
+  Value ag = a ? splitGroups(e, a, 0, groups) : Value();
   Value bg = bias ? splitGroups(e, bias, 0, groups) : Value();
   AffineMap chMap = selectMap(rg, {static_cast<unsigned>(axis),
                                    static_cast<unsigned>(axis + 1)},
                               e.ctx());
   SmallVector<std::pair<Value, AffineMap>> ins{
-      {xg, identityMap(rg, e.ctx())}, {ss, keepMap(keep, e.ctx())}, {ag, chMap}};
+      {xg, identityMap(rg, e.ctx())}, {ss, keepMap(keep, e.ctx())}};
+  if (ag)
+    ins.push_back({ag, chMap});
   if (bg)
     ins.push_back({bg, chMap});
   Type et = elemType(x);
@@ -629,10 +638,12 @@ Value lowerPowerNorm(const Emitter &e, PowerNormOp op) {
         Value ms = arith::MulFOp::create(b, l, v[1], invCg);
         Value rs = math::RsqrtOp::create(
             b, l, arith::AddFOp::create(b, l, ms, Emitter::c(b, l, geps)));
-        Value y = arith::MulFOp::create(
-            b, l, arith::MulFOp::create(b, l, xf, rs), v[2]);
+        Value y = arith::MulFOp::create(b, l, xf, rs);
+        unsigned i = 2;
+        if (ag)
+          y = arith::MulFOp::create(b, l, y, v[i++]);
         if (bg)
-          y = arith::AddFOp::create(b, l, y, Emitter::toF32(b, l, v[3]));
+          y = arith::AddFOp::create(b, l, y, Emitter::toF32(b, l, v[i++]));
         return Emitter::fromF32(b, l, y, et);
       });
   return mergeGroups(e, yg, x.getType(), axis);

@@ -73,7 +73,7 @@ def power_norm(x, qm, gain=None, bias=None, groups=1, eps=1e-5,
     g = xm.reshape(xm.shape[:-1] + (groups, c // groups))
     g = g / np.sqrt((g * g).mean(-1, keepdims=True) + group_eps)
     x1 = np.moveaxis(g.reshape(xm.shape), -1, ax)
-    y = x1 / np.sqrt(_chan(qm, r, ax) + eps)
+    y = x1 / np.sqrt(_chan(qm, r, ax) + eps) if qm is not None else x1
     if gain is not None:
         y = y * _chan(gain, r, ax)
     if bias is not None:

@@ -61,7 +61,7 @@ func.func @batch_norm_nchw(%x: tensor<2x4x3x3xf32>, %m: tensor<4xf32>, %v: tenso
 // CHECK: linalg.generic {{.*}}["parallel", "parallel", "reduction"]
 // CHECK: tensor.collapse_shape {{.*}} {{\[}}[0], [1, 2]] : tensor<?x4x3xf32> into tensor<?x12xf32>
 func.func @power_norm_groups(%x: tensor<?x12xf32>, %qm: tensor<12xf32>) -> tensor<?x12xf32> {
-  %0 = lf.power_norm %x, %qm {groups = 4 : i64} : tensor<?x12xf32>, tensor<12xf32>
+  %0 = lf.power_norm %x running_qm(%qm : tensor<12xf32>) {groups = 4 : i64} : tensor<?x12xf32>
   return %0 : tensor<?x12xf32>
 }
 

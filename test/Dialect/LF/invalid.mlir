@@ -147,7 +147,7 @@ func.func @f17(%x: tensor<2x3x4xf32>, %c: tensor<4xf32>) {
 
 func.func @f18(%x: tensor<2x12xf32>, %c: tensor<12xf32>) {
   // expected-error @+1 {{groups (5) must divide the channel count (12)}}
-  %0 = lf.power_norm %x, %c {groups = 5 : i64} : tensor<2x12xf32>, tensor<12xf32>
+  %0 = lf.power_norm %x running_qm(%c : tensor<12xf32>) {groups = 5 : i64} : tensor<2x12xf32>
   return
 }
 
@@ -155,7 +155,7 @@ func.func @f18(%x: tensor<2x12xf32>, %c: tensor<12xf32>) {
 
 func.func @f19(%x: tensor<2x12xf32>, %c: tensor<12xf32>) {
   // expected-error @+1 {{groups must be positive, got 0}}
-  %0 = lf.power_norm %x, %c {groups = 0 : i64} : tensor<2x12xf32>, tensor<12xf32>
+  %0 = lf.power_norm %x running_qm(%c : tensor<12xf32>) {groups = 0 : i64} : tensor<2x12xf32>
   return
 }
 
@@ -163,7 +163,7 @@ func.func @f19(%x: tensor<2x12xf32>, %c: tensor<12xf32>) {
 
 func.func @f20(%x: tensor<2x12xf32>, %c: tensor<12xf32>) {
   // expected-error @+1 {{group_eps must be a finite positive number}}
-  %0 = lf.power_norm %x, %c {group_eps = -1.0 : f32} : tensor<2x12xf32>, tensor<12xf32>
+  %0 = lf.power_norm %x running_qm(%c : tensor<12xf32>) {group_eps = -1.0 : f32} : tensor<2x12xf32>
   return
 }
 

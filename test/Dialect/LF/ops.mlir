@@ -44,8 +44,11 @@ func.func @channel_norms(%x: tensor<8x64x32x32xf32>, %c: tensor<64xf32>, %t: ten
   %0 = lf.batch_norm %x, %c, %c gain(%c : tensor<64xf32>) bias(%c : tensor<64xf32>) {axis = 1 : i64} : tensor<8x64x32x32xf32>, tensor<64xf32>, tensor<64xf32>
   // CHECK: lf.batch_norm %{{.*}}, %{{.*}}, %{{.*}} {axis = -3 : i64, eps = 1.000000e-03 : f32} : tensor<8x64x32x32xf32>
   %1 = lf.batch_norm %x, %c, %c {axis = -3 : i64, eps = 1.0e-3 : f32} : tensor<8x64x32x32xf32>, tensor<64xf32>, tensor<64xf32>
-  // CHECK: lf.power_norm %{{.*}}, %{{.*}} gain(%{{.*}} : tensor<512xf16>) bias(%{{.*}} : tensor<512xf16>) {groups = 8 : i64} : tensor<?x4x512xf16>, tensor<512xf16>
-  %2 = lf.power_norm %t, %p gain(%p : tensor<512xf16>) bias(%p : tensor<512xf16>) {groups = 8 : i64} : tensor<?x4x512xf16>, tensor<512xf16>
+  // CHECK: lf.power_norm %{{.*}} running_qm(%{{.*}} : tensor<512xf16>) gain(%{{.*}} : tensor<512xf16>) bias(%{{.*}} : tensor<512xf16>) {groups = 8 : i64} : tensor<?x4x512xf16>
+  %2 = lf.power_norm %t running_qm(%p : tensor<512xf16>) gain(%p : tensor<512xf16>) bias(%p : tensor<512xf16>) {groups = 8 : i64} : tensor<?x4x512xf16>
+  // Stage 1 alone (group scaling).
+  // CHECK: lf.power_norm %{{.*}} {groups = 8 : i64} : tensor<?x4x512xf16>
+  %g1 = lf.power_norm %t {groups = 8 : i64} : tensor<?x4x512xf16>
   // CHECK: lf.unified_norm %{{.*}}, %{{.*}} bias(%{{.*}} : tensor<384xbf16>) : tensor<2x?x384xbf16>, tensor<384xbf16>
   %3 = lf.unified_norm %u, %q bias(%q : tensor<384xbf16>) : tensor<2x?x384xbf16>, tensor<384xbf16>
   // CHECK: lf.evonorm_b0 %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<8x64x32x32xf32>, tensor<64xf32>

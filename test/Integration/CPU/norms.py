@@ -165,23 +165,28 @@ for dt, shape, axis, dyn in [("f32", (2, 3, 4, 5), 1, ()), ("f32", (4, 6), -1, (
             [R.channel_affine(q(x, dt), q(g, dt), q(b, dt), axis=axis)])
 
 for dt, shape, groups, axis, dyn, params in [
-        ("f32", (3, 2, 12), 4, -1, (0,), "gb"), ("f32", (2, 8), 1, -1, (), ""),
-        ("bf16", (2, 12, 3), 3, 1, (), "g"), ("f32", (5, 16), 16, -1, (), "b")]:
+        ("f32", (3, 2, 12), 4, -1, (0,), "qgb"), ("f32", (2, 8), 1, -1, (), "q"),
+        ("bf16", (2, 12, 3), 3, 1, (), "qg"), ("f32", (5, 16), 16, -1, (), "qb"),
+        ("f32", (4, 12), 3, -1, (0,), "")]:
     c = shape[axis]
     x, qm = rnd(*shape, lo=-2, hi=2), rnd(c, lo=0.2, hi=2.0)
     g, b = rnd(c, lo=0.5, hi=1.5), rnd(c)
     ty, cty = ttype(shape, dt, dyn), f"tensor<{c}x{dt}>"
-    args = [(x, dt, dyn), (qm, dt, ())]
+    args = [(x, dt, dyn)]
     parts = []
+    if "q" in params:
+        args.append((qm, dt, ()))
+        parts.append(f"running_qm(%a{len(args)-1} : {cty})")
     if "g" in params:
         args.append((g, dt, ()))
         parts.append(f"gain(%a{len(args)-1} : {cty})")
     if "b" in params:
         args.append((b, dt, ()))
         parts.append(f"bias(%a{len(args)-1} : {cty})")
-    body = (f"  %0 = lf.power_norm %a0, %a1 {' '.join(parts)} {{groups = {groups} : i64, "
-            f"axis = {axis} : i64}} : {ty}, {cty}\n  return %0 : {ty}")
-    ref = R.power_norm(q(x, dt), q(qm, dt), q(g, dt) if "g" in params else None,
+    body = (f"  %0 = lf.power_norm %a0 {' '.join(parts)} {{groups = {groups} : i64, "
+            f"axis = {axis} : i64}} : {ty}\n  return %0 : {ty}")
+    ref = R.power_norm(q(x, dt), q(qm, dt) if "q" in params else None,
+                       q(g, dt) if "g" in params else None,
                        q(b, dt) if "b" in params else None, groups=groups, axis=axis)
     run.run(f"power_norm {dt} {shape} groups={groups} axis={axis}", args, body,
             [(shape, dt, dyn)], [ref])

@@ -130,6 +130,15 @@ src = ("func.func @main(%x: tensor<?x16xf32>) -> tensor<?x12xf32> {\n" + const("
        + "  return %y : tensor<?x12xf32>\n}\n")
 check("bn_un_linear_model", src, [x], ["lf.batch_norm", "lf.unified_norm"])
 
+# 6b. PowerNorm's stage 2 (arguments) into the following linear.
+src = """func.func @main(%x: tensor<?x16xf32>, %qm: tensor<16xf32>, %g: tensor<16xf32>, %b: tensor<16xf32>, %w: tensor<12x16xf32>) -> tensor<?x12xf32> {
+  %n = lf.power_norm %x running_qm(%qm : tensor<16xf32>) gain(%g : tensor<16xf32>) bias(%b : tensor<16xf32>) {groups = 4 : i64} : tensor<?x16xf32>
+  %y = lf.linear %n, %w : tensor<?x16xf32>, tensor<12x16xf32> -> tensor<?x12xf32>
+  return %y : tensor<?x12xf32>
+}
+"""
+check("power_norm_stage2_args", src, [x, rng.uniform(0.5, 2, C), g, b, W], ["running_qm(", "gain("])
+
 # 7. The Pre-LN block of examples/: both LayerNorm affines fold into the
 # gate/up projections (the final one has no linear after it and stays).
 here = os.path.dirname(os.path.abspath(__file__))
