@@ -185,14 +185,23 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
   if (!module)
     return fail("failed to parse the module");
 
-  // Signatures come from the tensor-level functions.
+  // The default pipeline runs lf-optimize first, on its own, because it may
+  // add functions (<fn>_prepare / <fn>_prepared); signatures are read from
+  // the tensor-level functions after it.
+  bool defaultPipeline = options.pipeline.empty();
+  if (defaultPipeline && options.optimize) {
+    PassManager opt(&ctx);
+    buildOptimizePipeline(opt);
+    if (failed(opt.run(*module)))
+      return fail("lf-optimize failed");
+  }
   if (!collectSignatures(*module, jm->fns))
     return fail("unsupported function signature");
 
   PassManager pm(&ctx);
-  if (options.pipeline.empty()) {
+  if (defaultPipeline) {
     CPUPipelineOptions cpu;
-    cpu.optimize = options.optimize;
+    cpu.optimize = false; // already run above when requested
     buildCPUPipeline(pm, cpu);
   } else if (failed(parsePassPipeline(
                  // Accept both "a,b" and "builtin.module(a,b)".

@@ -83,6 +83,9 @@ void lf::buildOptimizePipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(lf::createFuseResidualNormPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Weight-side arithmetic of functions with {lf.weight} arguments moves to
+  // <fn>_prepare / <fn>_prepared.
+  pm.addPass(lf::createHoistWeightPrepPass());
 }
 
 void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {

@@ -229,6 +229,16 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
+  // lf-optimize runs first, on its own: it may add functions
+  // (<fn>_prepare / <fn>_prepared), and the header lists what it leaves.
+  if (!noOptimize) {
+    PassManager opt(ctx.get());
+    if (failed(applyPassManagerCLOptions(opt)))
+      return 1;
+    mlir::lf::buildOptimizePipeline(opt);
+    if (failed(opt.run(*module)))
+      return 1;
+  }
   std::vector<mlir::lf::FunctionSignature> sigs;
   if (!mlir::lf::collectSignatures(*module, sigs))
     return 1;
@@ -237,12 +247,10 @@ int main(int argc, char **argv) {
   if (failed(applyPassManagerCLOptions(pm)))
     return 1;
   if (emit == "linalg") {
-    if (!noOptimize)
-      mlir::lf::buildOptimizePipeline(pm);
     mlir::lf::buildLowerToLinalgPipeline(pm);
   } else {
     mlir::lf::CPUPipelineOptions cpuOpts;
-    cpuOpts.optimize = !noOptimize;
+    cpuOpts.optimize = false; // ran above when requested
     mlir::lf::buildCPUPipeline(pm, cpuOpts);
   }
   if (failed(pm.run(*module)))

@@ -209,6 +209,48 @@ def FuseGluPass : Pass<"lf-fuse-glu", "::mlir::func::FuncOp"> {
   ];
 }
 
+def HoistWeightPrepPass : Pass<"lf-hoist-weight-prep", "::mlir::ModuleOp"> {
+  let summary = "Move weights-only computation into a <fn>_prepare function that runs once";
+  let description = [{
+    For every public function whose arguments include some marked
+    `{lf.weight}`, the computations that depend only on those arguments and
+    on constants (the weight-side arithmetic `lf-fold-norm-into-linear`
+    leaves when weights are not constants, transposes, casts, ...) are
+    moved out:
+
+    - `@<fn>_prepare(<the weight arguments>) -> (<prepared values>)`
+      computes them once;
+    - `@<fn>_prepared(<all arguments of fn>, <prepared values>)` is `@<fn>`
+      reading the prepared values instead of recomputing them.
+
+    `@<fn>` itself is unchanged, so existing callers keep working. Nothing
+    is created when there is nothing to hoist.
+
+    Before:
+
+    ```mlir
+    func.func @f(%x: tensor<?x4xf32>, %g: tensor<4xf32> {lf.weight}, %w: tensor<3x4xf32> {lf.weight}) -> tensor<?x3xf32> {
+      %z = arith.constant dense<0.0> : tensor<4xf32>
+      %w2 = lf.channel_affine %w, %g, %z {axis = 1 : i64} : tensor<3x4xf32>, tensor<4xf32>
+      %y = lf.linear %x, %w2 : tensor<?x4xf32>, tensor<3x4xf32> -> tensor<?x3xf32>
+      return %y : tensor<?x3xf32>
+    }
+    ```
+
+    After (added):
+
+    ```mlir
+    func.func @f_prepare(%g: tensor<4xf32>, %w: tensor<3x4xf32>) -> tensor<3x4xf32>
+    func.func @f_prepared(%x: tensor<?x4xf32>, %g: tensor<4xf32>, %w: tensor<3x4xf32>,
+                          %w2: tensor<3x4xf32>) -> tensor<?x3xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+  let statistics = [
+    Statistic<"numHoisted", "hoisted-values", "Prepared values computed once">
+  ];
+}
+
 def FuseResidualNormPass
     : Pass<"lf-fuse-residual-norm", "::mlir::func::FuncOp"> {
   let summary = "Fuse a residual lf.add and the norm reading it into lf.residual_norm";

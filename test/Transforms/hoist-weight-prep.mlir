@@ -1,0 +1,34 @@
+// RUN: lf-opt %s --lf-hoist-weight-prep -split-input-file | FileCheck %s
+
+// The folded RMSNorm gain (W * g, as lf.channel_affine on the weight) and
+// the folded shift (a linear of the bias) depend on weights only.
+// CHECK-LABEL: func.func @f(
+// CHECK: lf.channel_affine
+// CHECK-LABEL: func.func @f_prepare(%{{.*}}: tensor<4xf32>, %{{.*}}: tensor<4xf32>, %{{.*}}: tensor<3x4xf32>) -> (tensor<3x4xf32>, tensor<3xf32>)
+// CHECK: lf.channel_affine
+// CHECK: lf.linear %{{.*}}, %{{.*}} : tensor<4xf32>, tensor<3x4xf32> -> tensor<3xf32>
+// CHECK: return
+// CHECK-LABEL: func.func @f_prepared(
+// CHECK-SAME: %{{.*}}: tensor<?x4xf32>, %{{.*}}: tensor<4xf32> {lf.weight}, %{{.*}}: tensor<4xf32> {lf.weight}, %{{.*}}: tensor<3x4xf32> {lf.weight}, %[[W:.*]]: tensor<3x4xf32>, %[[B:.*]]: tensor<3xf32>)
+// CHECK-NOT: lf.channel_affine
+// CHECK: %[[N:.*]] = lf.layer_norm %arg0
+// CHECK: lf.linear %[[N]], %[[W]] bias(%[[B]] : tensor<3xf32>)
+func.func @f(%x: tensor<?x4xf32>, %g: tensor<4xf32> {lf.weight}, %b: tensor<4xf32> {lf.weight},
+             %w: tensor<3x4xf32> {lf.weight}) -> tensor<?x3xf32> {
+  %z = arith.constant dense<0.0> : tensor<4xf32>
+  %n = lf.layer_norm %x : tensor<?x4xf32>
+  %w2 = lf.channel_affine %w, %g, %z {axis = 1 : i64} : tensor<3x4xf32>, tensor<4xf32>
+  %b2 = lf.linear %b, %w : tensor<4xf32>, tensor<3x4xf32> -> tensor<3xf32>
+  %y = lf.linear %n, %w2 bias(%b2 : tensor<3xf32>) : tensor<?x4xf32>, tensor<3x4xf32> -> tensor<?x3xf32>
+  return %y : tensor<?x3xf32>
+}
+
+// -----
+
+// Nothing weight-only to hoist: no new functions.
+// CHECK-LABEL: func.func @g(
+// CHECK-NOT: @g_prepare
+func.func @g(%x: tensor<?x4xf32>, %w: tensor<3x4xf32> {lf.weight}) -> tensor<?x3xf32> {
+  %y = lf.linear %x, %w : tensor<?x4xf32>, tensor<3x4xf32> -> tensor<?x3xf32>
+  return %y : tensor<?x3xf32>
+}
