@@ -89,6 +89,7 @@ typedef struct {
   const char *pipeline; /* NULL: the default lf-cpu-pipeline */
   const char *dumpDir;  /* NULL: no IR dumps */
   int optimize;         /* 1 (default): run lf-optimize first; 0: lower as written */
+  int explain;          /* 1: record why rewrites were declined (lfExecutableGetRemarks) */
 } LfCompileOptions;
 
 /// Fills `options` with the defaults.
@@ -99,6 +100,11 @@ LF_CAPI_EXPORTED LfStatus lfModuleCompile(LfModule module,
                                           const LfCompileOptions *options,
                                           LfExecutable *outExecutable);
 LF_CAPI_EXPORTED void lfExecutableDestroy(LfExecutable executable);
+
+/// With `explain` set at compile time: the optimization passes' remarks on
+/// every declined rewrite, "file:line:col: remark: ..." blocks ("" if none).
+/// Owned by the executable.
+LF_CAPI_EXPORTED const char *lfExecutableGetRemarks(LfExecutable executable);
 
 LF_CAPI_EXPORTED size_t lfExecutableGetNumFunctions(LfExecutable executable);
 /// The i-th public function, in module order.

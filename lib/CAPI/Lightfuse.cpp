@@ -179,6 +179,7 @@ void lfCompileOptionsInit(LfCompileOptions *options) {
   options->pipeline = nullptr;
   options->dumpDir = nullptr;
   options->optimize = 1;
+  options->explain = 0;
 }
 
 LfStatus lfModuleCompile(LfModule module, const LfCompileOptions *options,
@@ -200,6 +201,7 @@ LfStatus lfModuleCompile(LfModule module, const LfCompileOptions *options,
   CompileOptions co;
   co.optLevel = o.optLevel;
   co.optimize = o.optimize != 0;
+  co.explain = o.explain != 0;
   if (o.pipeline)
     co.pipeline = o.pipeline;
   if (o.dumpDir)
@@ -214,6 +216,11 @@ LfStatus lfModuleCompile(LfModule module, const LfCompileOptions *options,
 
 void lfExecutableDestroy(LfExecutable executable) {
   delete static_cast<ExecutableImpl *>(executable.ptr);
+}
+
+const char *lfExecutableGetRemarks(LfExecutable executable) {
+  auto *exe = static_cast<ExecutableImpl *>(executable.ptr);
+  return exe ? exe->jit->remarks().c_str() : "";
 }
 
 size_t lfExecutableGetNumFunctions(LfExecutable executable) {

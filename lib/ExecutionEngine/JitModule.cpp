@@ -191,9 +191,12 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
   bool defaultPipeline = options.pipeline.empty();
   if (defaultPipeline && options.optimize) {
     PassManager opt(&ctx);
-    buildOptimizePipeline(opt);
+    buildOptimizePipeline(opt, options.explain);
     if (failed(opt.run(*module)))
       return fail("lf-optimize failed");
+    // Only remarks can have been emitted by a successful run.
+    jm->remarkText = diags.text;
+    diags.text.clear();
   }
   if (!collectSignatures(*module, jm->fns))
     return fail("unsupported function signature");

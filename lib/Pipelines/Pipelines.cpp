@@ -76,9 +76,11 @@ void lf::buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows,
   pm.addPass(createCSEPass());
 }
 
-void lf::buildOptimizePipeline(OpPassManager &pm) {
+void lf::buildOptimizePipeline(OpPassManager &pm, bool explain) {
   pm.addPass(createCanonicalizerPass());
-  pm.addNestedPass<func::FuncOp>(lf::createFoldNormIntoLinearPass());
+  lf::FoldNormIntoLinearPassOptions fold;
+  fold.explain = explain;
+  pm.addNestedPass<func::FuncOp>(lf::createFoldNormIntoLinearPass(fold));
   // After folding, so norms have already handed their gains to linears.
   pm.addNestedPass<func::FuncOp>(lf::createFuseResidualNormPass());
   pm.addPass(createCanonicalizerPass());
@@ -133,10 +135,13 @@ void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
 }
 
 void lf::registerPipelines() {
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<OptimizePipelineOptions>(
       "lf-optimize",
-      "Semantics-preserving lf graph rewrites (folding, canonicalization)",
-      buildOptimizePipeline);
+      "Semantics-preserving lf graph rewrites (folding, fusion, weight "
+      "preparation); {explain} says why each declined candidate was declined",
+      [](OpPassManager &pm, const OptimizePipelineOptions &o) {
+        buildOptimizePipeline(pm, o.explain);
+      });
   PassPipelineRegistration<CPUPipelineOptions>(
       "lf-cpu-pipeline",
       "Lower lf on tensors to the LLVM dialect for the host CPU",

@@ -33,13 +33,10 @@ struct FuseResidualNormPass
     for (Operation *norm : norms) {
       Value in = norm->getOperand(0);
       auto add = in.getDefiningOp<AddOp>();
-      if (!add) {
-        // Reading a sum an earlier fusion already produced is fine as is.
-        if (explain && !in.getDefiningOp<ResidualNormOp>())
-          norm->emitRemark("lf-fuse-residual-norm: not fused: the input is "
-                           "not produced by lf.add");
+      // A norm that does not read an add is not a candidate (every
+      // add + norm pair fuses, so there is nothing to explain).
+      if (!add)
         continue;
-      }
       // Right before the norm: the add, its operands and the norm's
       // parameters all dominate that point.
       rewriter.setInsertionPoint(norm);

@@ -50,7 +50,7 @@ class _Handle(ctypes.Structure):
 class _CompileOptions(ctypes.Structure):
     _fields_ = [("target", ctypes.c_int), ("optLevel", ctypes.c_int),
                 ("pipeline", ctypes.c_char_p), ("dumpDir", ctypes.c_char_p),
-                ("optimize", ctypes.c_int)]
+                ("optimize", ctypes.c_int), ("explain", ctypes.c_int)]
 
 
 class _TensorType(ctypes.Structure):
@@ -86,6 +86,7 @@ def _capi():
         "lfModuleCompile": (S, [H, ctypes.POINTER(_CompileOptions), ctypes.POINTER(H)]),
         "lfExecutableDestroy": (None, [H]),
         "lfExecutableGetNumFunctions": (ctypes.c_size_t, [H]),
+        "lfExecutableGetRemarks": (ctypes.c_char_p, [H]),
         "lfExecutableGetFunction": (S, [H, ctypes.c_size_t, ctypes.POINTER(H)]),
         "lfFunctionGetName": (ctypes.c_char_p, [H]),
         "lfFunctionGetNumInputs": (ctypes.c_size_t, [H]),
@@ -250,6 +251,8 @@ class Module:
     def __init__(self, exe):
         self._exe = exe
         lib = _capi()
+        #: lf-optimize's remarks when compiled with explain=True.
+        self.remarks = lib.lfExecutableGetRemarks(exe).decode("utf-8", "replace")
         self.functions = {}
         for i in range(lib.lfExecutableGetNumFunctions(exe)):
             h = _Handle()
@@ -277,11 +280,13 @@ _TARGETS = {"cpu": 0, "nvptx": 1}
 
 
 def compile(source, target="cpu", opt_level=3, pipeline=None, dump_dir=None, name=None,
-            optimize=True):
+            optimize=True, explain=False):
     """Compile MLIR text, or a path to a .mlir file, and return a Module.
 
     optimize=False skips lf-optimize (graph folding) and lowers the graph
-    as written; pipeline replaces the whole default pipeline.
+    as written; pipeline replaces the whole default pipeline. With
+    explain=True, Module.remarks says why each declined rewrite was
+    declined.
 
     Raises LightfuseError with the located diagnostics on failure."""
     lib = _capi()
@@ -310,6 +315,7 @@ def compile(source, target="cpu", opt_level=3, pipeline=None, dump_dir=None, nam
         opts.target = _TARGETS[target]
         opts.optLevel = opt_level
         opts.optimize = 1 if optimize else 0
+        opts.explain = 1 if explain else 0
         opts.pipeline = pipeline.encode() if pipeline else None
         dump_dir = dump_dir or os.environ.get("LF_DUMP_DIR")
         opts.dumpDir = dump_dir.encode() if dump_dir else None

@@ -69,6 +69,9 @@ static cl::opt<std::string> prefix("prefix",
 static cl::opt<bool> noOptimize(
     "no-optimize",
     cl::desc("Skip lf-optimize (graph folding); lower the graph as written"));
+static cl::opt<bool> explainOpt(
+    "explain",
+    cl::desc("Print why each declined lf-optimize rewrite was declined"));
 static cl::opt<std::string> cpu("mcpu",
                                 cl::desc("Target CPU (default: the host)"),
                                 cl::init(""));
@@ -235,7 +238,7 @@ int main(int argc, char **argv) {
     PassManager opt(ctx.get());
     if (failed(applyPassManagerCLOptions(opt)))
       return 1;
-    mlir::lf::buildOptimizePipeline(opt);
+    mlir::lf::buildOptimizePipeline(opt, explainOpt);
     if (failed(opt.run(*module)))
       return 1;
   }

@@ -52,6 +52,9 @@ static cl::opt<unsigned> optLevel("O", cl::desc("JIT optimization level"),
 static cl::opt<bool> noOptimize(
     "no-optimize",
     cl::desc("Skip lf-optimize (graph folding); lower the graph as written"));
+static cl::opt<bool> explainOpt(
+    "explain",
+    cl::desc("Print why each declined lf-optimize rewrite was declined"));
 static cl::opt<std::string> pipeline(
     "pass-pipeline",
     cl::desc("Textual pipeline replacing the default lf-cpu-pipeline"),
@@ -78,6 +81,7 @@ int main(int argc, char **argv) {
   opts.optLevel = optLevel;
   opts.pipeline = pipeline;
   opts.optimize = !noOptimize;
+  opts.explain = explainOpt;
   opts.dumpDir = dumpDir;
   if (opts.dumpDir.empty())
     if (const char *d = std::getenv("LF_DUMP_DIR"))
@@ -86,6 +90,8 @@ int main(int argc, char **argv) {
   auto jm = JitModule::compile((*buf)->getBuffer(), inputFile, opts, error);
   if (!jm)
     return fail(error);
+  if (explainOpt)
+    llvm::errs() << jm->remarks();
   const FunctionSignature *sig = jm->lookup(entry);
   if (!sig) {
     std::string have;

@@ -69,6 +69,8 @@ struct CompileOptions {
   unsigned optLevel = 3;
   /// Run lf-optimize (graph folding) before lowering.
   bool optimize = true;
+  /// Collect lf-optimize's remarks on declined rewrites (see remarks()).
+  bool explain = false;
   /// A textual pass pipeline replacing the default `lf-cpu-pipeline`, e.g.
   /// "builtin.module(lf-cpu-pipeline)". Empty: the default.
   std::string pipeline;
@@ -97,6 +99,10 @@ public:
   static std::unique_ptr<MLIRContext> createContext();
 
   const std::vector<FunctionSignature> &functions() const { return fns; }
+
+  /// With CompileOptions::explain: every remark of the optimization passes
+  /// (one "file:line:col: remark: ..." block per declined candidate).
+  const std::string &remarks() const { return remarkText; }
   const FunctionSignature *lookup(llvm::StringRef name) const;
 
   /// Runs `name` on `inputs`, which must match its signature (element type,
@@ -126,6 +132,7 @@ private:
   std::unique_ptr<MLIRContext> context;
   std::unique_ptr<ExecutionEngine> engine;
   std::vector<FunctionSignature> fns;
+  std::string remarkText;
 };
 
 } // namespace mlir::lf

@@ -43,10 +43,19 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
 void buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows = 8,
                                 int64_t attentionBlock = 0);
 
+struct OptimizePipelineOptions
+    : public PassPipelineOptions<OptimizePipelineOptions> {
+  PassOptions::Option<bool> explain{
+      *this, "explain",
+      llvm::cl::desc("Emit a remark for every candidate a pass declines, "
+                     "saying why"),
+      llvm::cl::init(false)};
+};
+
 /// lf -> lf graph rewrites that keep semantics: canonicalization, folding of
-/// inference-time affines into linears, residual+norm fusion, CSE. Flag
-/// `lf-optimize`.
-void buildOptimizePipeline(OpPassManager &pm);
+/// inference-time affines into linears, residual+norm fusion, CSE, weight
+/// preparation hoisting. Flag `lf-optimize` (`lf-optimize{explain}`).
+void buildOptimizePipeline(OpPassManager &pm, bool explain = false);
 
 /// Registers `lf-optimize`, `lf-cpu-pipeline` and
 /// `lf-lower-to-linalg-pipeline`.

@@ -278,10 +278,6 @@ def FuseResidualNormPass
     ```
   }];
   let dependentDialects = ["::mlir::lf::LFDialect"];
-  let options = [
-    Option<"explain", "explain", "bool", /*default=*/"false",
-           "Emit a remark for every norm of an add that is not fused">
-  ];
   let statistics = [
     Statistic<"numFused", "fused", "Add + norm pairs fused">
   ];
