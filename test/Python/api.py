@@ -92,6 +92,13 @@ expect_error(m.norm, x.astype(np.float64), g)
 expect_error(m.norm, x)
 # CHECK: error: output #0 of @norm must be f32[5x16], got f32[4x16]
 expect_error(m.norm, x, g, out=np.zeros((4, 16), np.float32))
+# Dynamic sizes an op needs equal are checked at every call.
+dyn = lightfuse.compile("""func.func @n(%x: tensor<?x?xf32>, %g: tensor<?xf32>) -> tensor<?x?xf32> {
+  %0 = lf.layer_norm %x gain(%g : tensor<?xf32>) : tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}""")
+# CHECK: error: @n: dimension 1 of input #0 (8) must equal dimension 0 of input #1 (7), as lf.layer_norm at <source>:2:8 requires
+expect_error(dyn.n, np.ones((2, 8), np.float32), np.ones(7, np.float32))
 # CHECK: error: cannot read 'no/such/file.mlir'
 expect_error(lightfuse.compile, "no/such/file.mlir")
 # CHECK: error: target nvptx is not supported yet (CPU only)

@@ -34,9 +34,17 @@ struct TensorSpec {
   std::string str() const; // "f32[?x256]"
 };
 
+/// Two input dimensions an lf op requires to be equal; checked at every call
+/// when either is dynamic (a mismatch would read out of bounds).
+struct DimConstraint {
+  unsigned inputA, dimA, inputB, dimB;
+  std::string op; // "lf.layer_norm at file:line:col", for the message
+};
+
 struct FunctionSignature {
   std::string name;
   std::vector<TensorSpec> inputs, results;
+  std::vector<DimConstraint> constraints;
   /// The packed `_mlir_ciface_` entry point, resolved once at compile time.
   void (*packed)(void **) = nullptr;
 };
