@@ -951,6 +951,18 @@ Value contractBH(const Emitter &e, Value lhs, ArrayRef<unsigned> lhsDims,
       });
 }
 
+/// The results of a linear attention lowered to a loop carrying (state,
+/// output): the output, and the final state when the op returns it.
+SmallVector<Value> attentionLoopResults(const Emitter &e, LinearAttentionOp op,
+                                        scf::ForOp loop) {
+  SmallVector<Value> results{tensor::CastOp::create(
+      e.b, e.loc, op.getOutput().getType(), loop.getResult(1))};
+  if (op.getReturnState())
+    results.push_back(tensor::CastOp::create(
+        e.b, e.loc, op.getFinalState().getType(), loop.getResult(0)));
+  return results;
+}
+
 /// Extracts row `t` along dim 2 of a [B, H, N, D] tensor as [B, H, D].
 Value rowAt(const Emitter &e, Value x, Value t) {
   auto ty = cast<RankedTensorType>(x.getType());
@@ -1014,12 +1026,7 @@ SmallVector<Value> lowerLinearAttention(const Emitter &e,
             nb, l, o, iter[1], offs, sizes, SmallVector<OpFoldResult>(4, one));
         scf::YieldOp::create(nb, l, ValueRange{s, out});
       });
-  SmallVector<Value> results{
-      tensor::CastOp::create(e.b, e.loc, outTy, loop.getResult(1))};
-  if (op.getReturnState())
-    results.push_back(tensor::CastOp::create(
-        e.b, e.loc, op.getFinalState().getType(), loop.getResult(0)));
-  return results;
+  return attentionLoopResults(e, op, loop);
 }
 
 //===----------------------------------------------------------------------===//
@@ -1069,7 +1076,6 @@ SmallVector<Value> lowerLinearAttentionBlocked(const Emitter &e,
   Value v = op.getValue();
   Value decay = op.getDecay();
   Type outElem = elemType(op.getQuery());
-  auto outTy = cast<RankedTensorType>(op.getOutput().getType());
   SmallVector<OpFoldResult> oSizes{e.dim(q, 0), e.dim(q, 1), e.dim(q, 2),
                                    e.dim(v, 3)};
   SmallVector<OpFoldResult> sSizes{e.dim(q, 0), e.dim(q, 1), e.dim(k, 3),
@@ -1198,12 +1204,7 @@ SmallVector<Value> lowerLinearAttentionBlocked(const Emitter &e,
             });
         scf::YieldOp::create(nb, l, ValueRange{newState, out});
       });
-  SmallVector<Value> results{
-      tensor::CastOp::create(e.b, e.loc, outTy, loop.getResult(1))};
-  if (op.getReturnState())
-    results.push_back(tensor::CastOp::create(
-        e.b, e.loc, op.getFinalState().getType(), loop.getResult(0)));
-  return results;
+  return attentionLoopResults(e, op, loop);
 }
 
 /// O[b,h,t,e] = sum_s A[b,h,t,s] v[s,e] / (norm[b,h,t] when given); A is
