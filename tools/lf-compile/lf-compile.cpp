@@ -160,8 +160,10 @@ static void writeHeader(llvm::raw_ostream &os, llvm::ArrayRef<mlir::lf::Function
     }
     os << ");\n\n";
     // Plain wrapper: row-major data pointers plus each input's shape.
-    os << "/* Plain form: each input as a row-major array and its shape. */\n"
-       << "static inline void " << prefix << s.name << "(";
+    os << "/* Plain form: each input as a row-major array and its shape.\n"
+          "   Returns 0 after the call, or 1 without calling when a static\n"
+          "   dimension or a pair of dimensions an op needs equal disagrees. */\n"
+       << "static inline int " << prefix << s.name << "(";
     first = true;
     if (!s.results.empty()) {
       os << sname << " *results";
@@ -174,6 +176,15 @@ static void writeHeader(llvm::raw_ostream &os, llvm::ArrayRef<mlir::lf::Function
       first = false;
     }
     os << ") {\n";
+    for (size_t i = 0; i < s.inputs.size(); ++i)
+      for (size_t d = 0; d < s.inputs[i].shape.size(); ++d)
+        if (s.inputs[i].shape[d] >= 0)
+          os << "  if (in" << i << "_shape[" << d << "] != "
+             << s.inputs[i].shape[d] << ")\n    return 1;\n";
+    for (const mlir::lf::DimConstraint &c : s.constraints)
+      os << "  if (in" << c.inputA << "_shape[" << c.dimA << "] != in"
+         << c.inputB << "_shape[" << c.dimB << "]) /* " << c.op << " */\n"
+         << "    return 1;\n";
     for (size_t i = 0; i < s.inputs.size(); ++i) {
       size_t r = s.inputs[i].shape.size();
       os << "  lf_memref_" << r << "d d" << i << ";\n"
@@ -198,7 +209,7 @@ static void writeHeader(llvm::raw_ostream &os, llvm::ArrayRef<mlir::lf::Function
       os << (first ? "" : ", ") << "&d" << i;
       first = false;
     }
-    os << ");\n}\n\n";
+    os << ");\n  return 0;\n}\n\n";
   }
   os << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
 }

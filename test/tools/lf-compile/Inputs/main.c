@@ -48,5 +48,9 @@ int main(void) {
   const uint16_t *ho = (const uint16_t *)hr.r0.aligned;
   printf("half: %04x %04x %04x %04x\n", ho[0], ho[1], ho[2], ho[3]);
   lf_release(hr.r0.allocated);
+
+  /* A wrong static dimension is refused before the call. */
+  int64_t wrong[2] = {R, D + 1};
+  printf("bad shape: %d\n", lf_rms(&r, x, wrong, g, gs));
   return 0;
 }
