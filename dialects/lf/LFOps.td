@@ -15,9 +15,6 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 class LF_Op<string mnemonic, list<Trait> traits = []>
     : Op<LF_Dialect, mnemonic, !listconcat(traits, [Pure])>;
 
-// Attributes shared by several ops.
-defvar LF_EpsDoc = "added inside the square root";
-
 //===----------------------------------------------------------------------===//
 // Normalization
 //===----------------------------------------------------------------------===//

@@ -42,11 +42,12 @@ struct TensorImpl {
   ResultBuffer buffer;
 };
 
+/// Returned when even the status cannot be allocated; never deleted.
+LfStatusImpl oomStatus{"out of memory"};
+
 LfStatus makeError(std::string msg) {
   auto *s = new (std::nothrow) LfStatusImpl{std::move(msg)};
-  // Out of memory for the status itself: report through a static status.
-  static LfStatusImpl oom{"out of memory"};
-  return s ? s : &oom;
+  return s ? s : &oomStatus;
 }
 
 template <typename H>
@@ -116,7 +117,7 @@ const char *lfStatusGetMessage(LfStatus status) {
 }
 
 void lfStatusDestroy(LfStatus status) {
-  if (status && status->message != "out of memory")
+  if (status != &oomStatus)
     delete status;
 }
 
