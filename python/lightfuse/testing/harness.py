@@ -41,6 +41,17 @@ def cast(x, dtype):
     return np.asarray(x).astype(NP[dtype])
 
 
+def stored(x, dtype):
+    """x as the kernel sees it after storage in `dtype`, widened to float64
+    for the reference."""
+    return cast(x, dtype).astype(np.float64)
+
+
+def uniform(rng, *shape, lo=-1.0, hi=1.0):
+    """float32 samples in [lo, hi)."""
+    return rng.uniform(lo, hi, size=shape).astype(np.float32)
+
+
 def ttype(shape, dtype, dyn=()):
     dims = ["?" if i in dyn else str(d) for i, d in enumerate(shape)]
     return "tensor<" + "x".join(dims + [dtype]) + ">"

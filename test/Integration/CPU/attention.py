@@ -11,18 +11,17 @@
 import numpy as np
 
 from lightfuse.testing import reference as R
-from lightfuse.testing.harness import Runner, cast, ttype
+from lightfuse.testing.harness import Runner, stored, ttype, uniform
 
 rng = np.random.default_rng(3)
 run = Runner()
 
 
 def rnd(*shape, lo=-1.0, hi=1.0):
-    return rng.uniform(lo, hi, size=shape).astype(np.float32)
+    return uniform(rng, *shape, lo=lo, hi=hi)
 
 
-def q(x, dt):
-    return cast(x, dt).astype(np.float64)
+q = stored  # the value the kernel sees, in float64
 
 
 def la_case(name, b, h, n, dk, dv, dt="f32", decay=None, causal=True, fm="identity",

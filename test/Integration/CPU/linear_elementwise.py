@@ -8,18 +8,17 @@
 import numpy as np
 
 from lightfuse.testing import reference as R
-from lightfuse.testing.harness import Runner, cast, ttype
+from lightfuse.testing.harness import Runner, stored, ttype, uniform
 
 rng = np.random.default_rng(1)
 run = Runner()
 
 
 def rnd(*shape, lo=-1.0, hi=1.0):
-    return rng.uniform(lo, hi, size=shape).astype(np.float32)
+    return uniform(rng, *shape, lo=lo, hi=hi)
 
 
-def q(x, dt):
-    return cast(x, dt).astype(np.float64)
+q = stored  # the value the kernel sees, in float64
 
 
 for dt, xs, n, dyn, bias in [("f32", (5, 7), 3, (), True), ("f32", (8, 768), 64, (0,), True),

@@ -9,18 +9,17 @@
 import numpy as np
 
 from lightfuse.testing import reference as R
-from lightfuse.testing.harness import Runner, cast
+from lightfuse.testing.harness import Runner, stored, ttype, uniform
 
 rng = np.random.default_rng(0)
 run = Runner()
 
 
 def rnd(*shape, lo=-1.0, hi=1.0):
-    return rng.uniform(lo, hi, size=shape).astype(np.float32)
+    return uniform(rng, *shape, lo=lo, hi=hi)
 
 
-def q(x, dt):  # the value the kernel sees
-    return cast(x, dt).astype(np.float64)
+q = stored  # the value the kernel sees, in float64
 
 
 # --- layer_norm -----------------------------------------------------------
@@ -45,7 +44,6 @@ for dt, shape, dyn, params, scale in [
         args.append((b, dt, ()))
         parts.append(f"bias(%a{len(args)-1} : tensor<{d}x{dt}>)")
     attr = f" {{scale = {scale} : f32}}" if scale else ""
-    from lightfuse.testing.harness import ttype
     ty = ttype(shape, dt, dyn)
     body = (f"  %0 = lf.layer_norm %a0 {' '.join(parts)}{attr} : {ty}\n"
             f"  return %0 : {ty}")
@@ -78,7 +76,6 @@ for dt, shape, dyn, gain, scale, mag in [
     x = rnd(*shape) * mag
     d = shape[-1]
     g = rnd(d, lo=0.5, hi=1.5)
-    from lightfuse.testing.harness import ttype
     ty = ttype(shape, dt, dyn)
     args = [(x, dt, dyn)]
     gp = ""
@@ -140,7 +137,6 @@ run.run("crms_norm == rms_norm on zero-mean rows", [(z, "f32", ())],
         [((3, 7), "f32", ())], [R.rms_norm(full.astype(np.float64))[:, :-1]])
 
 # --- per-channel inference norms -------------------------------------------
-from lightfuse.testing.harness import ttype
 for dt, shape, axis, dyn in [("f32", (2, 3, 4, 5), 1, ()), ("f32", (4, 6), -1, (0,)),
                              ("f16", (2, 5, 8), -1, (1,)), ("bf16", (3, 4, 2), -2, ())]:
     c = shape[axis]
