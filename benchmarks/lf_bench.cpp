@@ -177,6 +177,20 @@ static std::string kernelSource(const std::string &op, int64_t d) {
          "\n  %0 = lf.glu silu %a, %u : " + ty + "\n  return %0 : " + ty + "\n}\n";
 }
 
+/// One steady-state call: run, then hand the results back to the
+/// allocator's cache (the benchmark measures the kernel, not a copy out).
+static void invokeAndRelease(const FunctionSignature &sig,
+                             const std::vector<TensorRef> &in) {
+  std::vector<ResultBuffer> res;
+  std::string e;
+  if (!JitModule::invokeRaw(sig, in, res, e)) {
+    std::fprintf(stderr, "invoke failed: %s\n", e.c_str());
+    std::exit(1);
+  }
+  for (auto &rb : res)
+    JitModule::release(rb);
+}
+
 /// Fused vs unfused forms of the same block, one thread, printed as
 /// "fuse-<block> T D 1 <variant> <median_ms> 0".
 static void fusionRows(std::mt19937 &rng) {
@@ -235,14 +249,7 @@ static void fusionRows(std::mt19937 &rng) {
             {DType::f32, vs, {}, g.data()},
             {DType::f32, vs, {}, v.data()}};
     double ms_ = median([&] {
-      std::vector<ResultBuffer> res;
-      std::string e;
-      if (!JitModule::invokeRaw(sig, in, res, e)) {
-        std::fprintf(stderr, "invoke failed: %s\n", e.c_str());
-        std::exit(1);
-      }
-      for (auto &rb : res)
-        JitModule::release(rb);
+      invokeAndRelease(sig, in);
     }, 9);
     std::printf("%s %lld %lld 1 %s %.4f 0\n", var.block.c_str(),
                 (long long)t, (long long)d, var.variant.c_str(), ms_);
@@ -326,14 +333,7 @@ int main(int argc, char **argv) {
         if (c.op != "rms_norm")
           in.push_back({DType::f32, vs, {}, b.data()});
       }
-      std::vector<ResultBuffer> res;
-      std::string e;
-      if (!JitModule::invokeRaw(sig, in, res, e)) {
-        std::fprintf(stderr, "invoke failed: %s\n", e.c_str());
-        std::exit(1);
-      }
-      for (auto &rb : res)
-        JitModule::release(rb);
+      invokeAndRelease(sig, in);
     };
     auto f0 = Clock::now();
     runThreads(threads, call);
