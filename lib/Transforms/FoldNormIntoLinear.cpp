@@ -314,8 +314,8 @@ struct FoldNormIntoLinearPass
       newW = arith::ConstantOp::create(b, loc, wTy, wA);
       newB = arith::ConstantOp::create(b, loc, bTy, bA);
     } else {
-      // Weight-side arithmetic as ops (hoistable: it reads weights only).
-      b.setInsertionPoint(lin);
+      // Weight-side arithmetic as ops (hoistable: it reads weights only),
+      // at the affine: its parameters may be defined after the linear.
       Value a = ca.buildA(b, loc), c = ca.buildC(b, loc);
       auto vTy = RankedTensorType::get({ca.channels}, wTy.getElementType());
       newW = ChannelAffineOp::create(b, loc, w, a, splat(b, loc, vTy, 0.0),

@@ -150,3 +150,19 @@ func.func @power_norm_stage2(%x: tensor<?x2xf32>) -> tensor<?x1xf32> {
   %y = lf.linear %n, %w : tensor<?x2xf32>, tensor<1x2xf32> -> tensor<?x1xf32>
   return %y : tensor<?x1xf32>
 }
+
+// -----
+
+// F2 when the norm's parameters are defined after the preceding linear: the
+// weight-side ops go where the parameters are available.
+// CHECK-LABEL: func @params_after_linear
+// CHECK: %[[M:.*]] = arith.constant dense<5.000000e-01>
+// CHECK: lf.channel_affine %arg1
+// CHECK: lf.linear %arg0
+// CHECK-NOT: lf.batch_norm
+func.func @params_after_linear(%x: tensor<?x3xf32>, %w: tensor<4x3xf32>, %v: tensor<4xf32>) -> tensor<?x4xf32> {
+  %l = lf.linear %x, %w : tensor<?x3xf32>, tensor<4x3xf32> -> tensor<?x4xf32>
+  %m = arith.constant dense<0.5> : tensor<4xf32>
+  %n = lf.batch_norm %l, %m, %v : tensor<?x4xf32>, tensor<4xf32>, tensor<4xf32>
+  return %n : tensor<?x4xf32>
+}
