@@ -341,17 +341,20 @@ OpFoldResult ChannelAffineOp::fold(FoldAdaptor) {
 // Linear and elementwise
 //===----------------------------------------------------------------------===//
 
-LogicalResult LinearOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, LinearOp::Adaptor adaptor,
-    SmallVectorImpl<Type> &inferred) {
-  auto xTy = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
-  auto wTy = dyn_cast<RankedTensorType>(adaptor.getWeight().getType());
+namespace {
+/// The result type of x @ W^T + bias: the input's shape with the last
+/// dimension replaced by the weight's output dimension.
+LogicalResult inferLinearType(std::optional<Location> loc, StringRef opName,
+                              Value input, Value weight, Value bias,
+                              SmallVectorImpl<Type> &inferred) {
+  auto xTy = dyn_cast<RankedTensorType>(input.getType());
+  auto wTy = dyn_cast<RankedTensorType>(weight.getType());
   if (!xTy || !wTy || xTy.getRank() < 1 || wTy.getRank() != 2)
-    return emitOptionalError(loc, "lf.linear expects input of rank >= 1 and "
-                                  "weight of rank 2");
+    return emitOptionalError(loc, opName, " expects input of rank >= 1 and "
+                                          "weight of rank 2");
   SmallVector<int64_t> shape(xTy.getShape());
   int64_t n = wTy.getDimSize(0);
-  if (Value bias = adaptor.getBias()) {
+  if (bias) {
     auto bTy = cast<RankedTensorType>(bias.getType());
     if (bTy.getRank() == 1)
       n = joinDim(n, bTy.getDimSize(0));
@@ -361,29 +364,117 @@ LogicalResult LinearOp::inferReturnTypes(
   return success();
 }
 
+LogicalResult verifyLinearOperands(Operation *op, Value input, Value weight,
+                                   Value bias) {
+  auto xTy = rankedType(input);
+  auto wTy = rankedType(weight);
+  Type elemTy = xTy.getElementType();
+  if (wTy.getElementType() != elemTy)
+    return op->emitOpError() << "weight element type " << wTy.getElementType()
+                             << " does not match input element type " << elemTy;
+  if (xTy.getRank() < 1)
+    return op->emitOpError("expects input of rank >= 1");
+  if (wTy.getRank() != 2)
+    return op->emitOpError()
+           << "expects weight of rank 2 ([out, in]), got rank " << wTy.getRank();
+  int64_t k = xTy.getDimSize(xTy.getRank() - 1);
+  if (!dimsAgree(k, wTy.getDimSize(1)))
+    return op->emitOpError() << "input has " << dimStr(k)
+                             << " features but weight expects "
+                             << dimStr(wTy.getDimSize(1));
+  return verifyVectorParam(op, bias, "bias", wTy.getDimSize(0), elemTy,
+                           "the weight's output dimension");
+}
+} // namespace
+
+LogicalResult LinearOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, LinearOp::Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  return inferLinearType(loc, "lf.linear", adaptor.getInput(),
+                         adaptor.getWeight(), adaptor.getBias(), inferred);
+}
+
 bool LinearOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
   return compatibleResultTypes(l, r);
 }
 
 LogicalResult LinearOp::verify() {
+  return verifyLinearOperands(*this, getInput(), getWeight(), getBias());
+}
+
+LogicalResult NormLinearOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, NormLinearOp::Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  return inferLinearType(loc, "lf.norm_linear", adaptor.getInput(),
+                         adaptor.getWeight(), adaptor.getBias(), inferred);
+}
+
+bool NormLinearOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return compatibleResultTypes(l, r);
+}
+
+LogicalResult NormLinearOp::verify() {
+  if (failed(verifyLinearOperands(*this, getInput(), getWeight(), getBias())))
+    return failure();
   auto xTy = rankedType(getInput());
+  if (xTy.getDimSize(xTy.getRank() - 1) == 0)
+    return emitOpError("the normalized dimension is empty (size 0)");
+  return verifyEps(*this, getEps());
+}
+
+LogicalResult RecenterOp::verify() {
+  auto ty = rankedType(getInput());
+  FailureOr<int64_t> axis = normalizeAxis(*this, getAxis(), ty.getRank());
+  if (failed(axis))
+    return failure();
+  if (ty.getDimSize(*axis) == 0)
+    return emitOpError() << "cannot take the mean of the empty axis " << *axis;
+  return success();
+}
+
+LogicalResult SigmaReparamOp::verify() {
   auto wTy = rankedType(getWeight());
-  Type elemTy = xTy.getElementType();
-  if (wTy.getElementType() != elemTy)
-    return emitOpError() << "weight element type " << wTy.getElementType()
-                         << " does not match input element type " << elemTy;
-  if (xTy.getRank() < 1)
-    return emitOpError("expects input of rank >= 1");
+  Type elemTy = wTy.getElementType();
   if (wTy.getRank() != 2)
     return emitOpError() << "expects weight of rank 2 ([out, in]), got rank "
                          << wTy.getRank();
-  int64_t k = xTy.getDimSize(xTy.getRank() - 1);
-  if (!dimsAgree(k, wTy.getDimSize(1)))
-    return emitOpError() << "input has " << dimStr(k)
-                         << " features but weight expects "
-                         << dimStr(wTy.getDimSize(1));
-  return verifyVectorParam(*this, getBias(), "bias", wTy.getDimSize(0), elemTy,
-                           "the weight's output dimension");
+  auto gTy = rankedType(getGamma());
+  if (gTy.getElementType() != elemTy)
+    return emitOpError() << "gamma element type " << gTy.getElementType()
+                         << " does not match weight element type " << elemTy;
+  if (gTy.getRank() > 1 || (gTy.getRank() == 1 && gTy.getDimSize(0) != 1))
+    return emitOpError() << "gamma must hold one element (shape [] or [1]), got "
+                         << gTy;
+  return verifyVectorParam(*this, getU(), "u", wTy.getDimSize(1), elemTy,
+                           "the weight's input dimension");
+}
+
+LogicalResult WeightStandardizeOp::verify() {
+  auto wTy = rankedType(getWeight());
+  if (wTy.getRank() < 2)
+    return emitOpError() << "expects weight of rank >= 2 ([out, ...]), got rank "
+                         << wTy.getRank();
+  for (int64_t i = 1; i < wTy.getRank(); ++i)
+    if (wTy.getDimSize(i) == 0)
+      return emitOpError("the fan-in is empty (a dimension after the first is 0)");
+  if (failed(verifyVectorParam(*this, getGain(), "gain", wTy.getDimSize(0),
+                               wTy.getElementType(),
+                               "the weight's output dimension")))
+    return failure();
+  double g = getGamma().convertToDouble();
+  if (!std::isfinite(g) || g == 0.0)
+    return emitOpError() << "gamma must be finite and non-zero, got "
+                         << numStr(getGamma());
+  return verifyEps(*this, getEps());
+}
+
+LogicalResult WeightCompandOp::verify() {
+  double p = getExponent().convertToDouble();
+  if (!(p > 0.0 && p <= 1.0))
+    return emitOpError() << "exponent must be in (0, 1] (odd and monotone, "
+                            "compressing large magnitudes), got "
+                         << numStr(getExponent());
+  return success();
 }
 
 OpFoldResult MulOp::fold(FoldAdaptor) {

@@ -459,6 +459,164 @@ def LF_MulOp : LF_Op<"mul", [SameOperandsAndResultType, Commutative]> {
   let hasFolder = 1;
 }
 
+def LF_NormLinearOp : LF_Op<"norm_linear", [InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "a gain-free norm applied in the prologue of a linear";
+  let description = [{
+    `lf.linear(norm(input), weight, bias)` where `norm` is the affine-free
+    LayerNorm (`kind = layer`) or RMSNorm (`kind = rms`) over the last
+    dimension, computed without materializing the normalized tensor:
+
+    ```
+    rms:    y[m, n] = rstd[m] * sum_k x[m, k] * W[n, k] + bias[n]
+    layer:  y[m, n] = rstd[m] * sum_k (x[m, k] - mu[m]) * W[n, k] + bias[n]
+    ```
+
+    The row statistics `mu` and `rstd` (in `f32`, LayerNorm's shifted
+    two-pass form) are computed once per row, the centring happens as the
+    rows are loaded into the contraction, and `rstd` is applied in the
+    epilogue. Formed by `lf-fuse-norm-linear` after the norm's gain and bias
+    have been folded into the linears (`lf-fold-norm-into-linear`); two
+    `lf.norm_linear` ops reading the same input share their statistics after
+    CSE.
+
+    ```mlir
+    %y = lf.norm_linear rms %x, %w bias(%b : tensor<3072xf32>) {eps = 1.0e-06 : f32}
+           : tensor<?x768xf32>, tensor<3072x768xf32> -> tensor<?x3072xf32>
+    ```
+  }];
+  let arguments = (ins LF_NormKindAttr:$kind, LF_Tensor:$input,
+                       LF_Tensor:$weight, Optional<LF_Tensor>:$bias,
+                       F32Attr:$eps);
+  let results = (outs LF_Tensor:$result);
+  let assemblyFormat = [{
+    $kind $input `,` $weight (`bias` `(` $bias^ `:` type($bias) `)`)? attr-dict
+      `:` type($input) `,` type($weight) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def LF_RecenterOp : LF_Op<"recenter", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "subtract the mean along one axis";
+  let description = [{
+    `y = x - mean(x, axis)`, the projector `P = I - (1/d) 1 1^T` of OPS.md
+    section 3.4 applied along `axis` (default `-1`). The mean is accumulated
+    in `f32`. `lf-layernorm-to-rmsnorm` uses it to make the writers of a
+    residual stream zero-mean when their weights are not constants: on a
+    linear's weight `[out, in]` along axis 0 (the output axis), on a bias or
+    an input stream along its last axis.
+
+    ```mlir
+    %w0 = lf.recenter %w {axis = 0 : i64} : tensor<768x3072xf32>
+    ```
+  }];
+  let arguments = (ins LF_Tensor:$input,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let results = (outs LF_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Weight reparameterizations (OPS.md section 6)
+//===----------------------------------------------------------------------===//
+
+def LF_SigmaReparamOp : LF_Op<"sigma_reparam", [AllTypesMatch<["weight", "result"]>]> {
+  let summary = "sigmaReparam: W * gamma / sigma(W)";
+  let description = [{
+    The spectrally reparameterized weight of sigmaReparam (OPS.md 6.1) for a
+    linear weight `[out, in]`:
+
+    ```
+    W_hat = (gamma / sigma(W)) * W
+    ```
+
+    With `u` (shape `[in]`, the stored power-iteration vector) `sigma` is the
+    reference's evaluation-mode estimate, one power-iteration step that does
+    not update `u`:
+
+    ```
+    v = normalize(W u);  u' = normalize(W^T v);  sigma = v . (W u')
+    ```
+
+    (`normalize(x) = x / max(||x||, 1e-12)`, as `torch.nn.functional.normalize`).
+    Without `u`, `sigma` is the largest singular value of `W`, which
+    `lf-fold-weight-reparam` computes by power iteration to its `tolerance`
+    at compile time; that form needs a constant `W`. `gamma` holds one
+    element (shape `[]` or `[1]`). All arithmetic is in `f32` at run time
+    and `f64` when folded.
+
+    ```mlir
+    %wh = lf.sigma_reparam %w, %gamma u(%u : tensor<768xf32>)
+            : tensor<3072x768xf32>, tensor<f32>
+    ```
+  }];
+  let arguments = (ins LF_Tensor:$weight, LF_Tensor:$gamma,
+                       Optional<LF_Tensor>:$u);
+  let results = (outs LF_Tensor:$result);
+  let assemblyFormat = [{
+    $weight `,` $gamma (`u` `(` $u^ `:` type($u) `)`)? attr-dict `:`
+      type($weight) `,` type($gamma)
+  }];
+  let hasVerifier = 1;
+}
+
+def LF_WeightStandardizeOp : LF_Op<"weight_standardize", [
+    AllTypesMatch<["weight", "result"]>]> {
+  let summary = "Scaled Weight Standardization (NF-Nets, FedWon)";
+  let description = [{
+    Standardizes every output slice `W[o, ...]` of a weight of rank >= 2
+    (a linear's `[out, in]` or a convolution's `[out, in/groups, kh, kw]`)
+    over its fan-in `F` (the product of all but the first dimension):
+
+    ```
+    W_hat[o, :] = gain[o] * gamma / sqrt(F) * (W[o, :] - mean(W[o, :]))
+                  * rsqrt(var(W[o, :]) + eps)                  (biased var)
+    ```
+
+    `gain` (shape `[out]`) is optional (1); `gamma` is the activation's
+    constant (default 1); `eps` defaults to timm's `1e-6`.
+
+    ```mlir
+    %wh = lf.weight_standardize %w gain(%g : tensor<256xf32>)
+            {gamma = 1.7139 : f32} : tensor<256x768xf32>
+    ```
+  }];
+  let arguments = (ins LF_Tensor:$weight, Optional<LF_Tensor>:$gain,
+                       DefaultValuedAttr<F32Attr, "1.0">:$gamma,
+                       DefaultValuedAttr<F32Attr, "1.0e-6">:$eps);
+  let results = (outs LF_Tensor:$result);
+  let assemblyFormat = [{
+    $weight (`gain` `(` $gain^ `:` type($gain) `)`)? attr-dict `:` type($weight)
+  }];
+  let hasVerifier = 1;
+}
+
+def LF_WeightCompandOp : LF_Op<"weight_compand", [
+    AllTypesMatch<["weight", "result"]>]> {
+  let summary = "weight compander: an odd, monotone elementwise map";
+  let description = [{
+    The Weight Compander (OPS.md 6.3) applies an odd, monotone `f` to every
+    weight, compressing large magnitudes and pushing small ones away from
+    zero. The paper's exact `f` is unverified (only its abstract was
+    available); this op implements the power compander
+
+    ```
+    W_hat = sign(W) * |W|^exponent          0 < exponent <= 1
+    ```
+
+    which has both properties for `exponent < 1` (and is the identity at 1).
+
+    ```mlir
+    %wh = lf.weight_compand %w {exponent = 0.5 : f32} : tensor<768x768xf32>
+    ```
+  }];
+  let arguments = (ins LF_Tensor:$weight,
+                       DefaultValuedAttr<F32Attr, "0.5">:$exponent);
+  let results = (outs LF_Tensor:$result);
+  let assemblyFormat = "$weight attr-dict `:` type($weight)";
+  let hasVerifier = 1;
+}
+
 def LF_ActivationOp : LF_Op<"activation", [
     AllTypesMatch<["input", "result"]>]> {
   let summary = "elementwise activation function";

@@ -356,10 +356,11 @@ Value rowFirst(const Emitter &e, Value x) {
                    });
 }
 
-Value layerNorm(const Emitter &e, Value x, Value gain, Value bias, double eps,
-                std::optional<double> scale) {
+/// LayerNorm's row statistics: {shift K, sum(x - K), rsqrt(var + eps)}, all
+/// f32 over the rows; the mean is K + sum * invD.
+SmallVector<Value> layerNormStats(const Emitter &e, Value x, Value invD,
+                                  double eps) {
   unsigned r = rankOf(x);
-  Value invD = arith::DivFOp::create(e.b, e.loc, e.cst(1.0), e.dimF32(x, r - 1));
   // Shifted two-pass statistics: with K = the row's first element, x - K is
   // exact for rows whose values are close to each other (large mean, small
   // spread), so neither the mean nor the variance cancels catastrophically.
@@ -381,14 +382,27 @@ Value layerNorm(const Emitter &e, Value x, Value gain, Value bias, double eps,
                           mu);
                       return arith::MulFOp::create(b, l, d, d);
                     });
-  Value rs = rowRsqrt(e, sq, invD, eps);
+  return {shift, sum, rowRsqrt(e, sq, invD, eps)};
+}
+
+/// (x - K) - sum * invD: the centred value, inside a body.
+Value centred(OpBuilder &b, Location l, Value xf, Value shift, Value sum,
+              Value invD) {
+  Value mu = arith::MulFOp::create(b, l, sum, invD);
+  return arith::SubFOp::create(b, l, arith::SubFOp::create(b, l, xf, shift),
+                               mu);
+}
+
+Value layerNorm(const Emitter &e, Value x, Value gain, Value bias, double eps,
+                std::optional<double> scale) {
+  unsigned r = rankOf(x);
+  Value invD = arith::DivFOp::create(e.b, e.loc, e.cst(1.0), e.dimF32(x, r - 1));
+  SmallVector<Value> st = layerNormStats(e, x, invD, eps);
   return rowNormOutput(
-      e, x, {shift, sum, rs}, {gain, bias, scale},
+      e, x, st, {gain, bias, scale},
       [&](OpBuilder &b, Location l, Value xf, ValueRange st) {
-        Value mu = arith::MulFOp::create(b, l, st[1], invD);
-        Value centered = arith::SubFOp::create(
-            b, l, arith::SubFOp::create(b, l, xf, st[0]), mu);
-        return arith::MulFOp::create(b, l, centered, st[2]);
+        return arith::MulFOp::create(
+            b, l, centred(b, l, xf, st[0], st[1], invD), st[2]);
       });
 }
 
@@ -1448,6 +1462,198 @@ Value lowerFlowAttention(const Emitter &e, FlowAttentionOp op) {
                         elemType(op.getQuery()), op.getOutput().getType());
 }
 
+/// x @ W^T + bias with the affine-free norm applied as rows are loaded.
+Value lowerNormLinear(const Emitter &e, NormLinearOp op) {
+  Value x = op.getInput(), w = op.getWeight(), bias = op.getBias();
+  unsigned r = rankOf(x);
+  MLIRContext *ctx = e.ctx();
+  double eps = op.getEps().convertToDouble();
+  bool layer = op.getKind() == NormKind::layer;
+  Value invD = arith::DivFOp::create(e.b, e.loc, e.cst(1.0), e.dimF32(x, r - 1));
+  SmallVector<Value> st =
+      layer ? layerNormStats(e, x, invD, eps)
+            : SmallVector<Value>{rowRsqrt(e, sumOfSquares(e, x, rowKeep(r)),
+                                          invD, eps)};
+  // Loops: (leading..., n, k).
+  unsigned nl = r + 1;
+  SmallVector<unsigned> xDims, outDims, rowDims;
+  for (unsigned i = 0; i + 1 < r; ++i) {
+    xDims.push_back(i);
+    outDims.push_back(i);
+    rowDims.push_back(i);
+  }
+  xDims.push_back(r);
+  outDims.push_back(r - 1);
+  SmallVector<OpFoldResult> outSizes;
+  for (unsigned i = 0; i + 1 < r; ++i)
+    outSizes.push_back(e.dim(x, i));
+  outSizes.push_back(e.dim(w, 0));
+  SmallVector<IteratorType> it(r, IteratorType::parallel);
+  it.push_back(IteratorType::reduction);
+  SmallVector<Value> ins{x, w};
+  SmallVector<AffineMap> maps{selectMap(nl, xDims, ctx),
+                              selectMap(nl, {r - 1, r}, ctx)};
+  if (layer) {
+    ins.append({st[0], st[1]});
+    maps.append({selectMap(nl, rowDims, ctx), selectMap(nl, rowDims, ctx)});
+  }
+  maps.push_back(selectMap(nl, outDims, ctx));
+  Value acc = e.generic(
+      ins, e.filled(outSizes, 0.0), maps, it,
+      [&](OpBuilder &b, Location l, ValueRange a) {
+        Value xv = Emitter::toF32(b, l, a[0]);
+        if (layer)
+          xv = centred(b, l, xv, a[2], a[3], invD);
+        Value p = arith::MulFOp::create(b, l, xv, Emitter::toF32(b, l, a[1]));
+        return Emitter::accumulate(b, l, a.back(), p);
+      });
+  Type et = elemType(x);
+  Value rs = st.back();
+  SmallVector<std::pair<Value, AffineMap>> epi{
+      {acc, identityMap(r, ctx)}, {rs, keepMap(rowKeep(r), ctx)}};
+  if (bias)
+    epi.push_back({bias, selectMap(r, {r - 1}, ctx)});
+  return elementwise(e, acc, et, epi,
+                     [&](OpBuilder &b, Location l, ValueRange a) {
+                       Value v = arith::MulFOp::create(b, l, a[0], a[1]);
+                       if (bias)
+                         v = arith::AddFOp::create(
+                             b, l, v, Emitter::toF32(b, l, a[2]));
+                       return Emitter::fromF32(b, l, v, et);
+                     });
+}
+
+Value lowerRecenter(const Emitter &e, RecenterOp op) {
+  Value x = op.getInput();
+  unsigned r = rankOf(x);
+  unsigned axis = normAxis(op.getAxis(), r);
+  SmallVector<bool> keep(r, true);
+  keep[axis] = false;
+  Value inv = arith::DivFOp::create(e.b, e.loc, e.cst(1.0), e.dimF32(x, axis));
+  Value sum = reduce(e, x, keep, {}, [](OpBuilder &b, Location l, ValueRange a) {
+    return Emitter::toF32(b, l, a[0]);
+  });
+  Type et = elemType(x);
+  return elementwise(e, x, et,
+                     {{x, identityMap(r, e.ctx())}, {sum, keepMap(keep, e.ctx())}},
+                     [&](OpBuilder &b, Location l, ValueRange a) {
+                       Value mu = arith::MulFOp::create(b, l, a[1], inv);
+                       Value v = arith::SubFOp::create(
+                           b, l, Emitter::toF32(b, l, a[0]), mu);
+                       return Emitter::fromF32(b, l, v, et);
+                     });
+}
+
+/// A map from `rank` loops to the single element of a `[]` or `[1]` tensor.
+AffineMap scalarMap(Value t, unsigned rank, MLIRContext *ctx) {
+  if (rankOf(t) == 0)
+    return AffineMap::get(rank, 0, {}, ctx);
+  return AffineMap::get(rank, 0, {getAffineConstantExpr(0, ctx)}, ctx);
+}
+
+/// x / max(||x||, 1e-12) for an f32 vector (torch.nn.functional.normalize).
+Value normalizeVector(const Emitter &e, Value v) {
+  Value ss = reduce(e, v, {false}, {},
+                    [](OpBuilder &b, Location l, ValueRange a) {
+                      return arith::MulFOp::create(b, l, a[0], a[0]);
+                    });
+  return elementwise(
+      e, v, e.f32(),
+      {{v, identityMap(1, e.ctx())}, {ss, AffineMap::get(1, 0, {}, e.ctx())}},
+      [](OpBuilder &b, Location l, ValueRange a) {
+        Value n = math::SqrtOp::create(b, l, a[1]);
+        n = arith::MaximumFOp::create(b, l, n, Emitter::c(b, l, 1e-12));
+        return arith::DivFOp::create(b, l, a[0], n);
+      });
+}
+
+/// sum_k W[n, k] * u[k] (transposed = false) or sum_n W[n, k] * u[n].
+Value matVec(const Emitter &e, Value w, Value u, bool transposed) {
+  SmallVector<bool> keep{!transposed, transposed};
+  AffineMap um = selectMap(2, {transposed ? 0u : 1u}, e.ctx());
+  return reduce(e, w, keep, {{u, um}},
+                [](OpBuilder &b, Location l, ValueRange a) {
+                  return arith::MulFOp::create(b, l, Emitter::toF32(b, l, a[0]),
+                                               Emitter::toF32(b, l, a[1]));
+                });
+}
+
+/// Evaluation-mode sigmaReparam: one power-iteration step from the stored
+/// `u`, which is not updated. (Without `u` the pass refuses earlier.)
+Value lowerSigmaReparam(const Emitter &e, SigmaReparamOp op) {
+  Value w = op.getWeight();
+  MLIRContext *ctx = e.ctx();
+  Value v = normalizeVector(e, matVec(e, w, op.getU(), false));
+  Value u2 = normalizeVector(e, matVec(e, w, v, true));
+  Value wu2 = matVec(e, w, u2, false);
+  Value sigma = reduce(e, v, {false}, {{wu2, identityMap(1, ctx)}},
+                       [](OpBuilder &b, Location l, ValueRange a) {
+                         return arith::MulFOp::create(b, l, a[0], a[1]);
+                       });
+  Type et = elemType(w);
+  return elementwise(
+      e, w, et,
+      {{w, identityMap(2, ctx)},
+       {op.getGamma(), scalarMap(op.getGamma(), 2, ctx)},
+       {sigma, AffineMap::get(2, 0, {}, ctx)}},
+      [&](OpBuilder &b, Location l, ValueRange a) {
+        Value f = arith::DivFOp::create(b, l, Emitter::toF32(b, l, a[1]), a[2]);
+        Value y = arith::MulFOp::create(b, l, Emitter::toF32(b, l, a[0]), f);
+        return Emitter::fromF32(b, l, y, et);
+      });
+}
+
+Value lowerWeightStandardize(const Emitter &e, WeightStandardizeOp op) {
+  Value w = op.getWeight(), gain = op.getGain();
+  unsigned r = rankOf(w);
+  MLIRContext *ctx = e.ctx();
+  SmallVector<bool> keep(r, false);
+  keep[0] = true;
+  auto [mean, var] = meanVar(e, w, keep);
+  Value fanIn = e.cst(1.0);
+  for (unsigned i = 1; i < r; ++i)
+    fanIn = arith::MulFOp::create(e.b, e.loc, fanIn, e.dimF32(w, i));
+  Value factor = arith::DivFOp::create(
+      e.b, e.loc, e.cst(op.getGamma().convertToDouble()),
+      math::SqrtOp::create(e.b, e.loc, fanIn));
+  double eps = op.getEps().convertToDouble();
+  AffineMap om = selectMap(r, {0}, ctx);
+  SmallVector<std::pair<Value, AffineMap>> ins{
+      {w, identityMap(r, ctx)}, {mean, om}, {var, om}};
+  if (gain)
+    ins.push_back({gain, om});
+  Type et = elemType(w);
+  return elementwise(
+      e, w, et, ins, [&](OpBuilder &b, Location l, ValueRange a) {
+        Value c = arith::SubFOp::create(b, l, Emitter::toF32(b, l, a[0]), a[1]);
+        Value rs = math::RsqrtOp::create(
+            b, l, arith::AddFOp::create(b, l, a[2], Emitter::c(b, l, eps)));
+        Value y = arith::MulFOp::create(
+            b, l, arith::MulFOp::create(b, l, c, rs), factor);
+        if (gain)
+          y = arith::MulFOp::create(b, l, y, Emitter::toF32(b, l, a[3]));
+        return Emitter::fromF32(b, l, y, et);
+      });
+}
+
+Value lowerWeightCompand(const Emitter &e, WeightCompandOp op) {
+  Value w = op.getWeight();
+  double p = op.getExponent().convertToDouble();
+  Type et = elemType(w);
+  return elementwise(
+      e, w, et, {{w, identityMap(rankOf(w), e.ctx())}},
+      [&](OpBuilder &b, Location l, ValueRange a) {
+        Value x = Emitter::toF32(b, l, a[0]);
+        Value ax = math::AbsFOp::create(b, l, x);
+        // |x|^p = exp(p * log|x|); 0 maps to 0 (log 0 = -inf, exp = 0).
+        Value m = math::ExpOp::create(
+            b, l,
+            arith::MulFOp::create(b, l, Emitter::c(b, l, p),
+                                  math::LogOp::create(b, l, ax)));
+        return Emitter::fromF32(b, l, math::CopySignOp::create(b, l, m, x), et);
+      });
+}
+
 SmallVector<Value> lowerResidualNorm(const Emitter &e, ResidualNormOp op) {
   Value sum = lowerBinary<arith::AddFOp>(e, op.getInput(), op.getResidual());
   double eps = op.getEps().convertToDouble();
@@ -1495,6 +1701,19 @@ struct ConvertLFToLinalgPass
   using Base::Base;
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    // Ops whose run-time form does not exist get a diagnostic, not a
+    // "failed to legalize".
+    WalkResult unsupported = getOperation()->walk([](SigmaReparamOp op) {
+      if (op.getU())
+        return WalkResult::advance();
+      op.emitOpError("without `u` needs a constant weight: its spectral norm is "
+                     "computed at compile time by lf-fold-weight-reparam "
+                     "(part of lf-optimize); pass the stored power-iteration "
+                     "vector as u(...) to compute it at run time");
+      return WalkResult::interrupt();
+    });
+    if (unsupported.wasInterrupted())
+      return signalPassFailure();
     RewritePatternSet patterns(ctx);
     populateLFToLinalgConversionPatterns(patterns);
     ConversionTarget target(*ctx);
@@ -1554,6 +1773,11 @@ void mlir::lf::populateLFToLinalgConversionPatterns(
                               op.getScale(), op.getShift());
   });
   addLowering<LinearOp>(patterns, lowerLinear);
+  addLowering<NormLinearOp>(patterns, lowerNormLinear);
+  addLowering<RecenterOp>(patterns, lowerRecenter);
+  addLowering<SigmaReparamOp>(patterns, lowerSigmaReparam);
+  addLowering<WeightStandardizeOp>(patterns, lowerWeightStandardize);
+  addLowering<WeightCompandOp>(patterns, lowerWeightCompand);
   addLowering<AddOp>(patterns, [](const Emitter &e, AddOp op) {
     return lowerBinary<arith::AddFOp>(e, op.getLhs(), op.getRhs());
   });

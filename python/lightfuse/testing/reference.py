@@ -282,3 +282,49 @@ def flow_attention(q, k, v, causal=True, eps=1e-6):
         qt = qp[:, :, t] * inflow[:, :, t, None] / c[t]
         out[:, :, t] = alloc[:, :, t, None] * np.einsum("bhd,bhde->bhe", qt, kv)
     return out
+
+
+def norm_linear(kind, x, w, bias=None, eps=1e-5):
+    """linear(norm(x)) with the affine-free LayerNorm or RMSNorm."""
+    n = layer_norm(x, eps=eps) if kind == "layer" else rms_norm(x, eps=eps)
+    return linear(n, w, bias)
+
+
+def recenter(x, axis=-1):
+    (x,) = _f64(x)
+    return x - x.mean(axis=axis, keepdims=True)
+
+
+def _normalize(v):
+    return v / max(np.linalg.norm(v), 1e-12)
+
+
+def sigma_reparam(w, gamma, u=None):
+    """sigmaReparam (OPS.md 6.1). With u: the evaluation-mode power step of
+    apple/ml-sigma-reparam; without: the exact spectral norm (SVD)."""
+    (w,) = _f64(w)
+    g = float(np.asarray(gamma, np.float64).reshape(-1)[0])
+    if u is None:
+        sigma = np.linalg.svd(w, compute_uv=False)[0]
+    else:
+        v = _normalize(w @ np.asarray(u, np.float64))
+        u2 = _normalize(w.T @ v)
+        sigma = v @ (w @ u2)
+    return (g / sigma) * w
+
+
+def weight_standardize(w, gain=None, gamma=1.0, eps=1e-6):
+    """Scaled Weight Standardization (timm ScaledStdConv2d)."""
+    (w,) = _f64(w)
+    flat = w.reshape(w.shape[0], -1)
+    mean = flat.mean(axis=1, keepdims=True)
+    var = flat.var(axis=1, keepdims=True)
+    y = (flat - mean) / np.sqrt(var + eps) * (gamma / np.sqrt(flat.shape[1]))
+    if gain is not None:
+        y = y * np.asarray(gain, np.float64)[:, None]
+    return y.reshape(w.shape)
+
+
+def weight_compand(w, exponent=0.5):
+    (w,) = _f64(w)
+    return np.sign(w) * np.abs(w) ** exponent

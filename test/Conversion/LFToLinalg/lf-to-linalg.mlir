@@ -123,3 +123,19 @@ func.func @activations(%x: tensor<4xf32>) -> tensor<4xf32> {
   %1 = lf.activation silu %0 : tensor<4xf32>
   return %1 : tensor<4xf32>
 }
+
+// -----
+
+// The norm is applied as rows are loaded: the contraction reads x, W and the
+// row statistics, and the epilogue multiplies by rstd and adds the bias. No
+// normalized [M, K] tensor is built.
+// CHECK-LABEL: func @norm_linear_layer
+// CHECK: %[[ACC:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}} ins(%arg0, %arg1, %{{.*}}, %{{.*}} : tensor<4x16xf32>, tensor<8x16xf32>, tensor<4xf32>, tensor<4xf32>)
+// CHECK: arith.subf
+// CHECK: arith.subf
+// CHECK: arith.mulf
+// CHECK: linalg.generic {{.*}} ins(%[[ACC]], %{{.*}}, %arg2 : tensor<4x8xf32>, tensor<4xf32>, tensor<8xf32>)
+func.func @norm_linear_layer(%x: tensor<4x16xf32>, %w: tensor<8x16xf32>, %b: tensor<8xf32>) -> tensor<4x8xf32> {
+  %0 = lf.norm_linear layer %x, %w bias(%b : tensor<8xf32>) {eps = 1.0e-5 : f32} : tensor<4x16xf32>, tensor<8x16xf32> -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}

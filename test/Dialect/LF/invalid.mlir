@@ -641,3 +641,132 @@ func.func @empty_normalized_dim(%x: tensor<4x0xf32>) {
   %0 = lf.rms_norm %x : tensor<4x0xf32>
   return
 }
+
+// -----
+
+func.func @norm_linear_k(%x: tensor<4x8xf32>, %w: tensor<3x9xf32>) {
+  // expected-error @+1 {{input has 8 features but weight expects 9}}
+  %0 = lf.norm_linear rms %x, %w {eps = 1.0e-6 : f32} : tensor<4x8xf32>, tensor<3x9xf32> -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @norm_linear_eps(%x: tensor<4x8xf32>, %w: tensor<3x8xf32>) {
+  // expected-error @+1 {{eps must be a finite positive number, got -1}}
+  %0 = lf.norm_linear layer %x, %w {eps = -1.0 : f32} : tensor<4x8xf32>, tensor<3x8xf32> -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @norm_linear_empty(%x: tensor<4x0xf32>, %w: tensor<3x0xf32>) {
+  // expected-error @+1 {{the normalized dimension is empty (size 0)}}
+  %0 = lf.norm_linear layer %x, %w {eps = 1.0e-5 : f32} : tensor<4x0xf32>, tensor<3x0xf32> -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @norm_linear_result(%x: tensor<4x8xf32>, %w: tensor<3x8xf32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{inferred type(s) 'tensor<4x3xf32>' are incompatible with return type(s) of operation 'tensor<4x5xf32>'}}
+  %0 = lf.norm_linear layer %x, %w {eps = 1.0e-5 : f32} : tensor<4x8xf32>, tensor<3x8xf32> -> tensor<4x5xf32>
+  return
+}
+
+// -----
+
+func.func @recenter_axis(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{axis 2 is out of range for rank 2 (expected [-2, 2))}}
+  %0 = lf.recenter %x {axis = 2 : i64} : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @recenter_empty(%x: tensor<4x0xf32>) {
+  // expected-error @+1 {{cannot take the mean of the empty axis 1}}
+  %0 = lf.recenter %x : tensor<4x0xf32>
+  return
+}
+
+// -----
+
+func.func @sigma_rank(%w: tensor<4x8x2xf32>, %g: tensor<f32>) {
+  // expected-error @+1 {{expects weight of rank 2 ([out, in]), got rank 3}}
+  %0 = lf.sigma_reparam %w, %g : tensor<4x8x2xf32>, tensor<f32>
+  return
+}
+
+// -----
+
+func.func @sigma_gamma(%w: tensor<4x8xf32>, %g: tensor<2xf32>) {
+  // expected-error @+1 {{gamma must hold one element (shape [] or [1]), got 'tensor<2xf32>'}}
+  %0 = lf.sigma_reparam %w, %g : tensor<4x8xf32>, tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @sigma_gamma_type(%w: tensor<4x8xf32>, %g: tensor<f16>) {
+  // expected-error @+1 {{gamma element type 'f16' does not match weight element type 'f32'}}
+  %0 = lf.sigma_reparam %w, %g : tensor<4x8xf32>, tensor<f16>
+  return
+}
+
+// -----
+
+func.func @sigma_u(%w: tensor<4x8xf32>, %g: tensor<f32>, %u: tensor<4xf32>) {
+  // expected-error @+1 {{u has 4 elements but the weight's input dimension is 8}}
+  %0 = lf.sigma_reparam %w, %g u(%u : tensor<4xf32>) : tensor<4x8xf32>, tensor<f32>
+  return
+}
+
+// -----
+
+func.func @ws_rank(%w: tensor<8xf32>) {
+  // expected-error @+1 {{expects weight of rank >= 2 ([out, ...]), got rank 1}}
+  %0 = lf.weight_standardize %w : tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @ws_fanin(%w: tensor<8x0xf32>) {
+  // expected-error @+1 {{the fan-in is empty (a dimension after the first is 0)}}
+  %0 = lf.weight_standardize %w : tensor<8x0xf32>
+  return
+}
+
+// -----
+
+func.func @ws_gain(%w: tensor<8x4xf32>, %g: tensor<4xf32>) {
+  // expected-error @+1 {{gain has 4 elements but the weight's output dimension is 8}}
+  %0 = lf.weight_standardize %w gain(%g : tensor<4xf32>) : tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @ws_gamma(%w: tensor<8x4xf32>) {
+  // expected-error @+1 {{gamma must be finite and non-zero, got 0}}
+  %0 = lf.weight_standardize %w {gamma = 0.0 : f32} : tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @ws_eps(%w: tensor<8x4xf32>) {
+  // expected-error @+1 {{eps must be a finite positive number, got 0}}
+  %0 = lf.weight_standardize %w {eps = 0.0 : f32} : tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @compand_exponent(%w: tensor<8x4xf32>) {
+  // expected-error @+1 {{exponent must be in (0, 1] (odd and monotone, compressing large magnitudes), got 1.5}}
+  %0 = lf.weight_compand %w {exponent = 1.5 : f32} : tensor<8x4xf32>
+  return
+}

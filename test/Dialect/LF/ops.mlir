@@ -171,3 +171,36 @@ func.func @residual_norm(%x: tensor<?x64xbf16>, %o: tensor<?x64xbf16>, %g: tenso
   %s2, %n2 = lf.residual_norm rms %x, %o {eps = 1.0e-6 : f32, scale = 0.5 : f32} : tensor<?x64xbf16>
   return %s, %n, %s2, %n2 : tensor<?x64xbf16>, tensor<?x64xbf16>, tensor<?x64xbf16>, tensor<?x64xbf16>
 }
+
+// CHECK-LABEL: func @norm_linear
+func.func @norm_linear(%x: tensor<?x768xf32>, %w: tensor<3072x768xf32>, %b: tensor<3072xf32>,
+                       %h: tensor<2x3x64xbf16>, %hw: tensor<8x64xbf16>) -> (tensor<?x3072xf32>, tensor<2x3x8xbf16>) {
+  // CHECK: lf.norm_linear layer %{{.*}}, %{{.*}} bias(%{{.*}} : tensor<3072xf32>) {eps = 9.99999974E-6 : f32} : tensor<?x768xf32>, tensor<3072x768xf32> -> tensor<?x3072xf32>
+  %0 = lf.norm_linear layer %x, %w bias(%b : tensor<3072xf32>) {eps = 1.0e-5 : f32} : tensor<?x768xf32>, tensor<3072x768xf32> -> tensor<?x3072xf32>
+  // CHECK: lf.norm_linear rms %{{.*}}, %{{.*}} {eps = 9.99999997E-7 : f32} : tensor<2x3x64xbf16>, tensor<8x64xbf16> -> tensor<2x3x8xbf16>
+  %1 = lf.norm_linear rms %h, %hw {eps = 1.0e-6 : f32} : tensor<2x3x64xbf16>, tensor<8x64xbf16> -> tensor<2x3x8xbf16>
+  return %0, %1 : tensor<?x3072xf32>, tensor<2x3x8xbf16>
+}
+
+// CHECK-LABEL: func @recenter
+func.func @recenter(%x: tensor<?x768xf32>, %w: tensor<768x64xf16>) -> (tensor<?x768xf32>, tensor<768x64xf16>) {
+  // CHECK: lf.recenter %{{.*}} : tensor<?x768xf32>
+  %0 = lf.recenter %x : tensor<?x768xf32>
+  // CHECK: lf.recenter %{{.*}} {axis = 0 : i64} : tensor<768x64xf16>
+  %1 = lf.recenter %w {axis = 0 : i64} : tensor<768x64xf16>
+  return %0, %1 : tensor<?x768xf32>, tensor<768x64xf16>
+}
+
+// CHECK-LABEL: func @weight_reparam
+func.func @weight_reparam(%w: tensor<64x32xf32>, %g: tensor<f32>, %g1: tensor<1xf32>, %u: tensor<32xf32>,
+                          %c: tensor<16x3x3x3xbf16>, %cg: tensor<16xbf16>) -> (tensor<64x32xf32>, tensor<64x32xf32>, tensor<16x3x3x3xbf16>, tensor<64x32xf32>) {
+  // CHECK: lf.sigma_reparam %{{.*}}, %{{.*}} u(%{{.*}} : tensor<32xf32>) : tensor<64x32xf32>, tensor<f32>
+  %0 = lf.sigma_reparam %w, %g u(%u : tensor<32xf32>) : tensor<64x32xf32>, tensor<f32>
+  // CHECK: lf.sigma_reparam %{{.*}}, %{{.*}} : tensor<64x32xf32>, tensor<1xf32>
+  %1 = lf.sigma_reparam %w, %g1 : tensor<64x32xf32>, tensor<1xf32>
+  // CHECK: lf.weight_standardize %{{.*}} gain(%{{.*}} : tensor<16xbf16>) {gamma = 1.713900e+00 : f32} : tensor<16x3x3x3xbf16>
+  %2 = lf.weight_standardize %c gain(%cg : tensor<16xbf16>) {gamma = 1.7139 : f32} : tensor<16x3x3x3xbf16>
+  // CHECK: lf.weight_compand %{{.*}} {exponent = 7.500000e-01 : f32} : tensor<64x32xf32>
+  %3 = lf.weight_compand %w {exponent = 0.75 : f32} : tensor<64x32xf32>
+  return %0, %1, %2, %3 : tensor<64x32xf32>, tensor<64x32xf32>, tensor<16x3x3x3xbf16>, tensor<64x32xf32>
+}
