@@ -78,6 +78,11 @@ void lf::buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows,
 
 void lf::buildOptimizePipeline(OpPassManager &pm, bool explain) {
   pm.addPass(createCanonicalizerPass());
+  // Reparameterized weights and depth factors become constants first, so
+  // the folds below see constant weights and gains.
+  lf::FoldWeightReparamPassOptions reparam;
+  reparam.explain = explain;
+  pm.addNestedPass<func::FuncOp>(lf::createFoldWeightReparamPass(reparam));
   lf::FoldNormIntoLinearPassOptions fold;
   fold.explain = explain;
   pm.addNestedPass<func::FuncOp>(lf::createFoldNormIntoLinearPass(fold));

@@ -8,6 +8,7 @@
 #include "lightfuse/Transforms/Passes.h"
 
 #include "dialects/lf/LFOps.h"
+#include "FoldUtils.h"
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
@@ -24,19 +25,6 @@ using namespace mlir::lf;
 
 namespace {
 
-/// The values of a constant float tensor, or nothing.
-std::optional<SmallVector<double>> constValues(Value v) {
-  DenseElementsAttr attr;
-  if (!v || !matchPattern(v, m_Constant(&attr)) ||
-      !isa<FloatType>(attr.getElementType()))
-    return std::nullopt;
-  SmallVector<double> out;
-  out.reserve(attr.getNumElements());
-  for (APFloat f : attr.getValues<APFloat>())
-    out.push_back(f.convertToDouble());
-  return out;
-}
-
 /// A per-channel affine y = a * x + c along the last axis, as constants
 /// (when every parameter is constant) and as builders of tensor values.
 struct ChannelAffine {
@@ -47,16 +35,6 @@ struct ChannelAffine {
   std::optional<SmallVector<double>> a, c; // c empty vector = zero shift
   std::function<Value(OpBuilder &, Location)> buildA, buildC; // C may be null
 };
-
-Type elemTy(Value v) {
-  return cast<RankedTensorType>(v.getType()).getElementType();
-}
-
-Value splat(OpBuilder &b, Location loc, RankedTensorType ty, double v) {
-  auto attr = DenseElementsAttr::get(
-      ty, b.getFloatAttr(ty.getElementType(), v).getValue());
-  return arith::ConstantOp::create(b, loc, ty, attr);
-}
 
 /// Describes `op` as a channel affine, or explains why it is not one.
 FailureOr<ChannelAffine> describe(Operation *op, std::string &why) {
@@ -233,35 +211,6 @@ FailureOr<ChannelAffine> describe(Operation *op, std::string &why) {
   }
   why = "not a per-channel affine";
   return failure();
-}
-
-/// Rounds exact f64 values to `ty`'s element type, refusing (unless
-/// `allowLossy`) non-finite results and relative errors above `maxRel`.
-DenseElementsAttr roundTo(RankedTensorType ty, ArrayRef<double> vals,
-                          bool allowLossy, double maxRel, std::string &why) {
-  auto ft = cast<FloatType>(ty.getElementType());
-  SmallVector<APFloat> out;
-  out.reserve(vals.size());
-  for (double v : vals) {
-    APFloat f(v);
-    bool lost;
-    f.convert(ft.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
-    if (!allowLossy) {
-      double back = f.convertToDouble();
-      if (!std::isfinite(back) || !std::isfinite(v)) {
-        why = "a folded value (" + std::to_string(v) + ") is not finite in " +
-              (ft.isF32() ? "f32" : ft.isF16() ? "f16" : "bf16");
-        return {};
-      }
-      if (v != 0.0 && std::fabs(back - v) > maxRel * std::fabs(v)) {
-        why = "a folded value (" + std::to_string(v) + ") loses more than " +
-              std::to_string(maxRel) + " relative precision in its type";
-        return {};
-      }
-    }
-    out.push_back(f);
-  }
-  return DenseElementsAttr::get(ty, out);
 }
 
 struct FoldNormIntoLinearPass

@@ -170,6 +170,68 @@ def FoldNormIntoLinearPass
   ];
 }
 
+def FoldWeightReparamPass : Pass<"lf-fold-weight-reparam", "::mlir::func::FuncOp"> {
+  let summary = "Evaluate weight reparameterizations and LayerNorm Scaling at compile time";
+  let description = [{
+    The reparameterizations of OPS.md section 6 cost nothing at inference
+    once `W_eff` is computed. With constant operands this pass computes it
+    in `f64` and replaces the op by an `arith.constant`:
+
+    - `lf.sigma_reparam`: `(gamma / sigma) * W`. With `u`, sigma is the
+      reference's evaluation-mode power step from `u`; without it, the
+      spectral norm by power iteration on `W^T W` until sigma changes by at
+      most `tolerance` (relative) between iterations, within
+      `max-iterations` (else refused with a remark).
+    - `lf.weight_standardize` and `lf.weight_compand`: their definitions.
+    - LayerNorm Scaling: the `scale` of `lf.layer_norm`, `lf.rms_norm` and
+      `lf.residual_norm` (`1/sqrt(l)`) moves into the gain (and the bias):
+      `g' = g * scale`, `b' = b * scale`. A missing gain becomes a constant
+      (static `d`); a non-constant gain gets a weight-side multiply, which
+      `lf-hoist-weight-prep` moves out of the per-call function.
+
+    Ops whose operands are not constants stay (they lower to run-time code,
+    which `lf-hoist-weight-prep` runs once for `{lf.weight}` arguments);
+    with `explain` each gets a remark saying so. A folded value that is not
+    finite or loses more than `max-rel-error` in the weight's type is refused
+    (unless `allow-lossy`).
+
+    Before:
+
+    ```mlir
+    %w = arith.constant dense<...> : tensor<64x32xf32>
+    %e = lf.sigma_reparam %w, %gamma : tensor<64x32xf32>, tensor<f32>
+    %y = lf.rms_norm %x gain(%g : tensor<64xf32>) {scale = 0.5 : f32} : tensor<?x64xf32>
+    ```
+
+    After:
+
+    ```mlir
+    %e = arith.constant dense<...> : tensor<64x32xf32>   // W * gamma / sigma(W)
+    %y = lf.rms_norm %x gain(%g2 : tensor<64xf32>) : tensor<?x64xf32>   // g2 = g * 0.5
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::lf::LFDialect"];
+  let options = [
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Emit a remark for every candidate that is not folded">,
+    Option<"tolerance", "tolerance", "double", /*default=*/"1.0e-9",
+           "Relative change of sigma between power iterations at which the "
+           "spectral norm is considered converged">,
+    Option<"maxIterations", "max-iterations", "int64_t", /*default=*/"10000",
+           "Power iterations allowed before the fold is refused">,
+    Option<"allowLossy", "allow-lossy", "bool", /*default=*/"false",
+           "Fold even when the folded constants lose precision or overflow">,
+    Option<"maxRelError", "max-rel-error", "double", /*default=*/"1.0e-2",
+           "Largest relative rounding error accepted per folded constant">
+  ];
+  let statistics = [
+    Statistic<"numFolded", "folded", "Reparameterizations evaluated">,
+    Statistic<"numScales", "scales-folded", "LayerNorm Scaling factors moved into gains">,
+    Statistic<"numRefused", "refused", "Candidates left unchanged">
+  ];
+}
+
 def FuseGluPass : Pass<"lf-fuse-glu", "::mlir::func::FuncOp"> {
   let summary = "Merge the two projections of a GLU into one linear with concatenated weights";
   let description = [{

@@ -196,8 +196,11 @@ func.func @weight_reparam(%w: tensor<64x32xf32>, %g: tensor<f32>, %g1: tensor<1x
                           %c: tensor<16x3x3x3xbf16>, %cg: tensor<16xbf16>) -> (tensor<64x32xf32>, tensor<64x32xf32>, tensor<16x3x3x3xbf16>, tensor<64x32xf32>) {
   // CHECK: lf.sigma_reparam %{{.*}}, %{{.*}} u(%{{.*}} : tensor<32xf32>) : tensor<64x32xf32>, tensor<f32>
   %0 = lf.sigma_reparam %w, %g u(%u : tensor<32xf32>) : tensor<64x32xf32>, tensor<f32>
+  // Without u the weight must be a constant (the spectral norm is folded).
+  %wc = arith.constant dense<1.0> : tensor<64x32xf32>
+  %gc = arith.constant dense<2.0> : tensor<1xf32>
   // CHECK: lf.sigma_reparam %{{.*}}, %{{.*}} : tensor<64x32xf32>, tensor<1xf32>
-  %1 = lf.sigma_reparam %w, %g1 : tensor<64x32xf32>, tensor<1xf32>
+  %1 = lf.sigma_reparam %wc, %gc : tensor<64x32xf32>, tensor<1xf32>
   // CHECK: lf.weight_standardize %{{.*}} gain(%{{.*}} : tensor<16xbf16>) {gamma = 1.713900e+00 : f32} : tensor<16x3x3x3xbf16>
   %2 = lf.weight_standardize %c gain(%cg : tensor<16xbf16>) {gamma = 1.7139 : f32} : tensor<16x3x3x3xbf16>
   // CHECK: lf.weight_compand %{{.*}} {exponent = 7.500000e-01 : f32} : tensor<64x32xf32>

@@ -1,0 +1,76 @@
+//===- FoldUtils.h - constant folding helpers of the lf passes --*- C++ -*-===//
+//
+// Part of lightfuse. Internal to lib/Transforms: reading constant weights as
+// f64 and rounding folded f64 values back to a storage type under the
+// numerics guard every folding pass shares.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIGHTFUSE_LIB_TRANSFORMS_FOLDUTILS_H
+#define LIGHTFUSE_LIB_TRANSFORMS_FOLDUTILS_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
+
+#include <cmath>
+#include <optional>
+#include <string>
+
+namespace mlir::lf {
+
+/// The values of a constant float tensor, or nothing.
+inline std::optional<SmallVector<double>> constValues(Value v) {
+  DenseElementsAttr attr;
+  if (!v || !matchPattern(v, m_Constant(&attr)) ||
+      !isa<FloatType>(attr.getElementType()))
+    return std::nullopt;
+  SmallVector<double> out;
+  out.reserve(attr.getNumElements());
+  for (APFloat f : attr.getValues<APFloat>())
+    out.push_back(f.convertToDouble());
+  return out;
+}
+
+inline Type elemTy(Value v) {
+  return cast<RankedTensorType>(v.getType()).getElementType();
+}
+
+inline Value splat(OpBuilder &b, Location loc, RankedTensorType ty, double v) {
+  auto attr = DenseElementsAttr::get(
+      ty, b.getFloatAttr(ty.getElementType(), v).getValue());
+  return arith::ConstantOp::create(b, loc, ty, attr);
+}
+
+/// Rounds exact f64 values to `ty`'s element type, refusing (unless
+/// `allowLossy`) non-finite results and relative errors above `maxRel`.
+inline DenseElementsAttr roundTo(RankedTensorType ty, ArrayRef<double> vals,
+                          bool allowLossy, double maxRel, std::string &why) {
+  auto ft = cast<FloatType>(ty.getElementType());
+  SmallVector<APFloat> out;
+  out.reserve(vals.size());
+  for (double v : vals) {
+    APFloat f(v);
+    bool lost;
+    f.convert(ft.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+    if (!allowLossy) {
+      double back = f.convertToDouble();
+      if (!std::isfinite(back) || !std::isfinite(v)) {
+        why = "a folded value (" + std::to_string(v) + ") is not finite in " +
+              (ft.isF32() ? "f32" : ft.isF16() ? "f16" : "bf16");
+        return {};
+      }
+      if (v != 0.0 && std::fabs(back - v) > maxRel * std::fabs(v)) {
+        why = "a folded value (" + std::to_string(v) + ") loses more than " +
+              std::to_string(maxRel) + " relative precision in its type";
+        return {};
+      }
+    }
+    out.push_back(f);
+  }
+  return DenseElementsAttr::get(ty, out);
+}
+
+} // namespace mlir::lf
+
+#endif // LIGHTFUSE_LIB_TRANSFORMS_FOLDUTILS_H
