@@ -86,6 +86,14 @@ void lf::buildOptimizePipeline(OpPassManager &pm, bool explain) {
   lf::FoldNormIntoLinearPassOptions fold;
   fold.explain = explain;
   pm.addNestedPass<func::FuncOp>(lf::createFoldNormIntoLinearPass(fold));
+  // Pre-LN -> Pre-RMSNorm where the stream's writers are linears or
+  // constants. Streams that start at a function argument stay: recentring
+  // the input costs a pass over it, which one or two saved mean reductions
+  // do not repay (run the pass with center-inputs to do it anyway).
+  lf::LayerNormToRMSNormPassOptions rms;
+  rms.explain = explain;
+  rms.centerInputs = false;
+  pm.addNestedPass<func::FuncOp>(lf::createLayerNormToRMSNormPass(rms));
   // After folding, so norms have already handed their gains to linears.
   pm.addNestedPass<func::FuncOp>(lf::createFuseResidualNormPass());
   pm.addPass(createCanonicalizerPass());

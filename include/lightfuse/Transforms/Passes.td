@@ -232,6 +232,74 @@ def FoldWeightReparamPass : Pass<"lf-fold-weight-reparam", "::mlir::func::FuncOp
   ];
 }
 
+def LayerNormToRMSNormPass
+    : Pass<"lf-layernorm-to-rmsnorm", "::mlir::func::FuncOp"> {
+  let summary = "Rewrite Pre-LN into Pre-RMSNorm where it is exact (recentre the stream's writers)";
+  let description = [{
+    OPS.md section 3.4. A residual stream is the set of values joined by
+    residual adds (`lf.add`, the `sum` of `lf.residual_norm`). When every
+    reader of a stream is a LayerNorm (`lf.layer_norm`, `lf.residual_norm
+    layer`) and every writer can be made zero-mean along the last axis, the
+    pass recentres the writers and replaces those LayerNorms by RMSNorms
+    with the same gain and eps (a bias becomes an `lf.channel_affine` after
+    the norm). Since `LN(x) = LN(P x)` and `P x` has zero mean, the result is
+    the same in exact arithmetic; only rounding changes.
+
+    Writers and how they are recentred:
+    - `lf.linear`: `W' = P W` (column means over the output axis removed),
+      `b' = b - mean(b)`; computed in `f64` when `W`/`b` are constants, else
+      as `lf.recenter` ops on the weights (weights-only, so
+      `lf-hoist-weight-prep` runs them once);
+    - a dense constant (a positional embedding): rows recentred at compile
+      time;
+    - a function argument (the incoming stream): an `lf.recenter` is
+      inserted at the entry (`center-inputs`, on by default);
+    - an `lf.recenter` along the last axis: already zero-mean.
+
+    Where exactness cannot be proved the stream is left unchanged and, with
+    `explain`, a remark on its first LayerNorm says why, with a note at the
+    op to blame: a raw read of the stream (a Post-LN block, the stream
+    returned, a linear reading it without a norm), a reader that is not
+    mean-invariant (an RMSNorm), a writer that cannot be recentred (a
+    per-channel LayerScale `lf.mul` after the output linear, an activation).
+
+    Before:
+
+    ```mlir
+    %h = lf.layer_norm %x : tensor<?x64xf32>
+    %o = lf.linear %h, %w bias(%b : tensor<64xf32>) : ...
+    %s = lf.add %x, %o : tensor<?x64xf32>
+    %y = lf.layer_norm %s : tensor<?x64xf32>
+    ```
+
+    After:
+
+    ```mlir
+    %xc = lf.recenter %x : tensor<?x64xf32>
+    %h = lf.rms_norm %xc {eps = 1.0e-05 : f32} : tensor<?x64xf32>
+    %w0 = lf.recenter %w {axis = 0 : i64} : tensor<64x64xf32>
+    %b0 = lf.recenter %b : tensor<64xf32>
+    %o = lf.linear %h, %w0 bias(%b0 : tensor<64xf32>) : ...
+    %s = lf.add %xc, %o : tensor<?x64xf32>
+    %y = lf.rms_norm %s {eps = 1.0e-05 : f32} : tensor<?x64xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::lf::LFDialect"];
+  let options = [
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Emit a remark for every stream that is not rewritten">,
+    Option<"centerInputs", "center-inputs", "bool", /*default=*/"true",
+           "Recentre function arguments that feed a stream (one pass over "
+           "the input) instead of refusing">
+  ];
+  let statistics = [
+    Statistic<"numNorms", "norms-rewritten", "LayerNorms replaced by RMSNorms">,
+    Statistic<"numWriters", "writers-recentred", "Writers made zero-mean">,
+    Statistic<"numRefused", "refused", "Streams left unchanged">
+  ];
+}
+
 def FuseGluPass : Pass<"lf-fuse-glu", "::mlir::func::FuncOp"> {
   let summary = "Merge the two projections of a GLU into one linear with concatenated weights";
   let description = [{

@@ -1523,24 +1523,45 @@ Value lowerNormLinear(const Emitter &e, NormLinearOp op) {
                      });
 }
 
+/// y = x - mean(x, axis), with the mean taken around K = x[.., 0, ..]:
+/// y = (x - K) - sum(x - K) / d. For values close to each other (a stream
+/// or a bias with a large common offset) x - K is exact, so the result has
+/// no leftover offset, which an RMSNorm reading it would not remove.
 Value lowerRecenter(const Emitter &e, RecenterOp op) {
   Value x = op.getInput();
   unsigned r = rankOf(x);
   unsigned axis = normAxis(op.getAxis(), r);
+  MLIRContext *ctx = e.ctx();
   SmallVector<bool> keep(r, true);
   keep[axis] = false;
+  SmallVector<AffineExpr> firstExprs;
+  for (unsigned i = 0, j = 0; i < r; ++i)
+    firstExprs.push_back(i == axis ? getAffineConstantExpr(0, ctx)
+                                   : getAffineDimExpr(j++, ctx));
+  AffineMap firstMap = AffineMap::get(r - 1, 0, firstExprs, ctx);
+  Value shift = e.generic(
+      {x}, e.empty(keptSizes(e, x, keep), e.f32()),
+      {firstMap, identityMap(r - 1, ctx)},
+      SmallVector<IteratorType>(r - 1, IteratorType::parallel),
+      [](OpBuilder &b, Location l, ValueRange a) {
+        return Emitter::toF32(b, l, a[0]);
+      });
+  AffineMap km = keepMap(keep, ctx);
   Value inv = arith::DivFOp::create(e.b, e.loc, e.cst(1.0), e.dimF32(x, axis));
-  Value sum = reduce(e, x, keep, {}, [](OpBuilder &b, Location l, ValueRange a) {
-    return Emitter::toF32(b, l, a[0]);
-  });
+  Value sum = reduce(e, x, keep, {{shift, km}},
+                     [](OpBuilder &b, Location l, ValueRange a) {
+                       return arith::SubFOp::create(
+                           b, l, Emitter::toF32(b, l, a[0]), a[1]);
+                     });
   Type et = elemType(x);
   return elementwise(e, x, et,
-                     {{x, identityMap(r, e.ctx())}, {sum, keepMap(keep, e.ctx())}},
+                     {{x, identityMap(r, ctx)}, {shift, km}, {sum, km}},
                      [&](OpBuilder &b, Location l, ValueRange a) {
-                       Value mu = arith::MulFOp::create(b, l, a[1], inv);
-                       Value v = arith::SubFOp::create(
-                           b, l, Emitter::toF32(b, l, a[0]), mu);
-                       return Emitter::fromF32(b, l, v, et);
+                       return Emitter::fromF32(
+                           b, l,
+                           centred(b, l, Emitter::toF32(b, l, a[0]), a[1],
+                                   a[2], inv),
+                           et);
                      });
 }
 

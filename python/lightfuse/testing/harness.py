@@ -103,6 +103,8 @@ def _aot_driver(n_in, in_specs, out_specs):
 class Runner:
     def __init__(self):
         self.mode = os.environ.get("LF_HARNESS", "lf-run")
+        # lf-run only: a --pass-pipeline replacing the default one.
+        self.pipeline = None
         self.lf_run = os.environ.get("LF_RUN") or shutil.which("lf-run")
         if self.mode in ("lf-run", "aot") and not self.lf_run:
             sys.exit("lf-run not found (set LF_RUN or PATH)")
@@ -170,6 +172,8 @@ class Runner:
         cmd = [self.lf_run, mlir, "--entry", "main", "--output-dir", outdir]
         for i in range(len(arrays)):
             cmd += ["--input", os.path.join(self.tmp, f"{self.count}_{i}.npy")]
+        if self.pipeline:
+            cmd += ["--pass-pipeline", self.pipeline]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             self.failures.append(name)
