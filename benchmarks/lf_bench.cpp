@@ -216,11 +216,23 @@ static void fusionRows(std::mt19937 &rng) {
                        vt + ", %w: " + wt + ") -> " + ty +
                        " {\n  %y = lf.linear %x, %w : " + ty + ", " + wt +
                        " -> " + ty + "\n  return %y : " + ty + "\n}\n";
+  auto normLinear = [&](const std::string &norm) {
+    return "func.func @k(%x: " + ty + ", %qm: " + vt + ", %g: " + vt +
+           ", %w: " + wt + ") -> " + ty + " {\n  %n = lf." + norm + " %x : " +
+           ty + "\n  %y = lf.linear %n, %w : " + ty + ", " + wt + " -> " + ty +
+           "\n  return %y : " + ty + "\n}\n";
+  };
   std::string addLn = kernelSource("add_layer_norm", d);
   std::vector<Variant> variants = {
       {"fuse-un-linear", "linear-alone", linear, ""},
       {"fuse-un-linear", "folded", unLinear, ""},
       {"fuse-un-linear", "unfolded", unLinear,
+       "lf-cpu-pipeline{optimize=false}"},
+      {"fuse-rms-linear", "fused", normLinear("rms_norm"), ""},
+      {"fuse-rms-linear", "unfused", normLinear("rms_norm"),
+       "lf-cpu-pipeline{optimize=false}"},
+      {"fuse-ln-linear", "fused", normLinear("layer_norm"), ""},
+      {"fuse-ln-linear", "unfused", normLinear("layer_norm"),
        "lf-cpu-pipeline{optimize=false}"},
       {"fuse-add-layer-norm", "fused", addLn, ""},
       {"fuse-add-layer-norm", "unfused", addLn,
@@ -238,7 +250,7 @@ static void fusionRows(std::mt19937 &rng) {
     }
     const FunctionSignature &sig = *jm->lookup("k");
     std::vector<TensorRef> in;
-    if (var.block == "fuse-un-linear")
+    if (var.block != "fuse-add-layer-norm")
       in = {{DType::f32, xs, {}, x.data()},
             {DType::f32, vs, {}, v.data()},
             {DType::f32, vs, {}, g.data()},

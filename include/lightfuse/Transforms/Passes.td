@@ -300,6 +300,47 @@ def LayerNormToRMSNormPass
   ];
 }
 
+def FuseNormLinearPass : Pass<"lf-fuse-norm-linear", "::mlir::func::FuncOp"> {
+  let summary = "Apply a gain-free norm in the prologue of the linears that read it";
+  let description = [{
+    A `lf.layer_norm` or `lf.rms_norm` without gain, bias or scale whose
+    every user is an `lf.linear` (reading it as the input) is replaced by
+    `lf.norm_linear` ops: the row statistics are computed once (CSE merges
+    them across the linears), the rows are centred as they are loaded into
+    the contraction and `rstd` is applied in the epilogue, so the normalized
+    `[M, K]` tensor is never materialized. `lf-fold-norm-into-linear` runs
+    first in `lf-optimize` and moves the norm's gain and bias into the
+    linears, which leaves exactly this form.
+
+    Declined, with a remark under `explain`: a norm that still has an affine
+    tail (its fold was refused), a norm with a user that is not a linear
+    (the normalized tensor is needed anyway).
+
+    Before:
+
+    ```mlir
+    %n = lf.rms_norm %x {eps = 1.0e-06 : f32} : tensor<?x768xf32>
+    %q = lf.linear %n, %wq : tensor<?x768xf32>, tensor<768x768xf32> -> tensor<?x768xf32>
+    ```
+
+    After:
+
+    ```mlir
+    %q = lf.norm_linear rms %x, %wq {eps = 1.0e-06 : f32}
+           : tensor<?x768xf32>, tensor<768x768xf32> -> tensor<?x768xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::lf::LFDialect"];
+  let options = [
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Emit a remark for every norm that is not fused">
+  ];
+  let statistics = [
+    Statistic<"numFused", "fused", "Linears that absorbed their norm">,
+    Statistic<"numRefused", "refused", "Norms left unchanged">
+  ];
+}
+
 def FuseGluPass : Pass<"lf-fuse-glu", "::mlir::func::FuncOp"> {
   let summary = "Merge the two projections of a GLU into one linear with concatenated weights";
   let description = [{
