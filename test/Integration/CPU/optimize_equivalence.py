@@ -155,6 +155,15 @@ check("prenorm_block", src.replace("@prenorm_block", "@main"), ins,
       lambda ir: ir.count("lf.layer_norm") == 1 and "lf.residual_norm layer" in ir
       and ir.count("gain(") == 1)
 
+# 7b. The TransNormerLLM block of examples/: the channel mixer's residual add
+# and SRMSNorm fuse.
+src = open(os.path.join(here, "..", "..", "..", "examples", "transnormer_block.mlir")).read()
+ins = [rng.standard_normal((9, 64))] + [rng.standard_normal((64, 64)) / 8 for _ in range(5)] + \
+      [np.array([0.1, 1.0]), rng.standard_normal((128, 64)) / 8, rng.standard_normal((128, 64)) / 8,
+       rng.standard_normal((64, 128)) / 11]
+check("transnormer_block", src.replace("@transnormer_block", "@main"), ins,
+      lambda ir: "lf.residual_norm rms" in ir)
+
 # 8. Residual + norm placements (lf-fuse-residual-norm): Pre-LN, Post-LN,
 # Peri-LN and Mix-LN, RMSNorm and LayerNorm.
 o1, o2 = rng.standard_normal((T, C)), rng.standard_normal((T, C))
