@@ -49,3 +49,23 @@ try:
     config.available_features.add("numpy")
 except Exception:
     pass
+
+# The CUDA toolkit's assembler validates the PTX the NVPTX path emits. Tests
+# that need it say `REQUIRES: ptxas`; lit reports them UNSUPPORTED without it.
+ptxas = shutil.which("ptxas") or next(
+    (p for p in [os.path.join(os.environ.get("CUDA_HOME", "/nonexistent"), "bin", "ptxas"),
+                 "/usr/local/cuda/bin/ptxas"] if os.path.exists(p)), None)
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+    config.environment["CUDA_HOME"] = os.path.dirname(os.path.dirname(ptxas))
+
+# A usable CUDA device (driver + GPU): GPU execution tests need it and are
+# UNSUPPORTED (skipped, with lit's message) elsewhere.
+try:
+    probe = subprocess.run([os.path.join(config.lightfuse_tools_dir, "lf-run"), "--cuda-probe"],
+                           capture_output=True, text=True, timeout=60)
+    if probe.returncode == 0:
+        config.available_features.add("cuda-device")
+except Exception:
+    pass

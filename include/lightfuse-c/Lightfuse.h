@@ -84,12 +84,16 @@ LF_CAPI_EXPORTED void lfModuleDestroy(LfModule module);
 /*--- Compilation ----------------------------------------------------------*/
 
 typedef struct {
-  LfTarget target;      /* LF_TARGET_CPU */
+  LfTarget target;      /* LF_TARGET_CPU (default) or LF_TARGET_NVPTX: the GPU
+                           path; calls fail with "no CUDA device: ..." where
+                           the driver or a GPU is missing. Inputs are host
+                           arrays copied in and out. */
   int optLevel;         /* 0..3, default 3 */
-  const char *pipeline; /* NULL: the default lf-cpu-pipeline */
+  const char *pipeline; /* NULL: the default lf-cpu-pipeline / lf-gpu-pipeline */
   const char *dumpDir;  /* NULL: no IR dumps */
   int optimize;         /* 1 (default): run lf-optimize first; 0: lower as written */
   int explain;          /* 1: record why rewrites were declined (lfExecutableGetRemarks) */
+  const char *chip;     /* LF_TARGET_NVPTX: GPU architecture, e.g. "sm_90"; NULL: "sm_80" */
 } LfCompileOptions;
 
 /// Fills `options` with the defaults.

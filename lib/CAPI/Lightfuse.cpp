@@ -181,6 +181,7 @@ void lfCompileOptionsInit(LfCompileOptions *options) {
   options->dumpDir = nullptr;
   options->optimize = 1;
   options->explain = 0;
+  options->chip = nullptr;
 }
 
 LfStatus lfModuleCompile(LfModule module, const LfCompileOptions *options,
@@ -192,14 +193,15 @@ LfStatus lfModuleCompile(LfModule module, const LfCompileOptions *options,
   LfCompileOptions defaults;
   lfCompileOptionsInit(&defaults);
   const LfCompileOptions &o = options ? *options : defaults;
-  if (o.target == LF_TARGET_NVPTX)
-    return makeError("target nvptx is not supported yet (CPU only)");
-  if (o.target != LF_TARGET_CPU)
+  if (o.target != LF_TARGET_CPU && o.target != LF_TARGET_NVPTX)
     return makeError("unknown target " + std::to_string(o.target));
   if (o.optLevel < 0 || o.optLevel > 3)
     return makeError("optLevel must be in [0, 3], got " +
                      std::to_string(o.optLevel));
   CompileOptions co;
+  co.target = o.target == LF_TARGET_NVPTX ? "nvptx" : "cpu";
+  if (o.chip)
+    co.chip = o.chip;
   co.optLevel = o.optLevel;
   co.optimize = o.optimize != 0;
   co.explain = o.explain != 0;

@@ -10,8 +10,11 @@
 #include "dialects/lf/LFOps.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "lightfuse/Pipelines/Pipelines.h"
+#include "lightfuse/Runtime/CudaRuntime.h"
 #include "lightfuse/Runtime/Runtime.h"
 
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -251,8 +254,10 @@ std::unique_ptr<MLIRContext> JitModule::createContext() {
   registry.insert<lf::LFDialect>();
   registerAllDialects(registry);
   registerAllExtensions(registry);
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
+  // Every dialect the CPU and GPU pipelines translate (builtin, LLVM, GPU,
+  // NVVM) and the NVVM target that serializes kernels.
+  registerAllToLLVMIRTranslations(registry);
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
   auto ctx = std::make_unique<MLIRContext>(registry);
   ctx->loadAllAvailableDialects();
   return ctx;
@@ -329,8 +334,20 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
   if (!collectSignatures(*module, jm->fns))
     return fail("unsupported function signature");
 
+  bool gpu = options.target == "nvptx";
+  if (!gpu && options.target != "cpu")
+    return fail("unknown target '" + options.target +
+                "' (expected cpu or nvptx)");
+  for (FunctionSignature &sig : jm->fns)
+    sig.gpu = gpu;
   PassManager pm(&ctx);
-  if (defaultPipeline) {
+  if (defaultPipeline && gpu) {
+    GPUPipelineOptions o;
+    o.optimize = false; // already run above when requested
+    o.emitCInterface = true;
+    o.chip = options.chip;
+    buildGPUPipeline(pm, o);
+  } else if (defaultPipeline) {
     CPUPipelineOptions cpu;
     cpu.optimize = false; // already run above when requested
     buildCPUPipeline(pm, cpu);
@@ -355,7 +372,7 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
         /*printAfterOnlyOnFailure=*/false, options.dumpDir);
   }
   if (failed(pm.run(*module)))
-    return fail("lowering to the CPU failed");
+    return fail(gpu ? "lowering to the GPU failed" : "lowering to the CPU failed");
 
   auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!tmBuilder)
@@ -367,7 +384,9 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
                 llvm::toString(tm.takeError()));
 
   ExecutionEngineOptions eo;
-  eo.transformer = makeOptimizingTransformer(options.optLevel, 0, tm->get());
+  // eo.transformer is a function_ref: the callable must outlive create().
+  auto transformer = makeOptimizingTransformer(options.optLevel, 0, tm->get());
+  eo.transformer = transformer;
   eo.jitCodeGenOptLevel = static_cast<llvm::CodeGenOptLevel>(
       std::min(options.optLevel, 3u));
   auto engine = ExecutionEngine::create(*module, eo);
@@ -387,6 +406,22 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
     add("_mlir_memref_to_llvm_aligned_alloc",
         &_mlir_memref_to_llvm_aligned_alloc);
     add("_mlir_memref_to_llvm_free", &_mlir_memref_to_llvm_free);
+    // The GPU runtime ABI (lightfuse's CUDA driver-API runtime).
+    add("mgpuModuleLoad", &mgpuModuleLoad);
+    add("mgpuModuleLoadJIT", &mgpuModuleLoadJIT);
+    add("mgpuModuleUnload", &mgpuModuleUnload);
+    add("mgpuModuleGetFunction", &mgpuModuleGetFunction);
+    add("mgpuLaunchKernel", &mgpuLaunchKernel);
+    add("mgpuStreamCreate", &mgpuStreamCreate);
+    add("mgpuStreamDestroy", &mgpuStreamDestroy);
+    add("mgpuStreamSynchronize", &mgpuStreamSynchronize);
+    add("mgpuMemAlloc", &mgpuMemAlloc);
+    add("mgpuMemFree", &mgpuMemFree);
+    add("mgpuMemcpy", &mgpuMemcpy);
+    add("mgpuMemset32", &mgpuMemset32);
+    add("mgpuMemHostRegisterMemRef", &mgpuMemHostRegisterMemRef);
+    add("mgpuMemHostUnregisterMemRef", &mgpuMemHostUnregisterMemRef);
+    add("mgpuSetDefaultDevice", &mgpuSetDefaultDevice);
     return map;
   });
   jm->engine->initialize();
@@ -440,7 +475,9 @@ static void stridedCopy(llvm::ArrayRef<int64_t> shape,
 }
 
 void JitModule::release(ResultBuffer &buffer) {
-  if (buffer.allocation)
+  if (buffer.allocation && buffer.gpu)
+    lfCudaFree(buffer.allocation);
+  else if (buffer.allocation)
     _mlir_memref_to_llvm_free(buffer.allocation);
   buffer.allocation = buffer.data = nullptr;
 }
@@ -463,6 +500,15 @@ bool JitModule::invokeRaw(const FunctionSignature &sig,
   llvm::SmallVector<int64_t, 64> desc(words, 0);
   llvm::SmallVector<void *, 16> descPtrs;
   std::vector<std::vector<uint8_t>> packedCopies;
+  std::vector<void *> staged; // GPU: managed copies of the inputs
+  if (sig.gpu) {
+    char msg[512];
+    if (!lfCudaProbe(msg, sizeof msg)) {
+      error = msg;
+      return false;
+    }
+    lfCudaTakeError(); // a stale error of an earlier call is not ours
+  }
   size_t w = 0;
   for (auto [i, t] : llvm::enumerate(inputs)) {
     const TensorSpec &spec = sig.inputs[i];
@@ -484,7 +530,29 @@ bool JitModule::invokeRaw(const FunctionSignature &sig,
       return false;
     }
     const void *data = t.data;
-    if (!isContiguous(t.shape, t.strides)) {
+    if (sig.gpu) {
+      // Kernels read inputs through the GPU: stage a row-major copy in
+      // managed memory (freed after the call).
+      int64_t n = 1;
+      for (int64_t d : t.shape)
+        n *= d;
+      size_t es = dtypeSize(t.dtype);
+      void *dev = lfCudaAllocShared(n * es);
+      if (!dev) {
+        const char *e = lfCudaTakeError();
+        error = e ? e : "cannot allocate GPU memory";
+        for (void *p : staged)
+          lfCudaFree(p);
+        return false;
+      }
+      staged.push_back(dev);
+      if (isContiguous(t.shape, t.strides))
+        std::memcpy(dev, data, n * es);
+      else
+        stridedCopy(t.shape, t.strides, es, static_cast<const uint8_t *>(data),
+                    static_cast<uint8_t *>(dev), /*toStrided=*/false);
+      data = dev;
+    } else if (!isContiguous(t.shape, t.strides)) {
       int64_t n = 1;
       for (int64_t d : t.shape)
         n *= d;
@@ -530,6 +598,15 @@ bool JitModule::invokeRaw(const FunctionSignature &sig,
   for (void *&p : descPtrs)
     args.push_back(&p);
   sig.packed(args.data());
+  if (sig.gpu) {
+    lfCudaSynchronize();
+    for (void *p : staged)
+      lfCudaFree(p);
+    if (const char *e = lfCudaTakeError()) {
+      error = "@" + sig.name + " failed on the GPU: " + e;
+      return false;
+    }
+  }
 
   w = 0;
   for (const TensorSpec &spec : sig.results) {
@@ -542,6 +619,7 @@ bool JitModule::invokeRaw(const FunctionSignature &sig,
     rb.strides.assign(d + 3 + r, d + 3 + 2 * r);
     rb.data = reinterpret_cast<uint8_t *>(d[1]) + d[2] * dtypeSize(spec.dtype);
     rb.allocation = reinterpret_cast<void *>(d[0]);
+    rb.gpu = sig.gpu;
     // Two results may share one buffer (e.g. `return %x, %x`); only the
     // first owns it.
     for (const ResultBuffer &prev : results)

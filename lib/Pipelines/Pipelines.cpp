@@ -13,6 +13,8 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/Pipelines/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -149,6 +151,48 @@ void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
   pm.addPass(createCanonicalizerPass());
 }
 
+void lf::buildLowerToGPUPipeline(OpPassManager &pm,
+                                 const GPUPipelineOptions &opts) {
+  if (opts.emitCInterface)
+    pm.addPass(std::make_unique<EmitCInterfacePass>());
+  if (opts.optimize)
+    buildOptimizePipeline(pm);
+  // No row tiling: on the GPU every generic becomes its own kernel.
+  buildLowerToLinalgPipeline(pm, /*tileRows=*/0, /*attentionBlock=*/0);
+  bufferization::OneShotBufferizePassOptions buf;
+  buf.bufferizeFunctionBoundaries = true;
+  buf.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(buf));
+  pm.addPass(createCanonicalizerPass());
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  pm.addPass(createConvertBufferizationToMemRefPass());
+  pm.addNestedPass<func::FuncOp>(lf::createGPUSharedAllocsPass());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(lf::createGPUTileParallelLoopsPass(
+      lf::GPUTileParallelLoopsPassOptions{opts.blockSize}));
+  pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(lf::createGPUMergeModulesPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void lf::buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
+  buildLowerToGPUPipeline(pm, opts);
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  gpu::GPUToNVVMPipelineOptions nvvm;
+  nvvm.cubinChip = opts.chip;
+  nvvm.cubinFeatures = opts.features;
+  nvvm.cubinFormat = opts.format;
+  nvvm.optLevel = 3;
+  gpu::buildLowerToNVVMPassPipeline(pm, nvvm);
+}
+
 void lf::registerPipelines() {
   PassPipelineRegistration<OptimizePipelineOptions>(
       "lf-optimize",
@@ -161,6 +205,16 @@ void lf::registerPipelines() {
       "lf-cpu-pipeline",
       "Lower lf on tensors to the LLVM dialect for the host CPU",
       buildCPUPipeline);
+  PassPipelineRegistration<GPUPipelineOptions>(
+      "lf-gpu-pipeline",
+      "Lower lf on tensors to host LLVM code launching NVPTX kernels "
+      "(embedded as PTX or cubin)",
+      buildGPUPipeline);
+  PassPipelineRegistration<GPUPipelineOptions>(
+      "lf-lower-to-gpu-pipeline",
+      "Lower lf on tensors to gpu.launch_func and outlined gpu.func kernels "
+      "(the first stage of lf-gpu-pipeline)",
+      buildLowerToGPUPipeline);
   PassPipelineRegistration<>(
       "lf-lower-to-linalg-pipeline",
       "Lower lf to fused linalg on tensors (the first stage of the CPU "

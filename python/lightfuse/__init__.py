@@ -50,7 +50,8 @@ class _Handle(ctypes.Structure):
 class _CompileOptions(ctypes.Structure):
     _fields_ = [("target", ctypes.c_int), ("optLevel", ctypes.c_int),
                 ("pipeline", ctypes.c_char_p), ("dumpDir", ctypes.c_char_p),
-                ("optimize", ctypes.c_int), ("explain", ctypes.c_int)]
+                ("optimize", ctypes.c_int), ("explain", ctypes.c_int),
+                ("chip", ctypes.c_char_p)]
 
 
 class _TensorType(ctypes.Structure):
@@ -280,8 +281,12 @@ _TARGETS = {"cpu": 0, "nvptx": 1}
 
 
 def compile(source, target="cpu", opt_level=3, pipeline=None, dump_dir=None, name=None,
-            optimize=True, explain=False):
+            optimize=True, explain=False, chip="sm_80"):
     """Compile MLIR text, or a path to a .mlir file, and return a Module.
+
+    target="nvptx" compiles for an NVIDIA GPU (`chip`, e.g. "sm_90"); calls
+    then copy the numpy inputs to the GPU and the results back, and raise
+    LightfuseError("no CUDA device: ...") where there is none.
 
     optimize=False skips lf-optimize (graph folding) and lowers the graph
     as written; pipeline replaces the whole default pipeline. With
@@ -313,6 +318,7 @@ def compile(source, target="cpu", opt_level=3, pipeline=None, dump_dir=None, nam
         opts = _CompileOptions()
         lib.lfCompileOptionsInit(ctypes.byref(opts))
         opts.target = _TARGETS[target]
+        opts.chip = chip.encode()
         opts.optLevel = opt_level
         opts.optimize = 1 if optimize else 0
         opts.explain = 1 if explain else 0

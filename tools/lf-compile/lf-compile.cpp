@@ -27,6 +27,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -34,7 +35,9 @@
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -54,12 +57,18 @@ static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
 static cl::opt<std::string> headerFile(
     "header", cl::desc("Also write a C header declaring the functions"),
     cl::value_desc("path"), cl::init(""));
-static cl::opt<std::string> target("target", cl::desc("cpu (nvptx: not yet)"),
-                                   cl::init("cpu"));
+static cl::opt<std::string> target(
+    "target", cl::desc("cpu (default) or nvptx (NVIDIA GPUs)"), cl::init("cpu"));
+static cl::opt<std::string> chip("chip",
+                                 cl::desc("nvptx: GPU architecture (sm_80, "
+                                          "sm_90, ...)"),
+                                 cl::init("sm_80"));
 static cl::opt<std::string> emit(
     "emit",
     cl::desc("What to write: linalg (lf lowered to linalg on tensors), "
-             "llvm-mlir (LLVM dialect), llvm-ir, asm or obj (default)"),
+             "llvm-mlir (LLVM dialect), llvm-ir, asm or obj (default); for "
+             "--target=nvptx also gpu (gpu.launch_func and gpu.func kernels), "
+             "ptx (the kernels' PTX) or cubin (assembled by ptxas)"),
     cl::init("obj"));
 static cl::opt<unsigned> optLevel("O", cl::desc("Optimization level"),
                                   cl::init(3));
@@ -88,7 +97,7 @@ static const char *cType(mlir::lf::DType d) {
 /// Writes the C header: descriptor types, the ciface declarations and a
 /// plain wrapper per function.
 static void writeHeader(llvm::raw_ostream &os, llvm::ArrayRef<mlir::lf::FunctionSignature> sigs,
-                        llvm::StringRef guardSeed) {
+                        llvm::StringRef guardSeed, bool gpu) {
   std::string guard = "LIGHTFUSE_AOT_";
   for (char c : guardSeed)
     guard += std::isalnum(static_cast<unsigned char>(c))
@@ -112,7 +121,20 @@ static void writeHeader(llvm::raw_ostream &os, llvm::ArrayRef<mlir::lf::Function
         " *  - The functions are reentrant: concurrent calls are safe.\n"
         " */\n"
      << "#ifndef " << guard << "\n#define " << guard << "\n\n"
-     << "#include <stdint.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+     << "#include <stdint.h>\n"
+     << (gpu ? "#include <string.h>\n" : "")
+     << "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+  if (gpu)
+    os << "/* Compiled for an NVIDIA GPU (--target=nvptx). Link with\n"
+          " * libLightfuseCudaRuntime (it dlopens libcuda.so.1) as well as\n"
+          " * libLightfuseRuntime. The _mlir_ciface_ functions need inputs in\n"
+          " * memory the GPU can read (lfCudaAllocShared); results are CUDA\n"
+          " * managed memory, readable on the host. */\n"
+          "int lfCudaProbe(char *msg, unsigned long msgSize);\n"
+          "const char *lfCudaTakeError(void);\n"
+          "void *lfCudaAllocShared(unsigned long bytes);\n"
+          "void lfCudaFree(void *ptr);\n"
+          "void lfCudaSynchronize(void);\n\n";
   std::set<size_t> ranks;
   for (const mlir::lf::FunctionSignature &s : sigs) {
     for (const auto &t : s.inputs)
@@ -128,10 +150,15 @@ static void writeHeader(llvm::raw_ostream &os, llvm::ArrayRef<mlir::lf::Function
       os << "  int64_t sizes[" << r << "];\n  int64_t strides[" << r << "];\n";
     os << "} lf_memref_" << r << "d;\n#endif\n\n";
   }
-  os << "/* Returns a result buffer to the runtime (libLightfuseRuntime). */\n"
-        "void _mlir_memref_to_llvm_free(void *ptr);\n"
-        "static inline void lf_release(void *allocated) {\n"
-        "  _mlir_memref_to_llvm_free(allocated);\n}\n\n";
+  if (gpu)
+    os << "/* Returns a result buffer (CUDA managed memory). */\n"
+          "static inline void lf_release(void *allocated) {\n"
+          "  lfCudaFree(allocated);\n}\n\n";
+  else
+    os << "/* Returns a result buffer to the runtime (libLightfuseRuntime). */\n"
+          "void _mlir_memref_to_llvm_free(void *ptr);\n"
+          "static inline void lf_release(void *allocated) {\n"
+          "  _mlir_memref_to_llvm_free(allocated);\n}\n\n";
   for (const mlir::lf::FunctionSignature &s : sigs) {
     std::string sname = prefix + s.name + "_results";
     os << "/* @" << s.name << "(";
@@ -162,7 +189,12 @@ static void writeHeader(llvm::raw_ostream &os, llvm::ArrayRef<mlir::lf::Function
     // Plain wrapper: row-major data pointers plus each input's shape.
     os << "/* Plain form: each input as a row-major array and its shape.\n"
           "   Returns 0 after the call, or 1 without calling when a static\n"
-          "   dimension or a pair of dimensions an op needs equal disagrees. */\n"
+          "   dimension or a pair of dimensions an op needs equal disagrees."
+       << (gpu ? "\n   GPU: inputs are copied to managed memory for the call;\n"
+                 "   returns 2 when there is no CUDA device and 3 when the\n"
+                 "   GPU failed (lfCudaTakeError() says why)."
+               : "")
+       << " */\n"
        << "static inline int " << prefix << s.name << "(";
     first = true;
     if (!s.results.empty()) {
@@ -185,11 +217,25 @@ static void writeHeader(llvm::raw_ostream &os, llvm::ArrayRef<mlir::lf::Function
       os << "  if (in" << c.inputA << "_shape[" << c.dimA << "] != in"
          << c.inputB << "_shape[" << c.dimB << "]) /* " << c.op << " */\n"
          << "    return 1;\n";
+    if (gpu) {
+      os << "  if (!lfCudaProbe(0, 0))\n    return 2;\n"
+            "  lfCudaTakeError();\n";
+      for (size_t i = 0; i < s.inputs.size(); ++i) {
+        size_t r = s.inputs[i].shape.size();
+        os << "  unsigned long n" << i << " = sizeof(*in" << i << ");\n";
+        for (size_t d = 0; d < r; ++d)
+          os << "  n" << i << " *= (unsigned long)in" << i << "_shape[" << d
+             << "];\n";
+        os << "  void *g" << i << " = lfCudaAllocShared(n" << i << ");\n"
+           << "  if (!g" << i << ")\n    return 3;\n"
+           << "  memcpy(g" << i << ", in" << i << ", n" << i << ");\n";
+      }
+    }
     for (size_t i = 0; i < s.inputs.size(); ++i) {
       size_t r = s.inputs[i].shape.size();
       os << "  lf_memref_" << r << "d d" << i << ";\n"
-         << "  d" << i << ".allocated = d" << i << ".aligned = (void *)in" << i
-         << ";\n  d" << i << ".offset = 0;\n";
+         << "  d" << i << ".allocated = d" << i << ".aligned = (void *)"
+         << (gpu ? "g" : "in") << i << ";\n  d" << i << ".offset = 0;\n";
       if (r) {
         os << "  {\n    int64_t stride = 1;\n    for (int k = " << r - 1
            << "; k >= 0; --k) {\n      d" << i << ".sizes[k] = in" << i
@@ -209,7 +255,14 @@ static void writeHeader(llvm::raw_ostream &os, llvm::ArrayRef<mlir::lf::Function
       os << (first ? "" : ", ") << "&d" << i;
       first = false;
     }
-    os << ");\n  return 0;\n}\n\n";
+    os << ");\n";
+    if (gpu) {
+      os << "  lfCudaSynchronize();\n";
+      for (size_t i = 0; i < s.inputs.size(); ++i)
+        os << "  lfCudaFree(g" << i << ");\n";
+      os << "  if (lfCudaTakeError())\n    return 3;\n";
+    }
+    os << "  return 0;\n}\n\n";
   }
   os << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
 }
@@ -220,14 +273,44 @@ int main(int argc, char **argv) {
   mlir::registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "lightfuse ahead-of-time compiler\n");
 
-  if (target != "cpu")
-    return fail("target '" + target + "' is not supported yet (cpu only)");
+  bool gpu = target == "nvptx";
+  if (!gpu && target != "cpu")
+    return fail("unknown --target=" + target + " (expected cpu or nvptx)");
   static const char *emits[] = {"linalg", "llvm-mlir", "llvm-ir", "asm", "obj"};
-  if (!llvm::is_contained(emits, llvm::StringRef(emit)))
+  static const char *gpuEmits[] = {"gpu", "ptx", "cubin"};
+  bool gpuOnly = llvm::is_contained(gpuEmits, llvm::StringRef(emit));
+  if (!llvm::is_contained(emits, llvm::StringRef(emit)) && !gpuOnly)
     return fail("unknown --emit=" + emit +
-                " (expected linalg, llvm-mlir, llvm-ir, asm or obj)");
-  if (emit == "obj" && outputFile == "-")
-    return fail("--emit=obj needs -o FILE");
+                " (expected linalg, llvm-mlir, llvm-ir, asm or obj; with "
+                "--target=nvptx also gpu, ptx or cubin)");
+  if (gpuOnly && !gpu)
+    return fail("--emit=" + emit + " needs --target=nvptx");
+  if (gpu && (!llvm::StringRef(chip).starts_with("sm_") ||
+              !llvm::all_of(llvm::StringRef(chip).drop_front(3),
+                            [](char c) { return std::isalnum(c); }) ||
+              chip.size() < 5))
+    return fail("--chip=" + chip + " is not an NVIDIA architecture name "
+                "(sm_80, sm_90, sm_90a, ...)");
+  if ((emit == "obj" || emit == "cubin") && outputFile == "-")
+    return fail("--emit=" + emit + " needs -o FILE");
+  std::string ptxas;
+  if (emit == "cubin") {
+    // The toolkit's assembler: PATH, $CUDA_HOME/bin, /usr/local/cuda/bin.
+    llvm::SmallVector<llvm::StringRef> dirs;
+    std::string cudaHome = std::getenv("CUDA_HOME") ? std::getenv("CUDA_HOME") : "";
+    std::string homeBin = cudaHome.empty() ? "" : cudaHome + "/bin";
+    if (!homeBin.empty())
+      dirs.push_back(homeBin);
+    dirs.push_back("/usr/local/cuda/bin");
+    auto p = llvm::sys::findProgramByName("ptxas");
+    if (!p)
+      p = llvm::sys::findProgramByName("ptxas", dirs);
+    if (!p)
+      return fail("--emit=cubin needs ptxas (the CUDA toolkit), which is not "
+                  "on PATH, in $CUDA_HOME/bin or in /usr/local/cuda/bin; "
+                  "--emit=ptx writes the PTX instead");
+    ptxas = *p;
+  }
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
 
@@ -262,6 +345,15 @@ int main(int argc, char **argv) {
     return 1;
   if (emit == "linalg") {
     mlir::lf::buildLowerToLinalgPipeline(pm);
+  } else if (gpu) {
+    mlir::lf::GPUPipelineOptions gpuOpts;
+    gpuOpts.optimize = false; // ran above when requested
+    gpuOpts.chip = chip;
+    gpuOpts.emitCInterface = true;
+    if (emit == "gpu")
+      mlir::lf::buildLowerToGPUPipeline(pm, gpuOpts);
+    else
+      mlir::lf::buildGPUPipeline(pm, gpuOpts);
   } else {
     mlir::lf::CPUPipelineOptions cpuOpts;
     cpuOpts.optimize = false; // ran above when requested
@@ -279,10 +371,53 @@ int main(int argc, char **argv) {
                                                    fn.getName().str()))
         fn.setLinkage(LLVM::Linkage::Internal);
 
+  if (emit == "ptx" || emit == "cubin") {
+    // One gpu.module (lf-gpu-merge-modules), so one PTX image.
+    std::string ptx;
+    module->walk([&](gpu::BinaryOp bin) {
+      for (Attribute a : bin.getObjects())
+        if (auto obj = dyn_cast<gpu::ObjectAttr>(a))
+          ptx += obj.getObject().getValue().str();
+    });
+    // The serialized PTX is NUL-terminated for the driver.
+    while (!ptx.empty() && ptx.back() == '\0')
+      ptx.pop_back();
+    if (ptx.empty())
+      return fail("the module has no GPU kernels (no lf op with work to do)");
+    if (emit == "ptx") {
+      auto out = openOutputFile(outputFile, &error);
+      if (!out)
+        return fail(error);
+      out->os() << ptx;
+      out->keep();
+      return 0;
+    }
+    llvm::SmallString<128> tmp;
+    if (auto ec = llvm::sys::fs::createTemporaryFile("lf-kernels", "ptx", tmp))
+      return fail("cannot create a temporary file: " + ec.message());
+    {
+      std::error_code ec;
+      llvm::raw_fd_ostream os(tmp, ec);
+      if (ec)
+        return fail("cannot write " + tmp + ": " + ec.message());
+      os << ptx;
+    }
+    std::string arch = "-arch=" + chip;
+    llvm::StringRef args[] = {ptxas, arch, "-O3", "-o", outputFile, tmp};
+    std::string msg;
+    int rc = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, {}, 0, 0,
+                                       &msg);
+    llvm::sys::fs::remove(tmp);
+    if (rc != 0)
+      return fail("ptxas failed" + (msg.empty() ? "" : ": " + msg) +
+                  " (exit " + std::to_string(rc) + ")");
+    return 0;
+  }
+
   auto out = openOutputFile(outputFile, &error);
   if (!out)
     return fail(error);
-  if (emit == "linalg" || emit == "llvm-mlir") {
+  if (emit == "linalg" || emit == "llvm-mlir" || emit == "gpu") {
     module->print(out->os());
     out->keep();
     return 0;
@@ -326,7 +461,7 @@ int main(int argc, char **argv) {
     auto hdr = openOutputFile(headerFile, &error);
     if (!hdr)
       return fail(error);
-    writeHeader(hdr->os(), sigs, llvm::sys::path::stem(headerFile));
+    writeHeader(hdr->os(), sigs, llvm::sys::path::stem(headerFile), gpu);
     hdr->keep();
   }
   return 0;

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lightfuse/Runtime/CudaRuntime.h"
 #include "lightfuse/ExecutionEngine/JitModule.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -27,9 +28,9 @@ using namespace mlir::lf;
 namespace cl = llvm::cl;
 
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.mlir>"),
-                                      cl::Required);
-static cl::opt<std::string> entry("entry", cl::desc("Function to run"),
-                                  cl::Required);
+                                      cl::init(""));
+static cl::opt<std::string> entry("entry", cl::desc("Function to run (required)"),
+                                  cl::init(""));
 static cl::list<std::string> inputs("input",
                                     cl::desc("Input .npy file, in argument "
                                              "order (repeat per argument)"));
@@ -64,6 +65,17 @@ static cl::opt<std::string> dumpDir(
                          "(also LF_DUMP_DIR)"),
     cl::init(""));
 
+static cl::opt<std::string> target(
+    "target", cl::desc("cpu (default) or nvptx (an NVIDIA GPU through the "
+                       "CUDA driver)"),
+    cl::init("cpu"));
+static cl::opt<std::string> chip("chip",
+                                 cl::desc("nvptx: GPU architecture of the PTX"),
+                                 cl::init("sm_80"));
+static cl::opt<bool> cudaProbe(
+    "cuda-probe",
+    cl::desc("Exit 0 if a CUDA device is usable, else print why and exit 1"));
+
 static int fail(const llvm::Twine &msg) {
   llvm::errs() << "lf-run: error: " << msg << "\n";
   return 1;
@@ -72,6 +84,17 @@ static int fail(const llvm::Twine &msg) {
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "lightfuse JIT runner\n");
+  if (cudaProbe) {
+    char msg[512];
+    if (!lfCudaProbe(msg, sizeof msg))
+      return fail(msg);
+    llvm::outs() << "CUDA device 0 is usable\n";
+    return 0;
+  }
+  if (inputFile.empty())
+    return fail("no input file (usage: lf-run FILE.mlir --entry NAME ...)");
+  if (entry.empty())
+    return fail("--entry NAME is required (the function to run)");
 
   auto buf = llvm::MemoryBuffer::getFileOrSTDIN(inputFile);
   if (!buf)
@@ -79,6 +102,8 @@ int main(int argc, char **argv) {
                 buf.getError().message());
   CompileOptions opts;
   opts.optLevel = optLevel;
+  opts.target = target;
+  opts.chip = chip;
   opts.pipeline = pipeline;
   opts.optimize = !noOptimize;
   opts.explain = explainOpt;

@@ -47,6 +47,9 @@ struct FunctionSignature {
   std::vector<DimConstraint> constraints;
   /// The packed `_mlir_ciface_` entry point, resolved once at compile time.
   void (*packed)(void **) = nullptr;
+  /// Compiled for the GPU (target nvptx): inputs are staged into managed
+  /// memory, results live there.
+  bool gpu = false;
 };
 
 /// A caller-owned input: element type, shape, strides in elements (empty:
@@ -65,6 +68,7 @@ struct ResultBuffer {
   std::vector<int64_t> shape, strides;
   void *data = nullptr;       // first element
   void *allocation = nullptr; // what to free
+  bool gpu = false;            // allocation is CUDA managed memory
 };
 
 /// The signatures of `module`'s public functions, in order. Emits an error
@@ -73,6 +77,10 @@ struct ResultBuffer {
 bool collectSignatures(ModuleOp module, std::vector<FunctionSignature> &out);
 
 struct CompileOptions {
+  /// "cpu" (the host) or "nvptx" (NVIDIA GPU through the CUDA driver).
+  std::string target = "cpu";
+  /// nvptx: the GPU architecture the PTX is generated for.
+  std::string chip = "sm_80";
   /// LLVM optimization level for the JIT (0-3).
   unsigned optLevel = 3;
   /// Run lf-optimize (graph folding) before lowering.

@@ -43,6 +43,41 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
 void buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows = 8,
                                 int64_t attentionBlock = 0);
 
+struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
+  PassOptions::Option<std::string> chip{
+      *this, "chip", llvm::cl::desc("NVIDIA architecture (sm_80, sm_90, ...)"),
+      llvm::cl::init("sm_80")};
+  PassOptions::Option<std::string> features{
+      *this, "features",
+      llvm::cl::desc("PTX ISA feature string (+ptx80 covers sm_80 and sm_90)"),
+      llvm::cl::init("+ptx80")};
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("Embedded kernel image: isa (PTX, JIT-compiled by the "
+                     "driver) or bin (cubin, needs ptxas at compile time)"),
+      llvm::cl::init("isa")};
+  PassOptions::Option<bool> emitCInterface{
+      *this, "emit-c-interface",
+      llvm::cl::desc("Emit _mlir_ciface_ wrappers for public functions"),
+      llvm::cl::init(false)};
+  PassOptions::Option<bool> optimize{
+      *this, "optimize",
+      llvm::cl::desc("Run lf-optimize (graph folding and fusion) first"),
+      llvm::cl::init(true)};
+  PassOptions::Option<int64_t> blockSize{
+      *this, "block-size",
+      llvm::cl::desc("Threads per block of the generic kernels"),
+      llvm::cl::init(128)};
+};
+
+/// lf (tensors) -> gpu.launch_func of outlined gpu.func kernels on memrefs
+/// (host-shared buffers), one gpu.module.
+void buildLowerToGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &o);
+
+/// lf (tensors) -> LLVM dialect host code launching NVVM kernels serialized
+/// into a gpu.binary (PTX or cubin for `chip`).
+void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &options);
+
 struct OptimizePipelineOptions
     : public PassPipelineOptions<OptimizePipelineOptions> {
   PassOptions::Option<bool> explain{
@@ -57,8 +92,8 @@ struct OptimizePipelineOptions
 /// preparation hoisting. Flag `lf-optimize` (`lf-optimize{explain}`).
 void buildOptimizePipeline(OpPassManager &pm, bool explain = false);
 
-/// Registers `lf-optimize`, `lf-cpu-pipeline` and
-/// `lf-lower-to-linalg-pipeline`.
+/// Registers `lf-optimize`, `lf-cpu-pipeline`, `lf-lower-to-linalg-pipeline`,
+/// `lf-lower-to-gpu-pipeline` and `lf-gpu-pipeline`.
 void registerPipelines();
 
 /// Registers every pass a lightfuse pipeline may name: lf's passes and

@@ -454,4 +454,57 @@ def FuseResidualNormPass
   ];
 }
 
+
+//===----------------------------------------------------------------------===//
+// GPU (NVPTX) path
+//===----------------------------------------------------------------------===//
+
+def GPUSharedAllocsPass : Pass<"lf-gpu-shared-allocs", "::mlir::func::FuncOp"> {
+  let summary = "Allocate buffers as GPU memory visible to host and device";
+  let description = [{
+    After bufferization, every `memref.alloc` becomes `gpu.alloc host_shared`
+    (CUDA managed memory) and every `memref.dealloc` of such a buffer a
+    `gpu.dealloc`. Kernels, the host-side loops that launch them (the token
+    recurrence of linear attention) and the caller reading results all see
+    the same pointer; the driver migrates pages to the GPU on first touch,
+    so buffers reused across calls stay resident.
+
+    ```mlir
+    %t = memref.alloc(%n) : memref<?x64xf32>
+    // becomes
+    %t = gpu.alloc host_shared (%n) : memref<?x64xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def GPUTileParallelLoopsPass
+    : Pass<"lf-gpu-tile-parallel-loops", "::mlir::func::FuncOp"> {
+  let summary = "Split outermost scf.parallel loops into blocks and threads";
+  let description = [{
+    Tiles every outermost `scf.parallel` by `block-size` along its innermost
+    dimension (1 along the others), so that `gpu-map-parallel-loops` maps the
+    tile loop to the grid and the intra-tile loop to `block-size` threads.
+    The innermost dimension is the contiguous one of row-major buffers, so
+    consecutive threads touch consecutive addresses.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::affine::AffineDialect"];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"128",
+           "Threads per block along the innermost parallel dimension">
+  ];
+}
+
+def GPUMergeModulesPass : Pass<"lf-gpu-merge-modules", "::mlir::ModuleOp"> {
+  let summary = "Put every outlined kernel into one gpu.module";
+  let description = [{
+    `gpu-kernel-outlining` creates one `gpu.module` per kernel. This pass
+    moves all kernels into the first one and retargets the `gpu.launch_func`
+    ops, so a compiled module carries one PTX/cubin image that is loaded
+    once, and `lf-compile --emit=ptx` writes one file `ptxas` accepts.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 #endif // LIGHTFUSE_TRANSFORMS_PASSES_TD

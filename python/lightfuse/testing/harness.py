@@ -57,12 +57,14 @@ def ttype(shape, dtype, dyn=()):
     return "tensor<" + "x".join(dims + [dtype]) + ">"
 
 
-def _aot_driver(n_in, in_specs, out_specs):
+def _aot_driver(n_in, in_specs, out_specs, gpu=False):
     """C source calling _mlir_ciface_main on raw input files in argv and
-    writing each result, row-major, to the files after them."""
+    writing each result, row-major, to the files after them. With gpu, the
+    inputs live in CUDA managed memory and GPU errors exit 3."""
+    alloc = "lfCudaAllocShared(n ? n : 1)" if gpu else "malloc(n ? n : 1)"
     lines = ['#include "kernel.h"', "#include <stdio.h>", "#include <stdlib.h>", "",
              "static void *slurp(const char *p, size_t n) {",
-             "  void *b = malloc(n ? n : 1); FILE *f = fopen(p, \"rb\");",
+             f"  void *b = {alloc}; FILE *f = fopen(p, \"rb\");",
              "  if (!f || fread(b, 1, n, f) != n) { fprintf(stderr, \"cannot read %s\\n\", p); exit(2); }",
              "  fclose(f); return b;", "}", "",
              "int main(int argc, char **argv) {", "  (void)argc;"]
@@ -80,7 +82,12 @@ def _aot_driver(n_in, in_specs, out_specs):
             stride *= shape[k]
     args = ", ".join(f"&d{i}" for i in range(n_in))
     lines.append("  lf_main_results res;")
+    if gpu:
+        lines.append('  { char msg[512]; if (!lfCudaProbe(msg, sizeof msg)) { fprintf(stderr, "%s\\n", msg); return 3; } }')
     lines.append(f"  _mlir_ciface_main(&res, {args});")
+    if gpu:
+        lines.append('  lfCudaSynchronize();')
+        lines.append('  { const char *e = lfCudaTakeError(); if (e) { fprintf(stderr, "%s\\n", e); return 3; } }')
     for j, (rank, es) in enumerate(out_specs):
         lines.append("  {")
         lines.append(f"    lf_memref_{rank}d *m = &res.r{j};")
@@ -103,6 +110,10 @@ def _aot_driver(n_in, in_specs, out_specs):
 class Runner:
     def __init__(self):
         self.mode = os.environ.get("LF_HARNESS", "lf-run")
+        # LF_TARGET=nvptx runs every case on the GPU (lf-run --target,
+        # compile(target=...), lf-compile --target and the CUDA runtime).
+        self.target = os.environ.get("LF_TARGET", "cpu")
+        self.chip = os.environ.get("LF_CHIP", "sm_80")
         # lf-run only: a --pass-pipeline replacing the default one.
         self.pipeline = None
         self.lf_run = os.environ.get("LF_RUN") or shutil.which("lf-run")
@@ -114,6 +125,7 @@ class Runner:
             libdir = os.environ.get("LIGHTFUSE_LIB_DIR") or os.path.join(
                 os.path.dirname(self.lf_run), "..", "lib")
             self.runtime = os.path.join(libdir, "libLightfuseRuntime.a")
+            self.cuda_runtime = os.path.join(libdir, "libLightfuseCudaRuntime.a")
         self.tmp = tempfile.mkdtemp(prefix="lf-numerics-")
         self.failures = []
         self.count = 0
@@ -124,7 +136,7 @@ class Runner:
         if self.mode == "python":
             import lightfuse
             try:
-                m = lightfuse.compile(src)
+                m = lightfuse.compile(src, target=self.target, chip=self.chip)
                 outs = m.main(*arrays)
             except lightfuse.LightfuseError as e:
                 self.failures.append(name)
@@ -135,12 +147,15 @@ class Runner:
             base = os.path.join(self.tmp, f"{self.count}_aot")
             es = {"f32": 4, "f16": 2, "bf16": 2}
             steps = [[self.lf_compile, mlir, "-o", base + ".o", "--header",
-                      os.path.join(self.tmp, "kernel.h"), "--prefix", "lf_"]]
+                      os.path.join(self.tmp, "kernel.h"), "--prefix", "lf_",
+                      "--target", self.target, "--chip", self.chip]]
             with open(base + ".c", "w") as f:
                 f.write(_aot_driver(len(arrays), [(a.shape, es[d]) for a, d in zip(arrays, dtypes)],
-                                    [(len(s), es[d]) for s, d, _ in results]))
+                                    [(len(s), es[d]) for s, d, _ in results],
+                                    gpu=self.target == "nvptx"))
             steps.append([self.cc, "-std=c11", "-I", self.tmp, base + ".c", base + ".o",
-                          self.runtime, "-lm", "-lpthread", "-o", base])
+                          self.runtime] + ([self.cuda_runtime, "-ldl"] if self.target == "nvptx" else []) +
+                         ["-lm", "-lpthread", "-o", base])
             ins = []
             for i, (a, d) in enumerate(zip(arrays, dtypes)):
                 p = f"{base}_in{i}.bin"
@@ -174,6 +189,8 @@ class Runner:
             cmd += ["--input", os.path.join(self.tmp, f"{self.count}_{i}.npy")]
         if self.pipeline:
             cmd += ["--pass-pipeline", self.pipeline]
+        if self.target != "cpu":
+            cmd += ["--target", self.target, "--chip", self.chip]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             self.failures.append(name)

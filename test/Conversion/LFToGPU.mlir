@@ -1,0 +1,18 @@
+// The GPU lowering of an RMSNorm: three kernels (fill, sum of squares,
+// epilogue) in one gpu.module, buffers in host-shared (managed) memory,
+// 128 threads per block along the contiguous dimension.
+// RUN: lf-opt %s --lf-lower-to-gpu-pipeline | FileCheck %s
+
+// CHECK-LABEL: func.func @rms
+// CHECK: gpu.alloc host_shared
+// CHECK: gpu.launch_func @[[M:.*]]::@[[K0:.*]] blocks in ({{.*}}) threads in (%c128{{.*}}, %c1{{.*}}, %c1{{.*}})
+// CHECK: gpu.launch_func @[[M]]::@{{.*}} blocks in
+// CHECK: gpu.launch_func @[[M]]::@{{.*}} blocks in ({{.*}}) threads in (%c1{{.*}}, %c128
+// CHECK: gpu.dealloc
+// CHECK: gpu.module @[[M]]
+// CHECK-COUNT-3: gpu.func @{{.*}} kernel
+// CHECK-NOT: gpu.module
+func.func @rms(%x: tensor<?x256xf32>, %g: tensor<256xf32>) -> tensor<?x256xf32> {
+  %y = lf.rms_norm %x gain(%g : tensor<256xf32>) : tensor<?x256xf32>
+  return %y : tensor<?x256xf32>
+}
