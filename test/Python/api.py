@@ -101,8 +101,12 @@ dyn = lightfuse.compile("""func.func @n(%x: tensor<?x?xf32>, %g: tensor<?xf32>) 
 expect_error(dyn.n, np.ones((2, 8), np.float32), np.ones(7, np.float32))
 # CHECK: error: cannot read 'no/such/file.mlir'
 expect_error(lightfuse.compile, "no/such/file.mlir")
-# CHECK: error: target nvptx is not supported yet (CPU only)
-expect_error(lightfuse.compile, SRC, target="nvptx")
+# CHECK: error: unknown target 'tpu' (expected one of ['cpu', 'nvptx'])
+expect_error(lightfuse.compile, SRC, target="tpu")
+# Compiling for the GPU needs no GPU (running it does: test/Target/NVPTX).
+gm = lightfuse.compile(SRC, target="nvptx", chip="sm_90")
+# CHECK: nvptx functions: ['norm', 'half', 'brain']
+print("nvptx functions:", [f for f in gm.functions])
 try:
     m.missing
 except AttributeError as e:
