@@ -948,16 +948,36 @@ SmallVector<Value> lowerLinearAttentionStep(const Emitter &e,
 /// A batched contraction over loops (b, h, i, j, r):
 /// out[b, h, i, j] = sum_r lhs[lhsDims] * rhs[rhsDims], in f32, where
 /// lhsDims/rhsDims list which loops index each operand.
+/// out[b, h, i, j] = sum_k lhs * rhs, with lhsDims/rhsDims naming the
+/// logical loops (b, h, i, j, k) each operand reads. `reductionPos` places the
+/// k loop in the nest: 4 (innermost) suits dot products of contiguous rows
+/// (q . k); 3, (b, h, i, k, j), makes j innermost so rhs rows and output rows
+/// stream contiguously (A @ V); 2, (b, h, k, i, j), accumulates outer
+/// products into a small output (K^T V) while lhs and rhs are read row by
+/// row once. With the wrong order a long k strides through memory per output
+/// element and falls out of cache.
 Value contractBH(const Emitter &e, Value lhs, ArrayRef<unsigned> lhsDims,
                  Value rhs, ArrayRef<unsigned> rhsDims,
-                 ArrayRef<OpFoldResult> outSizes) {
+                 ArrayRef<OpFoldResult> outSizes, unsigned reductionPos = 4) {
   MLIRContext *ctx = e.ctx();
+  auto phys = [&](unsigned d) -> unsigned {
+    if (d == 4)
+      return reductionPos;
+    return d < reductionPos ? d : d + 1;
+  };
+  auto remap = [&](ArrayRef<unsigned> dims) {
+    SmallVector<unsigned> out;
+    for (unsigned d : dims)
+      out.push_back(phys(d));
+    return out;
+  };
+  SmallVector<IteratorType> it(5, IteratorType::parallel);
+  it[reductionPos] = IteratorType::reduction;
   return e.generic(
       {lhs, rhs}, e.filled(outSizes, 0.0),
-      {selectMap(5, lhsDims, ctx), selectMap(5, rhsDims, ctx),
-       selectMap(5, {0, 1, 2, 3}, ctx)},
-      {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
-       IteratorType::parallel, IteratorType::reduction},
+      {selectMap(5, remap(lhsDims), ctx), selectMap(5, remap(rhsDims), ctx),
+       selectMap(5, remap({0, 1, 2, 3}), ctx)},
+      it,
       [](OpBuilder &b, Location l, ValueRange a) {
         Value p = arith::MulFOp::create(b, l, Emitter::toF32(b, l, a[0]),
                                         Emitter::toF32(b, l, a[1]));
@@ -1007,9 +1027,9 @@ SmallVector<Value> lowerLinearAttention(const Emitter &e,
     SmallVector<OpFoldResult> kvSizes{e.dim(q, 0), e.dim(q, 1), e.dim(k, 3),
                                       e.dim(v, 3)};
     // loops (b, h, i, j, s)
-    Value kv = contractBH(e, k, {0, 1, 4, 2}, v, {0, 1, 4, 3}, kvSizes);
+    Value kv = contractBH(e, k, {0, 1, 4, 2}, v, {0, 1, 4, 3}, kvSizes, 2);
     // loops (b, h, t, j, i)
-    Value acc = contractBH(e, q, {0, 1, 2, 4}, kv, {0, 1, 4, 3}, oSizes);
+    Value acc = contractBH(e, q, {0, 1, 2, 4}, kv, {0, 1, 4, 3}, oSizes, 3);
     Value o = elementwise(e, acc, outElem, {{acc, identityMap(4, ctx)}},
                           [&](OpBuilder &b, Location l, ValueRange a) {
                             return Emitter::fromF32(b, l, a[0], outElem);
@@ -1161,10 +1181,10 @@ SmallVector<Value> lowerLinearAttentionBlocked(const Emitter &e,
         SmallVector<OpFoldResult> obSizes{ie.dim(qb, 0), ie.dim(qb, 1), m,
                                           ie.dim(vb, 3)};
         Value intra = contractBH(ie, masked, {0, 1, 2, 4}, vb, {0, 1, 4, 3},
-                                 obSizes);
+                                 obSizes, 3);
         // Inter-block through the state.
         Value inter = contractBH(ie, qb, {0, 1, 2, 4}, iter[0], {0, 1, 4, 3},
-                                 obSizes);
+                                 obSizes, 3);
         SmallVector<std::pair<Value, AffineMap>> oIns{{intra, id4},
                                                       {inter, id4}};
         if (decay)
@@ -1198,7 +1218,7 @@ SmallVector<Value> lowerLinearAttentionBlocked(const Emitter &e,
                   b, bl, a[0], decayPow(b, bl, decay ? a[1] : Value(), steps));
             });
         Value kv = contractBH(ie, kd, {0, 1, 4, 2}, vb, {0, 1, 4, 3},
-                              ie.sizes(iter[0]));
+                              ie.sizes(iter[0]), 2);
         SmallVector<Value> sIns{kv};
         SmallVector<AffineMap> sMaps{id4};
         if (decay) {
@@ -1229,7 +1249,7 @@ Value weightedValues(const Emitter &e, Value a, Value v, Value norm,
   SmallVector<OpFoldResult> sizes{e.dim(a, 0), e.dim(a, 1), e.dim(a, 2),
                                   e.dim(v, 3)};
   // loops (b, h, t, e, s)
-  Value acc = contractBH(e, a, {0, 1, 2, 4}, v, {0, 1, 4, 3}, sizes);
+  Value acc = contractBH(e, a, {0, 1, 2, 4}, v, {0, 1, 4, 3}, sizes, 3);
   SmallVector<std::pair<Value, AffineMap>> ins{{acc, identityMap(4, ctx)}};
   if (norm)
     ins.push_back({norm, selectMap(4, {0, 1, 2}, ctx)});
@@ -1329,36 +1349,52 @@ Value lowerSoftplusAttention(const Emitter &e, SoftplusAttentionOp op) {
 /// dim 2. Causal: inclusive prefix sums (same shape), read through the
 /// identity map. Otherwise: totals with dim 2 dropped, read through a map
 /// that broadcasts them over dim 2. Returns the tensor and that map.
+/// Causal prefix sums along dim 2 of an f32 [B, H, N, D] or [B, H, N]
+/// tensor in linear time: the causal linear attention with q = k = 1
+/// (Dk = 1) and v = x, lowered like any other (token recurrence, or blocks
+/// under lf-tile-linear-attention).
+Value prefixSum(const Emitter &e, Value x) {
+  MLIRContext *ctx = e.ctx();
+  unsigned r = rankOf(x);
+  SmallVector<OpFoldResult> oneSizes{e.dim(x, 0), e.dim(x, 1), e.dim(x, 2),
+                                     e.b.getIndexAttr(1)};
+  Value ones = e.filled(oneSizes, 1.0);
+  Value v = x;
+  if (r == 3)
+    v = elementwise(e, ones, e.f32(), {{x, selectMap(4, {0, 1, 2}, ctx)}},
+                    [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  auto la = LinearAttentionOp::create(e.b, e.loc, v.getType(), Type(), ones,
+                                      ones, v, Value(), e.b.getBoolAttr(true));
+  Value o = la.getOutput();
+  if (r == 4)
+    return o;
+  SmallVector<AffineExpr> exprs{getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx),
+                                getAffineDimExpr(2, ctx),
+                                getAffineConstantExpr(0, ctx)};
+  return e.generic({o}, e.empty(e.sizes(x), e.f32()),
+                   {AffineMap::get(3, 0, exprs, ctx), identityMap(3, ctx)},
+                   SmallVector<IteratorType>(3, IteratorType::parallel),
+                   [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+}
+
+/// sum over the sequence (dim 2) of x: the whole sequence, or causal
+/// prefix sums (linear time); with the map to read the result over x's
+/// loop space.
 std::pair<Value, AffineMap> seqSum(const Emitter &e, Value x, bool causal) {
   MLIRContext *ctx = e.ctx();
   unsigned r = rankOf(x);
+  if (causal)
+    return {prefixSum(e, x), identityMap(r, ctx)};
   SmallVector<unsigned> noSeq;
   for (unsigned i = 0; i < r; ++i)
     if (i != 2)
       noSeq.push_back(i);
-  if (!causal) {
-    SmallVector<bool> keep(r, true);
-    keep[2] = false;
-    Value tot = reduce(e, x, keep, {}, [](OpBuilder &, Location, ValueRange a) {
-      return a[0];
-    });
-    return {tot, selectMap(r, noSeq, ctx)};
-  }
-  // loops (dims of x..., s): out[.., t, ..] += x[.., s, ..] for s <= t.
-  SmallVector<unsigned> inDims;
-  for (unsigned i = 0; i < r; ++i)
-    inDims.push_back(i == 2 ? r : i);
-  SmallVector<IteratorType> it(r, IteratorType::parallel);
-  it.push_back(IteratorType::reduction);
-  Value pre = e.generic(
-      {x}, e.filled(e.sizes(x), 0.0),
-      {selectMap(r + 1, inDims, ctx), identityMap(r + 1, ctx).getMajorSubMap(r)},
-      it, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-        Value add = Emitter::accumulate(b, l, a[1], a[0]);
-        return arith::SelectOp::create(b, l, visible(b, l, true, 2, r), add,
-                                       a[1]);
-      });
-  return {pre, identityMap(r, ctx)};
+  SmallVector<bool> keep(r, true);
+  keep[2] = false;
+  Value tot = reduce(e, x, keep, {}, [](OpBuilder &, Location, ValueRange a) {
+    return a[0];
+  });
+  return {tot, selectMap(r, noSeq, ctx)};
 }
 
 /// r[b,h,t] = sum_d (x[b,h,t,d] + eps) * (y + eps), y read through its map.
@@ -1448,18 +1484,29 @@ Value lowerFlowAttention(const Emitter &e, FlowAttentionOp op) {
         Value r = arith::MulFOp::create(b, l, x[0], x[1]);
         return arith::DivFOp::create(b, l, r, count(b, l));
       });
-  Value dots = attentionScores(e, qp, kp, 1.0);
-  Value a = elementwise(
-      e, dots, e.f32(),
-      {{dots, id4}, {comp, selectMap(4, {0, 1, 3}, ctx)}, {rowScale, row4}},
-      [&](OpBuilder &b, Location l, ValueRange x) {
-        Value w = arith::MulFOp::create(
-            b, l, arith::MulFOp::create(b, l, x[0], x[1]), x[2]);
-        return arith::SelectOp::create(b, l, visible(b, l, causal, 2, 3), w,
-                                       Emitter::c(b, l, 0.0));
+  // The product is a linear attention (no decay, identity feature map) of
+  // Qp, Kp and comp-weighted values: linear in the sequence length, causal
+  // or not, never an [N, M] score matrix.
+  Value v = op.getValue();
+  Value vc = elementwise(
+      e, v, e.f32(), {{v, id4}, {comp, row4}},
+      [](OpBuilder &b, Location l, ValueRange x) {
+        return arith::MulFOp::create(b, l, Emitter::toF32(b, l, x[0]), x[1]);
       });
-  return weightedValues(e, a, op.getValue(), Value(), 0.0,
-                        elemType(op.getQuery()), op.getOutput().getType());
+  auto la = LinearAttentionOp::create(
+      e.b, e.loc,
+      RankedTensorType::get(cast<RankedTensorType>(op.getOutput().getType()).getShape(),
+                            e.f32()),
+      Type(), qp, kp, vc, Value(), e.b.getBoolAttr(causal));
+  Value o = la.getOutput();
+  Type outElem = elemType(op.getQuery());
+  Value out = elementwise(e, o, outElem, {{o, id4}, {rowScale, row4}},
+                          [&](OpBuilder &b, Location l, ValueRange x) {
+                            return Emitter::fromF32(
+                                b, l, arith::MulFOp::create(b, l, x[0], x[1]),
+                                outElem);
+                          });
+  return tensor::CastOp::create(e.b, e.loc, op.getOutput().getType(), out);
 }
 
 /// x @ W^T + bias with the affine-free norm applied as rows are loaded.

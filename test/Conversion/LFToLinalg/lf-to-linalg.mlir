@@ -139,3 +139,15 @@ func.func @norm_linear_layer(%x: tensor<4x16xf32>, %w: tensor<8x16xf32>, %b: ten
   %0 = lf.norm_linear layer %x, %w bias(%b : tensor<8xf32>) {eps = 1.0e-5 : f32} : tensor<4x16xf32>, tensor<8x16xf32> -> tensor<4x8xf32>
   return %0 : tensor<4x8xf32>
 }
+
+// -----
+
+// Flow attention is linear in the sequence: its prefix sums and its product
+// are linear attentions (token recurrences); no [N, N] score tensor exists.
+// CHECK-LABEL: func @flow_linear_time
+// CHECK: scf.for
+// CHECK-NOT: tensor<1x2x32x32xf32>
+func.func @flow_linear_time(%q: tensor<1x2x32x8xf32>, %k: tensor<1x2x32x8xf32>, %v: tensor<1x2x32x4xf32>) -> tensor<1x2x32x4xf32> {
+  %0 = lf.flow_attention %q, %k, %v : tensor<1x2x32x8xf32>, tensor<1x2x32x8xf32>, tensor<1x2x32x4xf32> -> tensor<1x2x32x4xf32>
+  return %0 : tensor<1x2x32x4xf32>
+}

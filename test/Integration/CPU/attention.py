@@ -130,4 +130,8 @@ quad_case("flow_attention", "causal", 10, 10)
 quad_case("flow_attention", "non-causal M != N", 6, 9, causal=False)
 quad_case("flow_attention", "causal f16", 8, 8, dt="f16")
 quad_case("flow_attention", "non-causal dynamic", 7, 7, causal=False, dyn=(2,))
+# Longer sequences: the lowering is linear-time (prefix sums and a linear
+# attention, no [N, N] matrix), the reference the quadratic definition.
+quad_case("flow_attention", "causal N=600 dynamic", 600, 600, dyn=(2,))
+quad_case("flow_attention", "non-causal N=500, M=700", 500, 700, causal=False)
 run.finish()
