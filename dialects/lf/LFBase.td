@@ -77,6 +77,24 @@ def LF_NormKind : I32EnumAttr<"NormKind",
 }
 defvar LF_NormKindAttr = LF_NormKind;
 
+def LF_SSMDiscretization : I32EnumAttr<"SSMDiscretization",
+    "discretization of a continuous state-space model", [
+      I32EnumAttrCase<"zoh", 0>,
+      I32EnumAttrCase<"bilinear", 1>
+    ]> {
+  let cppNamespace = "::mlir::lf";
+}
+defvar LF_SSMDiscretizationAttr = LF_SSMDiscretization;
+
+def LF_SSMForm : I32EnumAttr<"SSMForm",
+    "how a diagonal state-space model is evaluated", [
+      I32EnumAttrCase<"kernel", 0>,
+      I32EnumAttrCase<"recurrent", 1>
+    ]> {
+  let cppNamespace = "::mlir::lf";
+}
+defvar LF_SSMFormAttr = LF_SSMForm;
+
 def LF_FeatureMap : I32EnumAttr<"FeatureMap",
     "feature map applied to queries and keys of a linear attention", [
       I32EnumAttrCase<"identity", 0>,

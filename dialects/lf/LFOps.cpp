@@ -721,5 +721,29 @@ LogicalResult FlowAttentionOp::verify() {
   return verifyEps(*this, getEps());
 }
 
+LogicalResult DiagSSMOp::verify() {
+  auto uTy = rankedType(getInput());
+  if (uTy.getRank() != 3)
+    return emitOpError() << "expects input of rank 3 ([B, H, L]), got rank "
+                         << uTy.getRank();
+  int64_t h = uTy.getDimSize(1);
+  auto aTy = rankedType(getLogAReal());
+  if (aTy.getRank() != 2)
+    return emitOpError() << "expects mode parameters of rank 2 ([H, N]), got rank "
+                         << aTy.getRank();
+  if (!dimsAgree(aTy.getDimSize(0), h))
+    return emitOpError() << "mode parameters have " << dimStr(aTy.getDimSize(0))
+                         << " channels but the input has " << dimStr(h);
+  if (aTy.getDimSize(1) == 0)
+    return emitOpError("has no modes (N = 0)");
+  Type f32 = Float32Type::get(getContext());
+  if (failed(verifyVectorParam(*this, getLogDt(), "log_dt", h, f32,
+                               "the channel count")) ||
+      failed(verifyVectorParam(*this, getSkip(), "skip", h, f32,
+                               "the channel count")))
+    return failure();
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "dialects/lf/LFOps.cpp.inc"

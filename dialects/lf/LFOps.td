@@ -872,4 +872,54 @@ def LF_FlowAttentionOp : LF_Op<"flow_attention", [
   let hasVerifier = 1;
 }
 
+
+//===----------------------------------------------------------------------===//
+// State-space models
+//===----------------------------------------------------------------------===//
+
+def LF_DiagSSMOp : LF_Op<"diag_ssm", [
+    AllTypesMatch<["input", "result"]>,
+    AllTypesMatch<["log_a_real", "a_imag", "c_real", "c_imag"]>]> {
+  let summary = "S4D: a diagonal state-space model over the sequence";
+  let description = [{
+    OPS.md section 8. Per channel `h` of `input` `u: [B, H, L]`, with `N`
+    complex modes (conjugate pairs implicit, hence `2 Re`):
+
+    ```
+    dt = exp(log_dt[h]),  A[h, n] = -exp(log_a_real[h, n]) + i a_imag[h, n]
+    zoh:       dA = exp(dt A),                 dB = (exp(dt A) - 1) / A
+    bilinear:  dA = (1 + dt A/2)/(1 - dt A/2),  dB = dt / (1 - dt A/2)
+    C = c_real + i c_imag                     (B = 1 folded into C)
+    kernel:    K[h, l] = 2 Re(sum_n C dB dA^l),  y = causal_conv(u, K) + skip u
+    recurrent: x_t = dA x_{t-1} + dB u_t,       y_t = 2 Re(sum_n C x_t) + skip u_t
+    ```
+
+    The two `form`s compute the same function: `kernel` evaluates `dA^l` as
+    `exp(l log dA)` (never by repeated multiplication) and convolves
+    directly (O(L^2) per channel: there is no FFT in the lowering yet);
+    `recurrent` carries the complex state `[B, H, N]` through an `scf.for`
+    (O(L)). Parameters are `f32` (`log_dt`, `skip`: `[H]`; the rest
+    `[H, N]`), arithmetic is `f32` for every storage type of `u`.
+
+    ```mlir
+    %y = lf.diag_ssm kernel zoh %u, %log_dt, %log_a_re, %a_im, %c_re, %c_im
+           skip(%d : tensor<64xf32>)
+           : tensor<2x64x?xf32>, tensor<64xf32>, tensor<64x32xf32>
+    ```
+  }];
+  let arguments = (ins LF_SSMFormAttr:$form,
+                       LF_SSMDiscretizationAttr:$discretization,
+                       LF_Tensor:$input, LF_F32Tensor:$log_dt,
+                       LF_F32Tensor:$log_a_real, LF_F32Tensor:$a_imag,
+                       LF_F32Tensor:$c_real, LF_F32Tensor:$c_imag,
+                       Optional<LF_F32Tensor>:$skip);
+  let results = (outs LF_Tensor:$result);
+  let assemblyFormat = [{
+    $form $discretization $input `,` $log_dt `,` $log_a_real `,` $a_imag `,`
+      $c_real `,` $c_imag (`skip` `(` $skip^ `:` type($skip) `)`)? attr-dict
+      `:` type($input) `,` type($log_dt) `,` type($log_a_real)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // LIGHTFUSE_DIALECTS_LF_LFOPS_TD

@@ -118,6 +118,9 @@ void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
 
   bufferization::OneShotBufferizePassOptions buf;
   buf.bufferizeFunctionBoundaries = true;
+  // Recurrences whose new state reads several elements of the old one
+  // (lf.diag_ssm's complex state) yield fresh buffers.
+  buf.allowReturnAllocsFromLoops = true;
   buf.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(buf));
@@ -161,6 +164,9 @@ void lf::buildLowerToGPUPipeline(OpPassManager &pm,
   buildLowerToLinalgPipeline(pm, /*tileRows=*/0, /*attentionBlock=*/0);
   bufferization::OneShotBufferizePassOptions buf;
   buf.bufferizeFunctionBoundaries = true;
+  // Recurrences whose new state reads several elements of the old one
+  // (lf.diag_ssm's complex state) yield fresh buffers.
+  buf.allowReturnAllocsFromLoops = true;
   buf.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(buf));

@@ -770,3 +770,59 @@ func.func @compand_exponent(%w: tensor<8x4xf32>) {
   %0 = lf.weight_compand %w {exponent = 1.5 : f32} : tensor<8x4xf32>
   return
 }
+
+// -----
+
+func.func @ssm_rank(%u: tensor<2x4xf32>, %dt: tensor<4xf32>, %a: tensor<4x8xf32>) {
+  // expected-error @+1 {{expects input of rank 3 ([B, H, L]), got rank 2}}
+  %0 = lf.diag_ssm kernel zoh %u, %dt, %a, %a, %a, %a : tensor<2x4xf32>, tensor<4xf32>, tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @ssm_mode_rank(%u: tensor<2x4x9xf32>, %dt: tensor<4xf32>, %a: tensor<4xf32>) {
+  // expected-error @+1 {{expects mode parameters of rank 2 ([H, N]), got rank 1}}
+  %0 = lf.diag_ssm kernel zoh %u, %dt, %a, %a, %a, %a : tensor<2x4x9xf32>, tensor<4xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @ssm_channels(%u: tensor<2x4x9xf32>, %dt: tensor<4xf32>, %a: tensor<5x8xf32>) {
+  // expected-error @+1 {{mode parameters have 5 channels but the input has 4}}
+  %0 = lf.diag_ssm recurrent zoh %u, %dt, %a, %a, %a, %a : tensor<2x4x9xf32>, tensor<4xf32>, tensor<5x8xf32>
+  return
+}
+
+// -----
+
+func.func @ssm_modes(%u: tensor<2x4x9xf32>, %dt: tensor<4xf32>, %a: tensor<4x0xf32>) {
+  // expected-error @+1 {{has no modes (N = 0)}}
+  %0 = lf.diag_ssm kernel zoh %u, %dt, %a, %a, %a, %a : tensor<2x4x9xf32>, tensor<4xf32>, tensor<4x0xf32>
+  return
+}
+
+// -----
+
+func.func @ssm_dt(%u: tensor<2x4x9xf32>, %dt: tensor<3xf32>, %a: tensor<4x8xf32>) {
+  // expected-error @+1 {{log_dt has 3 elements but the channel count is 4}}
+  %0 = lf.diag_ssm kernel zoh %u, %dt, %a, %a, %a, %a : tensor<2x4x9xf32>, tensor<3xf32>, tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @ssm_skip(%u: tensor<2x4x9xf32>, %dt: tensor<4xf32>, %a: tensor<4x8xf32>, %d: tensor<2xf32>) {
+  // expected-error @+1 {{skip has 2 elements but the channel count is 4}}
+  %0 = lf.diag_ssm kernel zoh %u, %dt, %a, %a, %a, %a skip(%d : tensor<2xf32>) : tensor<2x4x9xf32>, tensor<4xf32>, tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @ssm_param_type(%u: tensor<2x4x9xf32>, %dt: tensor<4xf32>, %a: tensor<4x8xf16>) {
+  // expected-error @+1 {{operand #2 must be ranked tensor of 32-bit float values}}
+  %0 = lf.diag_ssm kernel zoh %u, %dt, %a, %a, %a, %a : tensor<2x4x9xf32>, tensor<4xf32>, tensor<4x8xf16>
+  return
+}

@@ -207,3 +207,13 @@ func.func @weight_reparam(%w: tensor<64x32xf32>, %g: tensor<f32>, %g1: tensor<1x
   %3 = lf.weight_compand %w {exponent = 0.75 : f32} : tensor<64x32xf32>
   return %0, %1, %2, %3 : tensor<64x32xf32>, tensor<64x32xf32>, tensor<16x3x3x3xbf16>, tensor<64x32xf32>
 }
+
+// CHECK-LABEL: func @diag_ssm
+func.func @diag_ssm(%u: tensor<2x64x?xf32>, %h: tensor<1x4x128xbf16>, %dt: tensor<64xf32>, %a: tensor<64x32xf32>,
+                    %dt4: tensor<4xf32>, %a4: tensor<4x8xf32>) -> (tensor<2x64x?xf32>, tensor<1x4x128xbf16>) {
+  // CHECK: lf.diag_ssm kernel zoh %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} skip(%{{.*}} : tensor<64xf32>) : tensor<2x64x?xf32>, tensor<64xf32>, tensor<64x32xf32>
+  %0 = lf.diag_ssm kernel zoh %u, %dt, %a, %a, %a, %a skip(%dt : tensor<64xf32>) : tensor<2x64x?xf32>, tensor<64xf32>, tensor<64x32xf32>
+  // CHECK: lf.diag_ssm recurrent bilinear %{{.*}} : tensor<1x4x128xbf16>, tensor<4xf32>, tensor<4x8xf32>
+  %1 = lf.diag_ssm recurrent bilinear %h, %dt4, %a4, %a4, %a4, %a4 : tensor<1x4x128xbf16>, tensor<4xf32>, tensor<4x8xf32>
+  return %0, %1 : tensor<2x64x?xf32>, tensor<1x4x128xbf16>
+}
