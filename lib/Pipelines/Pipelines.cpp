@@ -10,6 +10,7 @@
 #include "lightfuse/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -17,7 +18,11 @@
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -53,6 +58,47 @@ struct MarkAllocNoAliasPass
                          UnitAttr::get(&getContext()));
   }
 };
+/// After bufferization: keeps the vectorized contractions' accumulator
+/// tiles in registers across their reduction loops, then lowers the vector
+/// ops to 1-D FMAs, loads and stores for convert-vector-to-llvm.
+struct LowerVectorsPass
+    : PassWrapper<LowerVectorsPass, OperationPass<func::FuncOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(LowerVectorsPass)
+  StringRef getArgument() const override { return "lf-lower-vectors"; }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<vector::VectorDialect, memref::MemRefDialect>();
+  }
+  void runOnOperation() override {
+    func::FuncOp fn = getOperation();
+    linalg::hoistRedundantVectorTransfers(fn);
+    MLIRContext *ctx = &getContext();
+    // Contractions first, to outer products of 1-D vectors (FMAs), before
+    // the generic lowerings could turn them into horizontal reductions.
+    RewritePatternSet contract(ctx);
+    vector::populateVectorContractLoweringPatterns(
+        contract, vector::VectorContractLowering::OuterProduct);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(contract);
+    if (failed(applyPatternsGreedily(fn, std::move(contract))))
+      return signalPassFailure();
+    RewritePatternSet patterns(ctx);
+    vector::populateVectorOuterProductLoweringPatterns(patterns);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+    vector::populateVectorTransposeLoweringPatterns(
+        patterns, vector::VectorTransposeLowering::Shuffle1D);
+    vector::populateVectorMultiReductionLoweringPatterns(
+        patterns, vector::VectorMultiReductionLowering::InnerParallel);
+    vector::populateVectorBroadcastLoweringPatterns(patterns);
+    vector::populateVectorShapeCastLoweringPatterns(patterns);
+    // n-D transfers -> unrolled 1-D transfers -> loads and stores.
+    populateVectorToSCFConversionPatterns(
+        patterns, VectorTransferToSCFOptions().enableFullUnroll());
+    vector::populateVectorTransferLoweringPatterns(patterns, /*maxRank=*/1);
+    vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
+    vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
+    if (failed(applyPatternsGreedily(fn, std::move(patterns))))
+      signalPassFailure();
+  }
+};
 } // namespace
 
 void lf::buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows,
@@ -76,6 +122,15 @@ void lf::buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows,
         lf::createTileRowsPass(lf::TileRowsPassOptions{tileRows}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Register-tiled contractions (CPU: the row-tiled pipeline).
+  if (tileRows > 0) {
+    pm.addNestedPass<func::FuncOp>(lf::createVectorizeContractionsPass());
+    pm.addPass(createCanonicalizerPass());
+    // The accumulator tile becomes the reduction loop's carried vector.
+    pm.addPass(createLoopInvariantCodeMotionPass());
+    pm.addPass(createLoopInvariantSubsetHoistingPass());
+    pm.addPass(createCanonicalizerPass());
+  }
 }
 
 void lf::buildOptimizePipeline(OpPassManager &pm, bool explain) {
@@ -129,12 +184,19 @@ void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createConvertBufferizationToMemRefPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createLoopInvariantCodeMotionPass());
+  pm.addNestedPass<func::FuncOp>(std::make_unique<LowerVectorsPass>());
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  ConvertVectorToLLVMPassOptions vecOpts;
+  vecOpts.reassociateFPReductions = true;
+  pm.addPass(createConvertVectorToLLVMPass(vecOpts));
+  pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createArithToLLVMConversionPass());

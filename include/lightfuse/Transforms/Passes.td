@@ -455,6 +455,39 @@ def FuseResidualNormPass
 }
 
 
+def VectorizeContractionsPass
+    : Pass<"lf-vectorize-contractions", "::mlir::func::FuncOp"> {
+  let summary = "Register-tile and vectorize the contractions (linears, attention products)";
+  let description = [{
+    Every `linalg.generic` that is a contraction with one reduction loop (the
+    lowering of `lf.linear`, `lf.norm_linear` and the attention products) is
+    tiled into `tile-m` x `tile-n` output tiles (the output's last two
+    dimensions; `tile-n` along the contiguous one) with the reduction loop
+    innermost in steps of `tile-k`, the tile loops are peeled so the main
+    iterations have full tiles, and those full tiles are vectorized to
+    `vector.contract`. After bufferization the accumulator tile is hoisted
+    out of the reduction loop (`lf-cpu-pipeline`), so it lives in
+    registers: `tile-m` x `tile-n` / 16 AVX-512 accumulators, each loaded
+    `tile-n` / 16 B vectors feeding `tile-m` broadcast FMAs. Remainder tiles
+    stay scalar loops.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"tileM", "tile-m", "int64_t", /*default=*/"8", "Output rows per tile">,
+    Option<"tileN", "tile-n", "int64_t", /*default=*/"32",
+           "Output columns per tile (a multiple of the vector width)">,
+    Option<"tileK", "tile-k", "int64_t", /*default=*/"4",
+           "Reduction steps per vectorized contraction">
+  ];
+  let statistics = [
+    Statistic<"numTiled", "tiled", "Contractions tiled">,
+    Statistic<"numVectorized", "vectorized", "Full tiles vectorized">
+  ];
+}
+
 //===----------------------------------------------------------------------===//
 // GPU (NVPTX) path
 //===----------------------------------------------------------------------===//

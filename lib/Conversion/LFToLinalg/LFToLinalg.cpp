@@ -776,6 +776,19 @@ Value lowerEvoNormS0(const Emitter &e, EvoNormS0Op op) {
 // Linear, elementwise and gates
 //===----------------------------------------------------------------------===//
 
+/// W^T of a [N, K] weight, as [K, N]: the contraction then reads rows of
+/// N contiguous outputs per k, which is what the register-tiled micro
+/// kernel (lf-vectorize-contractions) broadcasts against. Weights-only, so
+/// lf-hoist-weight-prep moves it out of the per-call function for
+/// {lf.weight} arguments.
+Value transposedWeight(const Emitter &e, Value w) {
+  MLIRContext *ctx = e.ctx();
+  return e.generic({w}, e.empty({e.dim(w, 1), e.dim(w, 0)}, elemType(w)),
+                   {selectMap(2, {1, 0}, ctx), identityMap(2, ctx)},
+                   {IteratorType::parallel, IteratorType::parallel},
+                   [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+}
+
 Value lowerLinear(const Emitter &e, LinearOp op) {
   Value x = op.getInput(), w = op.getWeight(), bias = op.getBias();
   unsigned r = rankOf(x);
@@ -795,9 +808,10 @@ Value lowerLinear(const Emitter &e, LinearOp op) {
   outSizes.push_back(e.dim(w, 0));
   SmallVector<IteratorType> it(r, IteratorType::parallel);
   it.push_back(IteratorType::reduction);
+  Value wt = transposedWeight(e, w);
   Value acc = e.generic(
-      {x, w}, e.filled(outSizes, 0.0),
-      {selectMap(nl, xDims, ctx), selectMap(nl, {r - 1, r}, ctx),
+      {x, wt}, e.filled(outSizes, 0.0),
+      {selectMap(nl, xDims, ctx), selectMap(nl, {r, r - 1}, ctx),
        selectMap(nl, outDims, ctx)},
       it, [](OpBuilder &b, Location l, ValueRange a) {
         Value p = arith::MulFOp::create(b, l, Emitter::toF32(b, l, a[0]),
@@ -1762,9 +1776,9 @@ Value lowerNormLinear(const Emitter &e, NormLinearOp op) {
   outSizes.push_back(e.dim(w, 0));
   SmallVector<IteratorType> it(r, IteratorType::parallel);
   it.push_back(IteratorType::reduction);
-  SmallVector<Value> ins{x, w};
+  SmallVector<Value> ins{x, transposedWeight(e, w)};
   SmallVector<AffineMap> maps{selectMap(nl, xDims, ctx),
-                              selectMap(nl, {r - 1, r}, ctx)};
+                              selectMap(nl, {r, r - 1}, ctx)};
   if (layer) {
     ins.append({st[0], st[1]});
     maps.append({selectMap(nl, rowDims, ctx), selectMap(nl, rowDims, ctx)});

@@ -67,13 +67,15 @@ func.func @power_norm_groups(%x: tensor<?x12xf32>, %qm: tensor<12xf32>) -> tenso
 
 // -----
 
-// Linear: an f32 contraction over K (weight read as [N, K]), then bias and
+// Linear: the weight transposed to [K, N] (contiguous output columns for
+// the register-tiled kernel), an f32 contraction over K, then bias and
 // rounding.
 // CHECK-DAG: #[[X:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
-// CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2) -> (d2, d1)>
 // CHECK-DAG: #[[Y:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func @linear_bf16
-// CHECK: linalg.generic {indexing_maps = [#[[X]], #[[W]], #[[Y]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %arg1 : tensor<?x64xbf16>, tensor<32x64xbf16>) outs(%{{.*}} : tensor<?x32xf32>)
+// CHECK: %[[WT:.*]] = linalg.generic {{.*}} ins(%arg1 : tensor<32x64xbf16>) outs(%{{.*}} : tensor<64x32xbf16>)
+// CHECK: linalg.generic {indexing_maps = [#[[X]], #[[W]], #[[Y]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %[[WT]] : tensor<?x64xbf16>, tensor<64x32xbf16>) outs(%{{.*}} : tensor<?x32xf32>)
 // CHECK: arith.truncf %{{.*}} : f32 to bf16
 func.func @linear_bf16(%x: tensor<?x64xbf16>, %w: tensor<32x64xbf16>, %b: tensor<32xbf16>) -> tensor<?x32xbf16> {
   %0 = lf.linear %x, %w bias(%b : tensor<32xbf16>) : tensor<?x64xbf16>, tensor<32x64xbf16> -> tensor<?x32xbf16>
@@ -130,7 +132,7 @@ func.func @activations(%x: tensor<4xf32>) -> tensor<4xf32> {
 // row statistics, and the epilogue multiplies by rstd and adds the bias. No
 // normalized [M, K] tensor is built.
 // CHECK-LABEL: func @norm_linear_layer
-// CHECK: %[[ACC:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}} ins(%arg0, %arg1, %{{.*}}, %{{.*}} : tensor<4x16xf32>, tensor<8x16xf32>, tensor<4xf32>, tensor<4xf32>)
+// CHECK: %[[ACC:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}} ins(%arg0, %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x16xf32>, tensor<16x8xf32>, tensor<4xf32>, tensor<4xf32>)
 // CHECK: arith.subf
 // CHECK: arith.subf
 // CHECK: arith.mulf

@@ -23,7 +23,10 @@ q = stored  # the value the kernel sees, in float64
 
 for dt, xs, n, dyn, bias in [("f32", (5, 7), 3, (), True), ("f32", (8, 768), 64, (0,), True),
                              ("f16", (2, 3, 16), 8, (1,), False), ("bf16", (4, 33), 5, (0, 1), True),
-                             ("f32", (7,), 4, (), False), ("f32", (1, 1), 1, (), True)]:
+                             ("f32", (7,), 4, (), False), ("f32", (1, 1), 1, (), True),
+                             # register-tiled main part plus row/column/K remainders
+                             ("f32", (37, 70), 100, (0,), True), ("bf16", (19, 96), 96, (0,), False),
+                             ("f16", (2, 16, 40), 64, (1,), True)]:
     k = xs[-1]
     x, w, b = rnd(*xs), rnd(n, k), rnd(n)
     ys = xs[:-1] + (n,)

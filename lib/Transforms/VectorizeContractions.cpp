@@ -1,0 +1,148 @@
+//===- VectorizeContractions.cpp - register-tiled contractions ------------===//
+//
+// Part of lightfuse.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lightfuse/Transforms/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::lf {
+#define GEN_PASS_DEF_VECTORIZECONTRACTIONSPASS
+#include "lightfuse/Transforms/Passes.h.inc"
+} // namespace mlir::lf
+
+using namespace mlir;
+
+namespace {
+
+/// The loop dimension an affine result expression is, or -1.
+int64_t dimOf(AffineExpr e) {
+  if (auto d = dyn_cast<AffineDimExpr>(e))
+    return d.getPosition();
+  return -1;
+}
+
+struct VectorizeContractionsPass
+    : lf::impl::VectorizeContractionsPassBase<VectorizeContractionsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> targets;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (op.getNumReductionLoops() == 1 && op.getNumDpsInputs() == 2 &&
+          op.getNumDpsInits() == 1 && op.hasPureTensorSemantics() &&
+          linalg::isaContractionOpInterface(op))
+        targets.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::GenericOp op : targets)
+      tileAndPeel(rewriter, op);
+    // Fold the peeled main loops' tile sizes to constants.
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    for (Dialect *d : ctx->getLoadedDialects())
+      d->getCanonicalizationPatterns(patterns);
+    for (RegisteredOperationName op : ctx->getRegisteredOperations())
+      op.getCanonicalizationPatterns(patterns, ctx);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    // Vectorize the full tiles; remainder tiles stay scalar.
+    SmallVector<linalg::GenericOp> tiles;
+    getOperation().walk([&](linalg::GenericOp g) {
+      if (g->hasAttr(kTileAttr))
+        tiles.push_back(g);
+    });
+    for (linalg::GenericOp g : tiles) {
+      auto dims = g->getAttrOfType<DenseI64ArrayAttr>(kTileAttr).asArrayRef();
+      g->removeAttr(kTileAttr);
+      SmallVector<int64_t> ranges = g.getStaticLoopRanges();
+      if (llvm::any_of(ranges, ShapedType::isDynamic) ||
+          ranges[dims[0]] != tileM || ranges[dims[1]] != tileN ||
+          ranges[dims[2]] != tileK)
+        continue;
+      rewriter.setInsertionPoint(g);
+      FailureOr<linalg::VectorizationResult> v = linalg::vectorize(
+          rewriter, g, /*inputVectorSizes=*/{}, /*scalableDims=*/{},
+          /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+          /*assumeDynamicDimsMatchVecSizes=*/false,
+          /*createNamedContraction=*/true);
+      if (failed(v))
+        continue;
+      rewriter.replaceOp(g, v->replacements);
+      ++numVectorized;
+    }
+    // multi_reduction(mul(broadcast a, broadcast b)) -> vector.contract.
+    RewritePatternSet contract(ctx);
+    vector::populateVectorReductionToContractPatterns(contract);
+    // Broadcasts folded into transfer_read maps become explicit, so the
+    // contraction absorbs them into its indexing maps.
+    vector::populateVectorTransferPermutationMapLoweringPatterns(contract);
+    vector::MultiDimReductionOp::getCanonicalizationPatterns(contract, ctx);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(contract))))
+      return signalPassFailure();
+  }
+
+  static constexpr llvm::StringLiteral kTileAttr = "lf.vector_tile";
+
+  void tileAndPeel(IRRewriter &rewriter, linalg::GenericOp op) {
+    unsigned n = op.getNumLoops();
+    AffineMap outMap = op.getIndexingMapsArray().back();
+    if (outMap.getNumResults() < 2)
+      return;
+    int64_t jDim = dimOf(outMap.getResults().back());
+    int64_t iDim = dimOf(outMap.getResults()[outMap.getNumResults() - 2]);
+    int64_t rDim = -1;
+    for (auto [d, it] : llvm::enumerate(op.getIteratorTypesArray()))
+      if (it == utils::IteratorType::reduction)
+        rDim = d;
+    if (jDim < 0 || iDim < 0 || rDim < 0)
+      return;
+    SmallVector<int64_t> sizes(n, 1);
+    sizes[iDim] = tileM;
+    sizes[jDim] = tileN;
+    sizes[rDim] = tileK;
+    // Parallel loops in their order, the reduction innermost.
+    SmallVector<int64_t> interchange;
+    for (unsigned d = 0; d < n; ++d)
+      if (static_cast<int64_t>(d) != rDim)
+        interchange.push_back(d);
+    interchange.push_back(rDim);
+
+    scf::SCFTilingOptions opts;
+    SmallVector<OpFoldResult> tileSizes;
+    for (int64_t s : sizes)
+      tileSizes.push_back(rewriter.getIndexAttr(s));
+    opts.setTileSizes(tileSizes);
+    opts.setInterchange(interchange);
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> res = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), opts);
+    if (failed(res))
+      return;
+    rewriter.replaceOp(op, res->replacements);
+    ++numTiled;
+    for (Operation *t : res->tiledOps)
+      t->setAttr(kTileAttr, rewriter.getDenseI64ArrayAttr({iDim, jDim, rDim}));
+    // Peel every tile loop whose step does not divide its extent: the main
+    // loop then has full, static tiles.
+    for (LoopLikeOpInterface loop : res->loops) {
+      auto forOp = dyn_cast<scf::ForOp>(loop.getOperation());
+      if (!forOp)
+        continue;
+      scf::ForOp partial;
+      (void)scf::peelForLoopAndSimplifyBounds(rewriter, forOp, partial);
+    }
+  }
+};
+} // namespace
