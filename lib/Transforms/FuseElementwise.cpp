@@ -6,6 +6,8 @@
 
 #include "lightfuse/Transforms/Passes.h"
 
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -28,6 +30,11 @@ struct FuseElementwisePass
       Operation *producer = fused->get().getDefiningOp();
       auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
       if (!producer || !producer->hasOneUse() || !consumer)
+        return false;
+      // Contractions stay pure multiply-adds: lf-vectorize-contractions
+      // register-tiles them, and a fused prologue (a decay mask with its
+      // exp) would be recomputed per tile and block the micro-kernel.
+      if (linalg::isaContractionOpInterface(consumer))
         return false;
       // Fuse when each producer element is computed once per use that LLVM
       // cannot hoist: the consumer's loops that do not index the operand

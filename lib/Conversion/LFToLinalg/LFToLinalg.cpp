@@ -1082,12 +1082,26 @@ SmallVector<Value> lowerLinearAttention(const Emitter &e,
 //===----------------------------------------------------------------------===//
 
 /// scores[b, h, t, s] = scale * q[t] . k[s], f32.
+/// x[b, h, s, d] -> [b, h, d, s]: keys as columns, so q . k^T reads rows of
+/// contiguous s per d (the layout the register-tiled kernel broadcasts
+/// against) instead of gathering one element per key.
+Value keysAsColumns(const Emitter &e, Value k) {
+  MLIRContext *ctx = e.ctx();
+  return e.generic({k},
+                   e.empty({e.dim(k, 0), e.dim(k, 1), e.dim(k, 3), e.dim(k, 2)},
+                           elemType(k)),
+                   {selectMap(4, {0, 1, 3, 2}, ctx), identityMap(4, ctx)},
+                   SmallVector<IteratorType>(4, IteratorType::parallel),
+                   [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+}
+
 Value attentionScores(const Emitter &e, Value q, Value k, double scale) {
   MLIRContext *ctx = e.ctx();
   SmallVector<OpFoldResult> sizes{e.dim(q, 0), e.dim(q, 1), e.dim(q, 2),
                                   e.dim(k, 2)};
   // loops (b, h, t, s, d)
-  Value dot = contractBH(e, q, {0, 1, 2, 4}, k, {0, 1, 3, 4}, sizes);
+  Value dot = contractBH(e, q, {0, 1, 2, 4}, keysAsColumns(e, k),
+                        {0, 1, 4, 3}, sizes, 3);
   return elementwise(e, dot, e.f32(), {{dot, identityMap(4, ctx)}},
                      [&](OpBuilder &b, Location l, ValueRange a) {
                        return arith::MulFOp::create(b, l, a[0],
@@ -1176,8 +1190,8 @@ SmallVector<Value> lowerLinearAttentionBlocked(const Emitter &e,
         };
         // Intra-block: masked, decayed scores, then times V.
         SmallVector<OpFoldResult> scSizes{ie.dim(qb, 0), ie.dim(qb, 1), m, m};
-        Value scores = contractBH(ie, qb, {0, 1, 2, 4}, kb, {0, 1, 3, 4},
-                                  scSizes);
+        Value scores = contractBH(ie, qb, {0, 1, 2, 4}, keysAsColumns(ie, kb),
+                                  {0, 1, 4, 3}, scSizes, 3);
         SmallVector<std::pair<Value, AffineMap>> scIns{{scores, id4}};
         if (decay)
           scIns.push_back({decay, headMap});
