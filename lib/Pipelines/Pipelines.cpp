@@ -103,9 +103,14 @@ struct LowerVectorsPass
 
 void lf::buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows,
                                     int64_t attentionBlock) {
-  if (attentionBlock > 0)
-    pm.addNestedPass<func::FuncOp>(lf::createTileLinearAttentionPass(
-        lf::TileLinearAttentionPassOptions{attentionBlock}));
+  if (attentionBlock > 0) {
+    // Per-channel decays keep the token recurrence: their block scores
+    // (an exp per term) are slower on the CPU today.
+    lf::TileLinearAttentionPassOptions tile;
+    tile.blockSize = attentionBlock;
+    tile.perChannel = false;
+    pm.addNestedPass<func::FuncOp>(lf::createTileLinearAttentionPass(tile));
+  }
   pm.addNestedPass<func::FuncOp>(lf::createConvertLFToLinalgPass());
   // Weight-side arithmetic emitted by the folding passes (arith/math on
   // tensors) becomes linalg too.

@@ -30,7 +30,8 @@ void populateLFToLinalgConversionPatterns(RewritePatternSet &patterns);
 /// or none) to the Lightning Attention-2 block recurrence with `blockSize`
 /// rows per block (lf-tile-linear-attention).
 void populateTileLinearAttentionPatterns(RewritePatternSet &patterns,
-                                         int64_t blockSize);
+                                         int64_t blockSize,
+                                         bool perChannel = true);
 
 } // namespace lf
 } // namespace mlir

@@ -48,8 +48,8 @@ def ConvertLFToLinalgPass : Pass<"convert-lf-to-linalg"> {
 def TileLinearAttentionPass : Pass<"lf-tile-linear-attention"> {
   let summary = "Lower causal linear attention to the Lightning Attention-2 block recurrence";
   let description = [{
-    Rewrites each causal `lf.linear_attention` with a per-head decay (or
-    none) into a loop over blocks of `block-size` rows (OPS.md 5.5, in the
+    Rewrites each causal `lf.linear_attention` (decay per head, per head and
+    key channel, or none) into a loop over blocks of `block-size` rows (OPS.md 5.5, in the
     convention whose final state is exactly the decode state): per block,
     the intra-block product `((Q K^T) * D) V` with the causal mask applied
     on indices and the decay separately, plus the inter-block contribution
@@ -57,14 +57,20 @@ def TileLinearAttentionPass : Pass<"lf-tile-linear-attention"> {
     `S = bd * S + (K * kd)^T V`. Only `exp(-s * k)` with `0 <= k <= block-size`
     is evaluated; the last block may be shorter; N may be dynamic. Work is
     `O(N * (B * (Dk + Dv) + Dk * Dv))` and the state is the only carried
-    memory. Per-channel decays (`[H, Dk]`) and non-causal attention are left
-    for `convert-lf-to-linalg` (token recurrence and `Q (K^T V)`).
+    memory. With a per-channel decay (`[H, Dk]`) the decay acts on each key
+    channel: the intra-block scores become `sum_c q k exp(-s_c (t - s'))`
+    (still only exponents `0..block-size`), `qd` and `kd` scale channels and
+    the state decays per channel (`per-channel=false` leaves those to the
+    token recurrence). Non-causal attention is left for
+    `convert-lf-to-linalg` (`Q (K^T V)`, already linear).
 
     Heuristic default: 64 rows, the block of the lightning-attention
     kernels; it keeps a block's Q, K, V and scores within L2 for head dims
-    up to 128. `lf-cpu-pipeline` runs this pass only when asked
-    (`attention-block=N`): until the block contractions are register-tiled
-    the token recurrence is faster on the CPU.
+    up to 128. `lf-cpu-pipeline` runs it with `attention-block=64` and
+    `per-channel=false`: with register-tiled contractions the per-head form
+    beats the token recurrence from N = 2048, while the per-channel scores
+    (an exp per term) are ~2.4x slower than the recurrence today
+    (docs/benchmarks.md).
 
     Before:
 
@@ -82,7 +88,9 @@ def TileLinearAttentionPass : Pass<"lf-tile-linear-attention"> {
   ];
   let options = [
     Option<"blockSize", "block-size", "int64_t", /*default=*/"64",
-           "Rows per block">
+           "Rows per block">,
+    Option<"perChannel", "per-channel", "bool", /*default=*/"true",
+           "Also tile attention with per-channel ([H, Dk]) decays">
   ];
 }
 

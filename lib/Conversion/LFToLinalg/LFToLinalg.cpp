@@ -1149,6 +1149,14 @@ SmallVector<Value> lowerLinearAttentionBlocked(const Emitter &e,
   Value step = arith::ConstantIndexOp::create(e.b, e.loc, blockSize);
   AffineMap id4 = identityMap(4, ctx);
   AffineMap headMap = selectMap(4, {1}, ctx);
+  // Per-channel decays ([H, Dk]) act on the key channel: every exponent
+  // is still between 0 and the block size.
+  bool perChannel =
+      decay && cast<RankedTensorType>(decay.getType()).getRank() == 2;
+  // The decay read over a [b, h, x, c] loop space whose channel is dim 3,
+  // or over the state [b, h, c, e] whose channel is dim 2.
+  AffineMap rowDecayMap = perChannel ? selectMap(4, {1, 3}, ctx) : headMap;
+  AffineMap stateDecayMap = perChannel ? selectMap(4, {1, 2}, ctx) : headMap;
   auto loop = scf::ForOp::create(
       e.b, e.loc, lb, n, step, ValueRange{state0, out0},
       [&](OpBuilder &nb, Location l, Value i0, ValueRange iter) {
@@ -1190,32 +1198,68 @@ SmallVector<Value> lowerLinearAttentionBlocked(const Emitter &e,
         };
         // Intra-block: masked, decayed scores, then times V.
         SmallVector<OpFoldResult> scSizes{ie.dim(qb, 0), ie.dim(qb, 1), m, m};
-        Value scores = contractBH(ie, qb, {0, 1, 2, 4}, keysAsColumns(ie, kb),
-                                  {0, 1, 4, 3}, scSizes, 3);
-        SmallVector<std::pair<Value, AffineMap>> scIns{{scores, id4}};
-        if (decay)
-          scIns.push_back({decay, headMap});
-        Value masked = elementwise(
-            ie, scores, ie.f32(), scIns,
-            [&](OpBuilder &b, Location bl, ValueRange a) {
-              Value t = idxF(b, bl, 2), sv = idxF(b, bl, 3);
-              Value w = arith::MulFOp::create(
-                  b, bl, a[0],
-                  decayPow(b, bl, decay ? a[1] : Value(),
-                           arith::SubFOp::create(b, bl, t, sv)));
-              return arith::SelectOp::create(b, bl, visible(b, bl, true, 2, 3),
-                                             w, Emitter::c(b, bl, 0.0));
-            });
+        Value masked;
+        if (perChannel) {
+          // scores[t, s] = sum_c q[t, c] k[s, c] exp(-r[c] (t - s)), s <= t:
+          // loops (b, h, t, s, c).
+          masked = ie.generic(
+              {qb, kb, decay}, ie.filled(scSizes, 0.0),
+              {selectMap(5, {0, 1, 2, 4}, ctx), selectMap(5, {0, 1, 3, 4}, ctx),
+               selectMap(5, {1, 4}, ctx), selectMap(5, {0, 1, 2, 3}, ctx)},
+              {IteratorType::parallel, IteratorType::parallel,
+               IteratorType::parallel, IteratorType::parallel,
+               IteratorType::reduction},
+              [&](OpBuilder &b, Location bl, ValueRange a) {
+                Value t = idxF(b, bl, 2), sv = idxF(b, bl, 3);
+                Value p = arith::MulFOp::create(
+                    b, bl, arith::MulFOp::create(b, bl, a[0], a[1]),
+                    decayPow(b, bl, a[2], arith::SubFOp::create(b, bl, t, sv)));
+                Value add = Emitter::accumulate(b, bl, a[3], p);
+                return arith::SelectOp::create(
+                    b, bl, visible(b, bl, true, 2, 3), add, a[3]);
+              });
+        } else {
+          Value scores = contractBH(ie, qb, {0, 1, 2, 4},
+                                    keysAsColumns(ie, kb), {0, 1, 4, 3},
+                                    scSizes, 3);
+          SmallVector<std::pair<Value, AffineMap>> scIns{{scores, id4}};
+          if (decay)
+            scIns.push_back({decay, headMap});
+          masked = elementwise(
+              ie, scores, ie.f32(), scIns,
+              [&](OpBuilder &b, Location bl, ValueRange a) {
+                Value t = idxF(b, bl, 2), sv = idxF(b, bl, 3);
+                Value w = arith::MulFOp::create(
+                    b, bl, a[0],
+                    decayPow(b, bl, decay ? a[1] : Value(),
+                             arith::SubFOp::create(b, bl, t, sv)));
+                return arith::SelectOp::create(
+                    b, bl, visible(b, bl, true, 2, 3), w,
+                    Emitter::c(b, bl, 0.0));
+              });
+        }
         SmallVector<OpFoldResult> obSizes{ie.dim(qb, 0), ie.dim(qb, 1), m,
                                           ie.dim(vb, 3)};
         Value intra = contractBH(ie, masked, {0, 1, 2, 4}, vb, {0, 1, 4, 3},
                                  obSizes, 3);
-        // Inter-block through the state.
-        Value inter = contractBH(ie, qb, {0, 1, 2, 4}, iter[0], {0, 1, 4, 3},
+        // Inter-block through the state: q[t] lambda^(t+1) S, the decay on
+        // q's channel (per channel) or on the product (per head).
+        Value qIn = qb;
+        if (perChannel)
+          qIn = elementwise(
+              ie, qb, ie.f32(), {{qb, id4}, {decay, rowDecayMap}},
+              [&](OpBuilder &b, Location bl, ValueRange a) {
+                Value steps = arith::AddFOp::create(b, bl, idxF(b, bl, 2),
+                                                    Emitter::c(b, bl, 1.0));
+                return arith::MulFOp::create(b, bl, a[0],
+                                             decayPow(b, bl, a[1], steps));
+              });
+        Value inter = contractBH(ie, qIn, {0, 1, 2, 4}, iter[0], {0, 1, 4, 3},
                                  obSizes, 3);
+        bool headDecay = decay && !perChannel;
         SmallVector<std::pair<Value, AffineMap>> oIns{{intra, id4},
                                                       {inter, id4}};
-        if (decay)
+        if (headDecay)
           oIns.push_back({decay, headMap});
         Value ob = elementwise(
             ie, intra, outElem, oIns,
@@ -1226,7 +1270,7 @@ SmallVector<Value> lowerLinearAttentionBlocked(const Emitter &e,
                   b, bl, a[0],
                   arith::MulFOp::create(
                       b, bl, a[1],
-                      decayPow(b, bl, decay ? a[2] : Value(), steps)));
+                      decayPow(b, bl, headDecay ? a[2] : Value(), steps)));
               return Emitter::fromF32(b, bl, o, outElem);
             });
         OpFoldResult one = nb.getIndexAttr(1), zero = nb.getIndexAttr(0);
@@ -1236,7 +1280,7 @@ SmallVector<Value> lowerLinearAttentionBlocked(const Emitter &e,
         // State update: S' = lambda^m S + sum_c lambda^(m-1-c) k_c^T v_c.
         SmallVector<std::pair<Value, AffineMap>> kIns{{kb, id4}};
         if (decay)
-          kIns.push_back({decay, headMap});
+          kIns.push_back({decay, rowDecayMap});
         Value kd = elementwise(
             ie, kb, ie.f32(), kIns, [&](OpBuilder &b, Location bl, ValueRange a) {
               Value steps = arith::SubFOp::create(
@@ -1251,7 +1295,7 @@ SmallVector<Value> lowerLinearAttentionBlocked(const Emitter &e,
         SmallVector<AffineMap> sMaps{id4};
         if (decay) {
           sIns.push_back(decay);
-          sMaps.push_back(headMap);
+          sMaps.push_back(stateDecayMap);
         }
         sMaps.push_back(id4);
         // The state is the generic's init: updated in place.
@@ -2049,16 +2093,16 @@ struct ConvertLFToLinalgPass
 } // namespace
 
 namespace {
-/// Rewrites a causal lf.linear_attention (decay per head or none) into the
-/// block recurrence; per-channel decays keep the token recurrence.
+/// Rewrites a causal lf.linear_attention into the block recurrence
+/// (per-channel decays only when `perChannel`).
 struct TileLinearAttention : OpRewritePattern<LinearAttentionOp> {
-  TileLinearAttention(MLIRContext *ctx, int64_t blockSize)
-      : OpRewritePattern(ctx), blockSize(blockSize) {}
+  TileLinearAttention(MLIRContext *ctx, int64_t blockSize, bool perChannel)
+      : OpRewritePattern(ctx), blockSize(blockSize), perChannel(perChannel) {}
   LogicalResult matchAndRewrite(LinearAttentionOp op,
                                 PatternRewriter &rewriter) const override {
     if (!op.getCausal())
       return rewriter.notifyMatchFailure(op, "non-causal: already linear");
-    if (op.getDecay() &&
+    if (!perChannel && op.getDecay() &&
         cast<RankedTensorType>(op.getDecay().getType()).getRank() != 1)
       return rewriter.notifyMatchFailure(
           op, "per-channel decay: keeps the token recurrence");
@@ -2068,12 +2112,15 @@ struct TileLinearAttention : OpRewritePattern<LinearAttentionOp> {
     return success();
   }
   int64_t blockSize;
+  bool perChannel;
 };
 } // namespace
 
 void mlir::lf::populateTileLinearAttentionPatterns(RewritePatternSet &patterns,
-                                                   int64_t blockSize) {
-  patterns.add<TileLinearAttention>(patterns.getContext(), blockSize);
+                                                   int64_t blockSize,
+                                                   bool perChannel) {
+  patterns.add<TileLinearAttention>(patterns.getContext(), blockSize,
+                                    perChannel);
 }
 
 void mlir::lf::populateLFToLinalgConversionPatterns(

@@ -27,7 +27,7 @@ struct TileLinearAttentionPass
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    lf::populateTileLinearAttentionPatterns(patterns, blockSize);
+    lf::populateTileLinearAttentionPatterns(patterns, blockSize, perChannel);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -1,4 +1,5 @@
 // RUN: lf-opt %s --pass-pipeline="builtin.module(func.func(lf-tile-linear-attention{block-size=16}),canonicalize,cse)" -split-input-file | FileCheck %s
+// RUN: lf-opt %s --pass-pipeline="builtin.module(func.func(lf-tile-linear-attention{block-size=16 per-channel=false}))" -split-input-file | FileCheck %s --check-prefix=NOPC
 // RUN: not lf-opt %s --pass-pipeline="builtin.module(func.func(lf-tile-linear-attention{block-size=0}))" 2>&1 | FileCheck %s --check-prefix=BAD
 // BAD: error: lf-tile-linear-attention: block-size must be positive
 
@@ -21,12 +22,18 @@ func.func @blocked(%q: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x4xf32>, %s: tensor<
 
 // -----
 
-// Per-channel decays and non-causal attention are left for
-// convert-lf-to-linalg.
-// CHECK-LABEL: func @untouched
-// CHECK: lf.linear_attention {{.*}} decay(%{{.*}} : tensor<2x8xf32>)
+// Per-channel decays are tiled too (each key channel decays on its own:
+// the scores contract over channels with the decay inside); with
+// per-channel=false they keep the token recurrence. Non-causal attention is
+// left for convert-lf-to-linalg.
+// CHECK-LABEL: func @per_channel_and_noncausal
+// CHECK: scf.for
+// CHECK: math.exp
 // CHECK: lf.linear_attention {{.*}} {causal = false}
-func.func @untouched(%q: tensor<1x2x?x8xf32>, %s: tensor<2x8xf32>) -> (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) {
+// NOPC-LABEL: func @per_channel_and_noncausal
+// NOPC: lf.linear_attention {{.*}} decay(%{{.*}} : tensor<2x8xf32>)
+// NOPC: lf.linear_attention {{.*}} {causal = false}
+func.func @per_channel_and_noncausal(%q: tensor<1x2x?x8xf32>, %s: tensor<2x8xf32>) -> (tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>) {
   %a = lf.linear_attention %q, %q, %q decay(%s : tensor<2x8xf32>)
       : tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
   %b = lf.linear_attention %q, %q, %q {causal = false}

@@ -1,5 +1,6 @@
 # Lightning Attention-2 (lf-tile-linear-attention) against the naive
-# token-by-token recurrence in float64, for block sizes 16, 64, 256 and the
+# token-by-token recurrence in float64 (decay per head and per head and
+# channel), for block sizes 16, 64, 256 and the
 # untiled lowering, N not a multiple of the block, N up to 65536, decays that
 # underflow within a block and decays of 1e-5 (the state grows linearly).
 # f32 within 1e-4 relative (relative to the output's magnitude).
@@ -25,8 +26,9 @@ def run(n, h, d, decay, block, with_state=True):
     v = rng.uniform(-1, 1, (b, h, n, d)).astype(np.float32)
     t = f"tensor<{b}x{h}x?x{d}xf32>"
     st = f"tensor<{b}x{h}x{d}x{d}xf32>"
-    src = (f"func.func @main(%q: {t}, %k: {t}, %v: {t}, %s: tensor<{h}xf32>) -> ({t}, {st}) {{\n"
-           f"  %o:2 = lf.linear_attention %q, %k, %v decay(%s : tensor<{h}xf32>) {{return_state}}"
+    dt = "tensor<" + "x".join(map(str, decay.shape)) + "xf32>"  # [H] or [H, Dk]
+    src = (f"func.func @main(%q: {t}, %k: {t}, %v: {t}, %s: {dt}) -> ({t}, {st}) {{\n"
+           f"  %o:2 = lf.linear_attention %q, %k, %v decay(%s : {dt}) {{return_state}}"
            f" : {t}, {t}, {t} -> {t}, {st}\n  return %o#0, %o#1 : {t}, {st}\n}}\n")
     path = os.path.join(tmp, "la.mlir")
     with open(path, "w") as f:
@@ -38,7 +40,7 @@ def run(n, h, d, decay, block, with_state=True):
         ins += ["--input", p]
     out = os.path.join(tmp, "out")
     cmd = ["lf-run", path, "--entry", "main", "--output-dir", out,
-           "--pass-pipeline", f"lf-cpu-pipeline{{attention-block={block}}}"] + ins
+           "--pass-pipeline", f"builtin.module(func.func(lf-tile-linear-attention{{block-size={block}}}),lf-cpu-pipeline{{attention-block=0}})" if block else "lf-cpu-pipeline{attention-block=0}"] + ins
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode:
         sys.exit(r.stderr)
@@ -70,6 +72,11 @@ check("underflow n=517", 517, 2, 8, np.array([30.0, 100.0]), [16, 64, 256])
 # TransNormerLLM-like slopes.
 check("decay 1e-5 n=65536", 65536, 2, 8, np.array([1e-5, 2e-5]), [64])
 check("slopes n=65536", 65536, 2, 8, np.array([0.5, 1e-3]), [256])
+# Per head and key channel ([H, Dk]): rates from 1e-5 to 30 in one head (some
+# channels underflow within a block, others barely decay).
+chan = np.stack([np.geomspace(1e-5, 30.0, 8), rng.uniform(0.0, 0.7, 8)])
+check("per-channel n=700", 700, 2, 8, chan, [16, 64, 256, 0])
+check("per-channel 1e-5 n=20000", 20000, 2, 8, np.full((2, 8), 1e-5), [64])
 
 if failures:
     sys.exit("FAILED: " + "; ".join(failures))
