@@ -721,6 +721,48 @@ LogicalResult FlowAttentionOp::verify() {
   return verifyEps(*this, getEps());
 }
 
+LogicalResult LRPEOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       LRPEOp::Adaptor adaptor,
+                                       SmallVectorImpl<Type> &inferred) {
+  auto xTy = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
+  if (!xTy || xTy.getRank() != 4)
+    return emitOptionalError(loc, "lf.lrpe expects input of rank 4 ([B, H, N, Dh])");
+  SmallVector<int64_t> shape(xTy.getShape());
+  if (!ShapedType::isDynamic(shape[3]))
+    shape[3] *= 2;
+  inferred.push_back(RankedTensorType::get(shape, xTy.getElementType()));
+  return success();
+}
+
+bool LRPEOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return compatibleResultTypes(l, r);
+}
+
+LogicalResult LRPEOp::verify() {
+  auto xTy = rankedType(getInput());
+  if (xTy.getRank() != 4)
+    return emitOpError() << "expects input of rank 4 ([B, H, N, Dh]), got rank "
+                         << xTy.getRank();
+  auto tTy = rankedType(getTheta());
+  if (tTy.getRank() != 2)
+    return emitOpError() << "expects theta of rank 2 ([H, Dh]), got rank "
+                         << tTy.getRank();
+  if (!dimsAgree(tTy.getDimSize(0), xTy.getDimSize(1)) ||
+      !dimsAgree(tTy.getDimSize(1), xTy.getDimSize(3)))
+    return emitOpError() << "theta is [" << dimStr(tTy.getDimSize(0)) << ", "
+                         << dimStr(tTy.getDimSize(1)) << "] but the input has "
+                         << dimStr(xTy.getDimSize(1)) << " heads of width "
+                         << dimStr(xTy.getDimSize(3));
+  if (Value off = getOffset()) {
+    auto oTy = rankedType(off);
+    if (oTy.getRank() > 1 || (oTy.getRank() == 1 && oTy.getDimSize(0) != 1))
+      return emitOpError() << "offset must hold one element (shape [] or [1]), got "
+                           << oTy;
+  }
+  return success();
+}
+
 LogicalResult DiagSSMOp::verify() {
   auto uTy = rankedType(getInput());
   if (uTy.getRank() != 3)

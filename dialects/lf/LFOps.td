@@ -873,6 +873,37 @@ def LF_FlowAttentionOp : LF_Op<"flow_attention", [
 }
 
 
+def LF_LRPEOp : LF_Op<"lrpe", [InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "LRPE: linearized relative positional encoding of queries or keys";
+  let description = [{
+    OPS.md 5.3 (TransNormerLLM). For `input` `x: [B, H, N, Dh]` and angles
+    `theta: [H, Dh]` (f32), at position `p = offset + n`:
+
+    ```
+    y[b, h, n] = concat(x * cos(theta[h] p), x * sin(theta[h] p))   width 2 Dh
+    ```
+
+    so that `y_q[t] . y_k[s] = sum_j q_j k_j cos(theta_j (t - s))` depends
+    only on `t - s`. `offset` (optional, one f32 element holding an integer,
+    exact below 2^24) is the cache position of the first row: 0 for a
+    prefill, the running position for a decode step. The angle is formed in
+    f64 and reduced modulo 2 pi, so its phase stays exact for large
+    positions; the products are f32.
+
+    ```mlir
+    %qe = lf.lrpe %q, %theta : tensor<1x8x?x64xf32>, tensor<8x64xf32> -> tensor<1x8x?x128xf32>
+    ```
+  }];
+  let arguments = (ins LF_Tensor:$input, LF_F32Tensor:$theta,
+                       Optional<LF_F32Tensor>:$offset);
+  let results = (outs LF_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $theta (`offset` `(` $offset^ `:` type($offset) `)`)? attr-dict
+      `:` type($input) `,` type($theta) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // State-space models
 //===----------------------------------------------------------------------===//

@@ -128,11 +128,12 @@ def _to_bf16_bits(a):
     nan = np.isnan(np.ascontiguousarray(a, dtype=np.float32))
     r = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
     r[nan] = 0x7FC0
-    return r
+    return r.reshape(np.shape(a))  # ascontiguousarray turns rank 0 into [1]
 
 
 def _from_bf16_bits(bits):
-    return (bits.astype(np.uint32) << 16).view(np.float32)
+    wide = np.left_shift(np.atleast_1d(bits).astype(np.uint32), np.uint32(16))
+    return wide.view(np.float32).reshape(np.shape(bits))
 
 
 class TensorType:

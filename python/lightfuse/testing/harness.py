@@ -207,7 +207,7 @@ class Runner:
         arrays, dtypes = [], []
         for i, (arr, dtype, dyn) in enumerate(args):
             arg_decls.append(f"%a{i}: {ttype(arr.shape, dtype, dyn)}")
-            stored = np.ascontiguousarray(cast(arr, dtype))
+            stored = np.array(cast(arr, dtype), order="C")  # keeps rank 0 (ascontiguousarray makes it [1])
             np.save(os.path.join(self.tmp, f"{self.count}_{i}.npy"), stored)
             arrays.append(stored)
             dtypes.append(dtype)

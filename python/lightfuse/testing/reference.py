@@ -371,3 +371,12 @@ def diag_ssm_recurrent(u, log_dt, log_a_real, a_imag, c_real, c_imag, skip=None,
     if skip is not None:
         y = y + np.asarray(skip, np.float64)[:, None] * u
     return y
+
+
+def lrpe(x, theta, offset=0):
+    """LRPE (OPS.md 5.3): concat(x cos(theta p), x sin(theta p)), p = offset + n."""
+    (x,) = _f64(x)
+    th = np.asarray(theta, np.float64)[None, :, None, :]
+    p = (offset + np.arange(x.shape[2], dtype=np.float64))[None, None, :, None]
+    ang = np.mod(th * p, 2 * np.pi)
+    return np.concatenate([x * np.cos(ang), x * np.sin(ang)], axis=-1)

@@ -826,3 +826,44 @@ func.func @ssm_param_type(%u: tensor<2x4x9xf32>, %dt: tensor<4xf32>, %a: tensor<
   %0 = lf.diag_ssm kernel zoh %u, %dt, %a, %a, %a, %a : tensor<2x4x9xf32>, tensor<4xf32>, tensor<4x8xf16>
   return
 }
+
+// -----
+
+func.func @lrpe_rank(%x: tensor<2x8xf32>, %t: tensor<2x8xf32>) {
+  // expected-error @+1 {{expects input of rank 4 ([B, H, N, Dh]), got rank 2}}
+  %0 = lf.lrpe %x, %t : tensor<2x8xf32>, tensor<2x8xf32> -> tensor<2x16xf32>
+  return
+}
+
+// -----
+
+func.func @lrpe_theta(%x: tensor<1x2x5x8xf32>, %t: tensor<3x8xf32>) {
+  // expected-error @+1 {{theta is [3, 8] but the input has 2 heads of width 8}}
+  %0 = lf.lrpe %x, %t : tensor<1x2x5x8xf32>, tensor<3x8xf32> -> tensor<1x2x5x16xf32>
+  return
+}
+
+// -----
+
+func.func @lrpe_theta_rank(%x: tensor<1x2x5x8xf32>, %t: tensor<8xf32>) {
+  // expected-error @+1 {{expects theta of rank 2 ([H, Dh]), got rank 1}}
+  %0 = lf.lrpe %x, %t : tensor<1x2x5x8xf32>, tensor<8xf32> -> tensor<1x2x5x16xf32>
+  return
+}
+
+// -----
+
+func.func @lrpe_offset(%x: tensor<1x2x5x8xf32>, %t: tensor<2x8xf32>, %o: tensor<2xf32>) {
+  // expected-error @+1 {{offset must hold one element (shape [] or [1]), got 'tensor<2xf32>'}}
+  %0 = lf.lrpe %x, %t offset(%o : tensor<2xf32>) : tensor<1x2x5x8xf32>, tensor<2x8xf32> -> tensor<1x2x5x16xf32>
+  return
+}
+
+// -----
+
+func.func @lrpe_result(%x: tensor<1x2x5x8xf32>, %t: tensor<2x8xf32>) {
+  // expected-error @+2 {{failed to infer returned types}}
+  // expected-error @+1 {{inferred type(s) 'tensor<1x2x5x16xf32>' are incompatible with return type(s) of operation 'tensor<1x2x5x8xf32>'}}
+  %0 = lf.lrpe %x, %t : tensor<1x2x5x8xf32>, tensor<2x8xf32> -> tensor<1x2x5x8xf32>
+  return
+}

@@ -217,3 +217,12 @@ func.func @diag_ssm(%u: tensor<2x64x?xf32>, %h: tensor<1x4x128xbf16>, %dt: tenso
   %1 = lf.diag_ssm recurrent bilinear %h, %dt4, %a4, %a4, %a4, %a4 : tensor<1x4x128xbf16>, tensor<4xf32>, tensor<4x8xf32>
   return %0, %1 : tensor<2x64x?xf32>, tensor<1x4x128xbf16>
 }
+
+// CHECK-LABEL: func @lrpe
+func.func @lrpe(%q: tensor<1x8x?x64xf32>, %t: tensor<8x64xf32>, %o: tensor<f32>, %h: tensor<2x4x3x16xbf16>, %t2: tensor<4x16xf32>) -> (tensor<1x8x?x128xf32>, tensor<2x4x3x32xbf16>) {
+  // CHECK: lf.lrpe %{{.*}}, %{{.*}} : tensor<1x8x?x64xf32>, tensor<8x64xf32> -> tensor<1x8x?x128xf32>
+  %0 = lf.lrpe %q, %t : tensor<1x8x?x64xf32>, tensor<8x64xf32> -> tensor<1x8x?x128xf32>
+  // CHECK: lf.lrpe %{{.*}}, %{{.*}} offset(%{{.*}} : tensor<f32>) : tensor<2x4x3x16xbf16>, tensor<4x16xf32> -> tensor<2x4x3x32xbf16>
+  %1 = lf.lrpe %h, %t2 offset(%o : tensor<f32>) : tensor<2x4x3x16xbf16>, tensor<4x16xf32> -> tensor<2x4x3x32xbf16>
+  return %0, %1 : tensor<1x8x?x128xf32>, tensor<2x4x3x32xbf16>
+}
