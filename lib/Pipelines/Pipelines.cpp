@@ -158,8 +158,9 @@ void lf::buildOptimizePipeline(OpPassManager &pm, bool explain) {
   pm.addNestedPass<func::FuncOp>(lf::createLayerNormToRMSNormPass(rms));
   // After folding, so norms have already handed their gains to linears.
   pm.addNestedPass<func::FuncOp>(lf::createFuseResidualNormPass());
-  // lf-fuse-norm-linear and lf-fuse-glu are not here: with today's untiled
-  // GEMM they are slower (docs/benchmarks.md, "Fusion").
+  // lf-fuse-norm-linear and lf-fuse-glu are not here: measured no faster
+  // (norm+linear, within noise) or slower (GLU: a weight copy per call) with
+  // today's micro-kernel (docs/benchmarks.md, "Fusion").
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Weight-side arithmetic of functions with {lf.weight} arguments moves to
