@@ -341,6 +341,44 @@ def FuseNormLinearPass : Pass<"lf-fuse-norm-linear", "::mlir::func::FuncOp"> {
   ];
 }
 
+def RMSNormToCRMSNormPass
+    : Pass<"lf-rmsnorm-to-crmsnorm", "::mlir::func::FuncOp"> {
+  let summary = "Store a zero-mean residual stream compressed to d - 1 channels (CRMSNorm)";
+  let description = [{
+    OPS.md section 3.5, on top of `lf-layernorm-to-rmsnorm`. A residual
+    stream whose every writer is provably zero-mean along the last axis (a
+    constant or a linear whose constant weight columns and bias have zero
+    mean, within `tolerance` of their magnitude; an `lf.recenter`) and whose
+    every reader is a gain-free-or-constant-gain `lf.rms_norm` feeding only
+    linears with constant weights is stored without its last channel:
+
+    ```
+    writers:  W_c = W[0:d-1, :],  b_c = b[0:d-1],  constants [..., 0:d-1]
+    readers:  lf.crms_norm(z) (same eps) and W_c[:, i] = W'[:, i] - W'[:, d-1]
+              with W' = W diag(gain * scale)
+    ```
+
+    Exact, since `W u = sum_{i<d-1} (W[:, i] - W[:, d-1]) u[i]` for
+    zero-mean `u`. Not part of `lf-optimize`: odd widths such as 767 hurt
+    vectorization. Declined streams get a remark under `explain` (a writer
+    not provably zero-mean, a fused `lf.residual_norm`, a reader feeding
+    something other than a constant-weight linear, a dynamic width).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::lf::LFDialect"];
+  let options = [
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Emit a remark for every stream that is not compressed">,
+    Option<"tolerance", "tolerance", "double", /*default=*/"1.0e-5",
+           "Largest |mean| relative to the largest |value| accepted as zero mean">
+  ];
+  let statistics = [
+    Statistic<"numStreams", "streams-compressed", "Residual streams stored in d - 1 channels">,
+    Statistic<"numRefused", "refused", "Streams left unchanged">
+  ];
+}
+
 def FuseGluPass : Pass<"lf-fuse-glu", "::mlir::func::FuncOp"> {
   let summary = "Merge the two projections of a GLU into one linear with concatenated weights";
   let description = [{

@@ -79,6 +79,23 @@ if not fired:
 run.run("pre-LN model, constant weights (mean 3e3 stream)", [(x, "f32", ())], src, [((T, V), "f32", ())],
         [numpy_model(x)], rtol_scale=10.0)
 
+# On to CRMSNorm (lf-rmsnorm-to-crmsnorm): the stream is stored in D - 1
+# channels, every reader linear absorbs the implicit last one.
+if os.environ.get("LF_HARNESS", "lf-run") == "lf-run":
+    crms = ("builtin.module(canonicalize,func.func(lf-fold-norm-into-linear,lf-layernorm-to-rmsnorm,"
+            "lf-rmsnorm-to-crmsnorm))")
+    ir = subprocess.run(["lf-opt", "-", "--pass-pipeline=" + crms], input=full, capture_output=True, text=True)
+    fired = ir.returncode == 0 and ir.stdout.count("lf.crms_norm") == 3 and "lf.rms_norm" not in ir.stdout \
+        and f"tensor<{T}x{D - 1}xf32>" in ir.stdout
+    print(f"{'PASS' if fired else 'FAIL'} constants: the stream compressed to {D - 1} channels")
+    if not fired:
+        run.failures.append("crms: not compressed")
+        print(ir.stdout, ir.stderr)
+    run.pipeline = crms[:-1] + ",lf-cpu-pipeline{optimize=false})"
+    run.run("pre-LN model -> CRMSNorm, constant weights", [(x, "f32", ())], src, [((T, V), "f32", ())],
+            [numpy_model(x)], rtol_scale=10.0)
+    run.pipeline = None
+
 # Arguments: the explicit pass with center-inputs recentres at run time.
 if os.environ.get("LF_HARNESS", "lf-run") == "lf-run":
     names = list(p)
