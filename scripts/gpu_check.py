@@ -31,6 +31,7 @@ CASES = {
   %y = lf.rms_norm %x gain(%g : tensor<{D}xf32>) : tensor<{T}x{D}xf32>
   return %y : tensor<{T}x{D}xf32>
 }}""", [(T, D), (D,)], 2 * T * D * 4, 0),
+    "rms_norm_row_kernel": None,  # rms_norm compiled with --row-kernels
     "layer_norm": (f"""func.func @main(%x: tensor<{T}x{D}xf32>, %g: tensor<{D}xf32>, %b: tensor<{D}xf32>) -> tensor<{T}x{D}xf32> {{
   %y = lf.layer_norm %x gain(%g : tensor<{D}xf32>) bias(%b : tensor<{D}xf32>) : tensor<{T}x{D}xf32>
   return %y : tensor<{T}x{D}xf32>
@@ -51,6 +52,9 @@ CASES = {
   return %o : tensor<1x{H}x{N}x{DH}xf32>
 }}""", [(1, H, N, DH)] * 3 + [(H,)], 0, 4 * H * N * DH * DH),
 }
+
+CASES["rms_norm_row_kernel"] = CASES["rms_norm"]
+ROW_KERNELS = {"rms_norm_row_kernel"}
 
 DRIVER = r"""
 #include "gpu.h"
@@ -109,7 +113,8 @@ def prepare():
             f.write(src.replace("@main", "@main_cpu") + "\n")
         run = lambda *a: subprocess.run(a, check=True)
         run(lfc, os.path.join(d, "k.mlir"), "--target=nvptx", f"--chip={CHIP}", "-o",
-            os.path.join(d, "gpu.o"), "--header", os.path.join(d, "gpu.h"))
+            os.path.join(d, "gpu.o"), "--header", os.path.join(d, "gpu.h"),
+            *(["--row-kernels"] if name in ROW_KERNELS else []))
         run(lfc, os.path.join(d, "k_cpu.mlir"), "-o", os.path.join(d, "cpu.o"), "--header",
             os.path.join(d, "cpu_full.h"), "--prefix", "cpu_")
         # The CPU header repeats the descriptor types: keep its declarations only.
@@ -208,7 +213,7 @@ def torch_times():
         return sorted(ts)[len(ts) // 2]
 
     out = {}
-    fns = {"rms_norm": (rms, (x, g)), "layer_norm": (lambda x, g, b: Fn.layer_norm(x, (D,), g, b), (x, g, b)),
+    fns = {"rms_norm": (rms, (x, g)), "rms_norm_row_kernel": (rms, (x, g)), "layer_norm": (lambda x, g, b: Fn.layer_norm(x, (D,), g, b), (x, g, b)),
            "residual_layer_norm": (res_ln, (x, r, g, b)), "swiglu": (swiglu, (xa, w1, w2)),
            "lightning_attention": (chunked, (q, k, v, s))}
     for name, (fn, a) in fns.items():

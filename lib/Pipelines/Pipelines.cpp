@@ -228,6 +228,8 @@ void lf::buildLowerToGPUPipeline(OpPassManager &pm,
     pm.addPass(std::make_unique<EmitCInterfacePass>());
   if (opts.optimize)
     buildOptimizePipeline(pm);
+  if (opts.rowKernels)
+    pm.addNestedPass<func::FuncOp>(lf::createGPURowNormsPass());
   // No row tiling: on the GPU every generic becomes its own kernel.
   buildLowerToLinalgPipeline(pm, /*tileRows=*/0, /*attentionBlock=*/0);
   bufferization::OneShotBufferizePassOptions buf;

@@ -16,3 +16,16 @@ func.func @rms(%x: tensor<?x256xf32>, %g: tensor<256xf32>) -> tensor<?x256xf32> 
   %y = lf.rms_norm %x gain(%g : tensor<256xf32>) : tensor<?x256xf32>
   return %y : tensor<?x256xf32>
 }
+
+// RUN: lf-opt %s --pass-pipeline="builtin.module(func.func(lf-gpu-row-norms))" | FileCheck %s --check-prefix=ROW
+// The opt-in row kernel: one warp per row (8 rows per 256-thread block),
+// a strided sum of squares per lane, a 5-step xor-shuffle butterfly.
+// ROW-LABEL: func.func @rms
+// ROW: bufferization.to_buffer %arg0 read_only
+// ROW: gpu.launch blocks({{.*}}) threads({{.*}}) in ({{.*}} = %c256
+// ROW: scf.if
+// ROW: scf.for
+// ROW-COUNT-5: gpu.shuffle  xor
+// ROW: math.rsqrt
+// ROW: memref.store
+// ROW: bufferization.to_tensor

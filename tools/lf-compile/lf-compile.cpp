@@ -81,6 +81,10 @@ static cl::opt<bool> noOptimize(
 static cl::opt<bool> explainOpt(
     "explain",
     cl::desc("Print why each declined lf-optimize rewrite was declined"));
+static cl::opt<bool> rowKernels(
+    "row-kernels",
+    cl::desc("nvptx: RMSNorm as one warp per row (lf-gpu-row-norms; not yet "
+             "run on a GPU)"));
 static cl::opt<std::string> cpu("mcpu",
                                 cl::desc("Target CPU (default: the host)"),
                                 cl::init(""));
@@ -350,6 +354,7 @@ int main(int argc, char **argv) {
     gpuOpts.optimize = false; // ran above when requested
     gpuOpts.chip = chip;
     gpuOpts.emitCInterface = true;
+    gpuOpts.rowKernels = rowKernels;
     if (emit == "gpu")
       mlir::lf::buildLowerToGPUPipeline(pm, gpuOpts);
     else

@@ -69,6 +69,11 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       *this, "block-size",
       llvm::cl::desc("Threads per block of the generic kernels"),
       llvm::cl::init(128)};
+  PassOptions::Option<bool> rowKernels{
+      *this, "row-kernels",
+      llvm::cl::desc("RMSNorm as one block per row with a block-wide "
+                     "reduction (lf-gpu-row-norms); not yet run on a GPU"),
+      llvm::cl::init(false)};
 };
 
 /// lf (tensors) -> gpu.launch_func of outlined gpu.func kernels on memrefs

@@ -567,6 +567,31 @@ def GPUTileParallelLoopsPass
   ];
 }
 
+def GPURowNormsPass : Pass<"lf-gpu-row-norms", "::mlir::func::FuncOp"> {
+  let summary = "Lower lf.rms_norm to one warp per row with a shuffle reduction";
+  let description = [{
+    GPU path, opt-in (`lf-gpu-pipeline{row-kernels}`). Each row of an
+    `lf.rms_norm` (any rank; the rows are all leading dimensions) is handled
+    by one warp (`block-size / 32` rows per block): each lane sums the
+    squares of a strided slice of the row in f32, a 5-step `gpu.shuffle xor`
+    butterfly combines the lanes, and the same lanes write the scaled row.
+    Reads are coalesced (consecutive lanes read consecutive elements). The
+    generic lowering instead runs one thread per row.
+
+    Not yet checked on a GPU (no device was available when it was written):
+    `scripts/gpu-check.sh` and the GPU integration tests run it once one is.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::math::MathDialect"];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per row">
+  ];
+}
+
 def GPUMergeModulesPass : Pass<"lf-gpu-merge-modules", "::mlir::ModuleOp"> {
   let summary = "Put every outlined kernel into one gpu.module";
   let description = [{

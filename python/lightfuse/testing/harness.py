@@ -114,8 +114,9 @@ class Runner:
         # compile(target=...), lf-compile --target and the CUDA runtime).
         self.target = os.environ.get("LF_TARGET", "cpu")
         self.chip = os.environ.get("LF_CHIP", "sm_80")
-        # lf-run only: a --pass-pipeline replacing the default one.
-        self.pipeline = None
+        # lf-run only: a --pass-pipeline replacing the default one (also
+        # LF_PIPELINE, e.g. the GPU pipeline with opt-in kernels).
+        self.pipeline = os.environ.get("LF_PIPELINE")
         self.lf_run = os.environ.get("LF_RUN") or shutil.which("lf-run")
         if self.mode in ("lf-run", "aot") and not self.lf_run:
             sys.exit("lf-run not found (set LF_RUN or PATH)")
