@@ -32,6 +32,7 @@ CASES = {
   return %y : tensor<{T}x{D}xf32>
 }}""", [(T, D), (D,)], 2 * T * D * 4, 0),
     "rms_norm_row_kernel": None,  # rms_norm compiled with --row-kernels
+    "layer_norm_row_kernel": None,  # layer_norm compiled with --row-kernels
     "layer_norm": (f"""func.func @main(%x: tensor<{T}x{D}xf32>, %g: tensor<{D}xf32>, %b: tensor<{D}xf32>) -> tensor<{T}x{D}xf32> {{
   %y = lf.layer_norm %x gain(%g : tensor<{D}xf32>) bias(%b : tensor<{D}xf32>) : tensor<{T}x{D}xf32>
   return %y : tensor<{T}x{D}xf32>
@@ -54,7 +55,8 @@ CASES = {
 }
 
 CASES["rms_norm_row_kernel"] = CASES["rms_norm"]
-ROW_KERNELS = {"rms_norm_row_kernel"}
+CASES["layer_norm_row_kernel"] = CASES["layer_norm"]
+ROW_KERNELS = {"rms_norm_row_kernel", "layer_norm_row_kernel"}
 
 DRIVER = r"""
 #include "gpu.h"
@@ -214,6 +216,7 @@ def torch_times():
 
     out = {}
     fns = {"rms_norm": (rms, (x, g)), "rms_norm_row_kernel": (rms, (x, g)), "layer_norm": (lambda x, g, b: Fn.layer_norm(x, (D,), g, b), (x, g, b)),
+           "layer_norm_row_kernel": (lambda x, g, b: Fn.layer_norm(x, (D,), g, b), (x, g, b)),
            "residual_layer_norm": (res_ln, (x, r, g, b)), "swiglu": (swiglu, (xa, w1, w2)),
            "lightning_attention": (chunked, (q, k, v, s))}
     for name, (fn, a) in fns.items():

@@ -27,25 +27,31 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
                                : arith::ExtFOp::create(b, l, b.getF32Type(), v);
   }
 
-  void rewrite(RMSNormOp op) {
+  /// RMSNorm (bias null, layer false) or LayerNorm (shifted two-pass
+  /// statistics, as the CPU lowering) over the last dim, one warp per row.
+  void rewrite(Operation *op, Value input, Value gainT, Value biasT, bool layer,
+               double eps, double scale) {
     OpBuilder b(op);
-    Location l = op.getLoc();
-    auto ty = cast<RankedTensorType>(op.getInput().getType());
+    Location l = op->getLoc();
+    auto ty = cast<RankedTensorType>(input.getType());
     Type et = ty.getElementType();
     unsigned rank = ty.getRank();
     auto memTy = MemRefType::get(ty.getShape(), et);
-    Value x = bufferization::ToBufferOp::create(b, l, memTy, op.getInput(),
+    Value x = bufferization::ToBufferOp::create(b, l, memTy, input,
                                                 b.getUnitAttr());
     SmallVector<Value> dyn;
     for (unsigned i = 0; i < rank; ++i)
       if (ty.isDynamicDim(i))
         dyn.push_back(memref::DimOp::create(b, l, x, i));
     Value out = memref::AllocOp::create(b, l, memTy, dyn);
-    Value gain;
-    if (Value g = op.getGain())
-      gain = bufferization::ToBufferOp::create(
-          b, l, MemRefType::get(cast<RankedTensorType>(g.getType()).getShape(), et),
-          g, b.getUnitAttr());
+    auto vecBuf = [&](Value t) -> Value {
+      if (!t)
+        return Value();
+      return bufferization::ToBufferOp::create(
+          b, l, MemRefType::get(cast<RankedTensorType>(t.getType()).getShape(), et),
+          t, b.getUnitAttr());
+    };
+    Value gain = vecBuf(gainT), bias = vecBuf(biasT);
     // Rows: the product of the leading dims (1 for a vector).
     Value one = arith::ConstantIndexOp::create(b, l, 1);
     Value rows = one;
@@ -57,8 +63,6 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
     Value threads = arith::ConstantIndexOp::create(b, l, warps * 32);
     Value warpsV = arith::ConstantIndexOp::create(b, l, warps);
     Value blocks = arith::CeilDivUIOp::create(b, l, rows, warpsV);
-    double eps = op.getEps().convertToDouble();
-    double scale = op.getScale() ? op.getScale()->convertToDouble() : 1.0;
     auto launch = gpu::LaunchOp::create(b, l, blocks, one, one, threads, one, one);
     OpBuilder kb = OpBuilder::atBlockBegin(&launch.getBody().front());
     Value tid = launch.getThreadIds().x;
@@ -86,42 +90,67 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
       return idx;
     };
     Value zero = arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(0.0));
-    auto sum = scf::ForOp::create(
-        kb, l, lane, d, c32, ValueRange{zero},
-        [&](OpBuilder &nb, Location nl, Value j, ValueRange acc) {
-          Value v = toF32(nb, nl, memref::LoadOp::create(nb, nl, x, at(j)));
-          Value a = arith::AddFOp::create(nb, nl, acc[0],
-                                          arith::MulFOp::create(nb, nl, v, v));
-          scf::YieldOp::create(nb, nl, a);
-        });
-    // Butterfly all-reduce over the warp.
-    Value total = sum.getResult(0);
-    Value width = arith::ConstantIntOp::create(kb, l, 32, 32);
-    for (int off = 16; off >= 1; off /= 2) {
-      Value o = arith::ConstantIntOp::create(kb, l, off, 32);
-      auto sh = gpu::ShuffleOp::create(kb, l, total, o, width,
-                                       gpu::ShuffleMode::XOR);
-      total = arith::AddFOp::create(kb, l, total, sh.getShuffleResult());
-    }
+    Value c0 = arith::ConstantIndexOp::create(kb, l, 0);
+    // Warp-wide sum of f(x_j) over the row: strided per lane, then a 5-step
+    // xor-shuffle butterfly (every lane ends with the total).
+    auto rowSum = [&](function_ref<Value(OpBuilder &, Location, Value)> f) {
+      auto loop = scf::ForOp::create(
+          kb, l, lane, d, c32, ValueRange{zero},
+          [&](OpBuilder &nb, Location nl, Value j, ValueRange acc) {
+            Value v = toF32(nb, nl, memref::LoadOp::create(nb, nl, x, at(j)));
+            scf::YieldOp::create(
+                nb, nl, ValueRange{arith::AddFOp::create(nb, nl, acc[0], f(nb, nl, v))});
+          });
+      Value total = loop.getResult(0);
+      Value width = arith::ConstantIntOp::create(kb, l, 32, 32);
+      for (int off = 16; off >= 1; off /= 2) {
+        Value o = arith::ConstantIntOp::create(kb, l, off, 32);
+        auto sh = gpu::ShuffleOp::create(kb, l, total, o, width,
+                                         gpu::ShuffleMode::XOR);
+        total = arith::AddFOp::create(kb, l, total, sh.getShuffleResult());
+      }
+      return total;
+    };
     Value dF = arith::UIToFPOp::create(
         kb, l, kb.getF32Type(),
         arith::IndexCastUIOp::create(kb, l, kb.getI64Type(), d));
+    // LayerNorm: shift by the row's first element so large-mean rows do not
+    // cancel; mu = K + sum(x - K) / d, var = mean((x - mu)^2).
+    Value shift, mu;
+    if (layer) {
+      shift = toF32(kb, l, memref::LoadOp::create(kb, l, x, at(c0)));
+      Value s1 = rowSum([&](OpBuilder &nb, Location nl, Value v) {
+        return arith::SubFOp::create(nb, nl, v, shift);
+      });
+      mu = arith::AddFOp::create(kb, l, shift,
+                                 arith::DivFOp::create(kb, l, s1, dF));
+    }
+    Value total = rowSum([&](OpBuilder &nb, Location nl, Value v) -> Value {
+      Value c = layer ? Value(arith::SubFOp::create(nb, nl, v, mu)) : v;
+      return arith::MulFOp::create(nb, nl, c, c);
+    });
     Value ms = arith::DivFOp::create(kb, l, total, dF);
     Value rs = math::RsqrtOp::create(
         kb, l, arith::AddFOp::create(
                    kb, l, ms, arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(eps))));
-    if (scale != 1.0)
-      rs = arith::MulFOp::create(
-          kb, l, rs, arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(scale)));
+    Value scaleV = arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(scale));
     scf::ForOp::create(
         kb, l, lane, d, c32, ValueRange{},
         [&](OpBuilder &nb, Location nl, Value j, ValueRange) {
           Value v = toF32(nb, nl, memref::LoadOp::create(nb, nl, x, at(j)));
+          if (layer)
+            v = arith::SubFOp::create(nb, nl, v, mu);
           Value y = arith::MulFOp::create(nb, nl, v, rs);
           if (gain)
             y = arith::MulFOp::create(
                 nb, nl, y,
                 toF32(nb, nl, memref::LoadOp::create(nb, nl, gain, ValueRange{j})));
+          if (bias)
+            y = arith::AddFOp::create(
+                nb, nl, y,
+                toF32(nb, nl, memref::LoadOp::create(nb, nl, bias, ValueRange{j})));
+          if (scale != 1.0)
+            y = arith::MulFOp::create(nb, nl, y, scaleV);
           if (!et.isF32())
             y = arith::TruncFOp::create(nb, nl, et, y);
           memref::StoreOp::create(nb, nl, y, out, at(j));
@@ -132,15 +161,26 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
     b.setInsertionPointAfter(launch);
     Value res = bufferization::ToTensorOp::create(b, l, ty, out, b.getUnitAttr(),
                                                   b.getUnitAttr());
-    op.getResult().replaceAllUsesWith(res);
-    op.erase();
+    op->getResult(0).replaceAllUsesWith(res);
+    op->erase();
   }
 
   void runOnOperation() override {
-    SmallVector<RMSNormOp> ops;
-    getOperation().walk([&](RMSNormOp op) { ops.push_back(op); });
-    for (RMSNormOp op : ops)
-      rewrite(op);
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
+      if (isa<RMSNormOp, LayerNormOp>(op))
+        ops.push_back(op);
+    });
+    for (Operation *op : ops) {
+      if (auto rms = dyn_cast<RMSNormOp>(op))
+        rewrite(op, rms.getInput(), rms.getGain(), Value(), /*layer=*/false,
+                rms.getEps().convertToDouble(),
+                rms.getScale() ? rms.getScale()->convertToDouble() : 1.0);
+      else if (auto ln = dyn_cast<LayerNormOp>(op))
+        rewrite(op, ln.getInput(), ln.getGain(), ln.getBias(), /*layer=*/true,
+                ln.getEps().convertToDouble(),
+                ln.getScale() ? ln.getScale()->convertToDouble() : 1.0);
+    }
   }
 };
 } // namespace

@@ -29,3 +29,12 @@ func.func @rms(%x: tensor<?x256xf32>, %g: tensor<256xf32>) -> tensor<?x256xf32> 
 // ROW: math.rsqrt
 // ROW: memref.store
 // ROW: bufferization.to_tensor
+
+// ROW-LABEL: func.func @layer
+// ROW: gpu.launch
+// ROW-COUNT-10: gpu.shuffle  xor
+// ROW: math.rsqrt
+func.func @layer(%x: tensor<?x96xf16>, %g: tensor<96xf16>, %b: tensor<96xf16>) -> tensor<?x96xf16> {
+  %y = lf.layer_norm %x gain(%g : tensor<96xf16>) bias(%b : tensor<96xf16>) : tensor<?x96xf16>
+  return %y : tensor<?x96xf16>
+}

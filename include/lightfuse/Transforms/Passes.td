@@ -568,13 +568,16 @@ def GPUTileParallelLoopsPass
 }
 
 def GPURowNormsPass : Pass<"lf-gpu-row-norms", "::mlir::func::FuncOp"> {
-  let summary = "Lower lf.rms_norm to one warp per row with a shuffle reduction";
+  let summary = "Lower lf.rms_norm and lf.layer_norm to one warp per row with shuffle reductions";
   let description = [{
     GPU path, opt-in (`lf-gpu-pipeline{row-kernels}`). Each row of an
-    `lf.rms_norm` (any rank; the rows are all leading dimensions) is handled
-    by one warp (`block-size / 32` rows per block): each lane sums the
-    squares of a strided slice of the row in f32, a 5-step `gpu.shuffle xor`
-    butterfly combines the lanes, and the same lanes write the scaled row.
+    `lf.rms_norm` or `lf.layer_norm` (any rank; the rows are all leading
+    dimensions) is handled by one warp (`block-size / 32` rows per block):
+    each lane sums a strided slice of the row in f32, a 5-step
+    `gpu.shuffle xor` butterfly combines the lanes, and the same lanes write
+    the normalized row (gain, bias, scale applied). LayerNorm uses the CPU
+    lowering's shifted two-pass statistics (shift by the row's first
+    element), so large-mean rows do not cancel.
     Reads are coalesced (consecutive lanes read consecutive elements). The
     generic lowering instead runs one thread per row.
 
