@@ -168,15 +168,10 @@ void lf::buildOptimizePipeline(OpPassManager &pm, bool explain) {
   pm.addPass(lf::createHoistWeightPrepPass());
 }
 
-void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
-  if (opts.emitCInterface)
-    pm.addPass(std::make_unique<EmitCInterfacePass>());
-  if (opts.optimize)
-    buildOptimizePipeline(pm);
-  buildLowerToLinalgPipeline(pm, opts.tileRows, opts.attentionBlock);
-  // Polynomial exp/tanh/erf/log so activation epilogues vectorize.
-  pm.addPass(lf::createApproximateMathPass());
-
+/// Tensors to memrefs for both targets: one-shot bufferization across
+/// function boundaries (identity layouts), then deallocation of every
+/// temporary; results returned to the caller stay owned by it.
+static void addBufferization(OpPassManager &pm) {
   bufferization::OneShotBufferizePassOptions buf;
   buf.bufferizeFunctionBoundaries = true;
   // Recurrences whose new state reads several elements of the old one
@@ -186,10 +181,21 @@ void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(buf));
   pm.addPass(createCanonicalizerPass());
-  // Free every temporary; results returned to the caller stay owned by it.
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createConvertBufferizationToMemRefPass());
+}
+
+void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
+  if (opts.emitCInterface)
+    pm.addPass(std::make_unique<EmitCInterfacePass>());
+  if (opts.optimize)
+    buildOptimizePipeline(pm);
+  buildLowerToLinalgPipeline(pm, opts.tileRows, opts.attentionBlock);
+  // Polynomial exp/tanh/erf/log so activation epilogues vectorize.
+  pm.addPass(lf::createApproximateMathPass());
+
+  addBufferization(pm);
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createLoopInvariantCodeMotionPass());
   pm.addNestedPass<func::FuncOp>(std::make_unique<LowerVectorsPass>());
@@ -232,18 +238,7 @@ void lf::buildLowerToGPUPipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(lf::createGPURowNormsPass());
   // No row tiling: on the GPU every generic becomes its own kernel.
   buildLowerToLinalgPipeline(pm, /*tileRows=*/0, /*attentionBlock=*/0);
-  bufferization::OneShotBufferizePassOptions buf;
-  buf.bufferizeFunctionBoundaries = true;
-  // Recurrences whose new state reads several elements of the old one
-  // (lf.diag_ssm's complex state) yield fresh buffers.
-  buf.allowReturnAllocsFromLoops = true;
-  buf.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(buf));
-  pm.addPass(createCanonicalizerPass());
-  bufferization::BufferDeallocationPipelineOptions dealloc;
-  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
-  pm.addPass(createConvertBufferizationToMemRefPass());
+  addBufferization(pm);
   pm.addNestedPass<func::FuncOp>(lf::createGPUSharedAllocsPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
