@@ -71,6 +71,54 @@ inline DenseElementsAttr roundTo(RankedTensorType ty, ArrayRef<double> vals,
   return DenseElementsAttr::get(ty, out);
 }
 
+/// `vals` rounded to `ty` under the guard of roundTo, as an arith.constant;
+/// null (with `why`) when the guard refuses.
+inline Value constantOf(OpBuilder &b, Location loc, RankedTensorType ty,
+                        ArrayRef<double> vals, bool allowLossy, double maxRel,
+                        std::string &why) {
+  DenseElementsAttr a = roundTo(ty, vals, allowLossy, maxRel, why);
+  return a ? arith::ConstantOp::create(b, loc, ty, a).getResult() : Value();
+}
+
+/// `count` lines of `len` values in `v`: line l starts at l * lineStride and
+/// its elements are elemStride apart (rows of a row-major [count, len]
+/// array: (len, 1); its columns: (1, count)).
+struct Lines {
+  int64_t count, len, lineStride, elemStride;
+  int64_t at(int64_t line, int64_t i) const {
+    return line * lineStride + i * elemStride;
+  }
+  static Lines rows(int64_t rows, int64_t d) { return {rows, d, d, 1}; }
+  static Lines columns(int64_t rows, int64_t d) { return {d, rows, 1, d}; }
+};
+
+inline double lineMean(ArrayRef<double> v, const Lines &ls, int64_t line) {
+  double m = 0;
+  for (int64_t i = 0; i < ls.len; ++i)
+    m += v[ls.at(line, i)];
+  return m / ls.len;
+}
+
+/// Subtracts each line's mean from it.
+inline void recentre(MutableArrayRef<double> v, const Lines &ls) {
+  for (int64_t line = 0; line < ls.count; ++line) {
+    double m = lineMean(v, ls, line);
+    for (int64_t i = 0; i < ls.len; ++i)
+      v[ls.at(line, i)] -= m;
+  }
+}
+
+/// Whether every line has |mean| <= tol * max|v|.
+inline bool zeroMean(ArrayRef<double> v, const Lines &ls, double tol) {
+  double mx = 0;
+  for (double x : v)
+    mx = std::max(mx, std::fabs(x));
+  for (int64_t line = 0; line < ls.count; ++line)
+    if (std::fabs(lineMean(v, ls, line)) > tol * mx + 1e-30)
+      return false;
+  return true;
+}
+
 } // namespace mlir::lf
 
 #endif // LIGHTFUSE_LIB_TRANSFORMS_FOLDUTILS_H

@@ -34,30 +34,6 @@ bool isLayerNormReader(OpOperand &use) {
   return false;
 }
 
-/// Removes the mean of every row of a row-major [rows, d] array, or of
-/// every column when `columns` is set.
-void recentre(SmallVector<double> &v, int64_t rows, int64_t d, bool columns) {
-  if (!columns) {
-    for (int64_t r = 0; r < rows; ++r) {
-      double m = 0;
-      for (int64_t j = 0; j < d; ++j)
-        m += v[r * d + j];
-      m /= d;
-      for (int64_t j = 0; j < d; ++j)
-        v[r * d + j] -= m;
-    }
-    return;
-  }
-  for (int64_t j = 0; j < d; ++j) {
-    double m = 0;
-    for (int64_t r = 0; r < rows; ++r)
-      m += v[r * d + j];
-    m /= rows;
-    for (int64_t r = 0; r < rows; ++r)
-      v[r * d + j] -= m;
-  }
-}
-
 struct LayerNormToRMSNormPass
     : lf::impl::LayerNormToRMSNormPassBase<LayerNormToRMSNormPass> {
   using Base::Base;
@@ -95,14 +71,6 @@ struct LayerNormToRMSNormPass
     return false;
   }
 
-  /// A constant holding `vals` in `ty`, or null (with `why`) when rounding
-  /// fails the numerics guard.
-  Value constant(OpBuilder &b, Location loc, RankedTensorType ty,
-                 ArrayRef<double> vals, std::string &why) {
-    DenseElementsAttr a = roundTo(ty, vals, /*allowLossy=*/false, 1e-2, why);
-    return a ? arith::ConstantOp::create(b, loc, ty, a).getResult() : Value();
-  }
-
   /// Makes the writer `v` zero-mean; false (IR unchanged) on failure.
   bool recentreWriter(Value v, std::string &why) {
     auto ty = cast<RankedTensorType>(v.getType());
@@ -124,12 +92,13 @@ struct LayerNormToRMSNormPass
       Value nw, nb;
       if (wC && wTy.hasStaticShape() && (!bias || bC)) {
         int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
-        recentre(*wC, n, k, /*columns=*/true);
-        nw = constant(b, lin.getLoc(), wTy, *wC, why);
+        recentre(*wC, Lines::columns(n, k));
+        nw = constantOf(b, lin.getLoc(), wTy, *wC, false, 1e-2, why);
         if (nw && bias) {
-          recentre(*bC, 1, n, false);
-          nb = constant(b, lin.getLoc(), cast<RankedTensorType>(bias.getType()),
-                        *bC, why);
+          recentre(*bC, Lines::rows(1, n));
+          nb = constantOf(b, lin.getLoc(),
+                          cast<RankedTensorType>(bias.getType()), *bC, false,
+                          1e-2, why);
           if (!nb) {
             nw.getDefiningOp()->erase();
             return false;
@@ -151,8 +120,8 @@ struct LayerNormToRMSNormPass
     // A dense constant: recentre its rows.
     auto c = constValues(v);
     int64_t d = ty.getDimSize(ty.getRank() - 1);
-    recentre(*c, ty.getNumElements() / d, d, false);
-    Value nc = constant(b, def->getLoc(), ty, *c, why);
+    recentre(*c, Lines::rows(ty.getNumElements() / d, d));
+    Value nc = constantOf(b, def->getLoc(), ty, *c, false, 1e-2, why);
     if (!nc)
       return false;
     v.replaceAllUsesWith(nc);

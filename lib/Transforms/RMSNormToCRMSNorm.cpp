@@ -25,21 +25,6 @@ bool isRMSReader(OpOperand &use) {
   return rms && use.get() == rms.getInput();
 }
 
-/// Whether every row (length d) of `v` has |mean| <= tol * max|v|.
-bool rowsZeroMean(ArrayRef<double> v, int64_t d, double tol) {
-  double mx = 0;
-  for (double x : v)
-    mx = std::max(mx, std::fabs(x));
-  for (size_t r = 0; r * d < v.size(); ++r) {
-    double m = 0;
-    for (int64_t j = 0; j < d; ++j)
-      m += v[r * d + j];
-    if (std::fabs(m / d) > tol * mx + 1e-30)
-      return false;
-  }
-  return true;
-}
-
 struct RMSNormToCRMSNormPass
     : lf::impl::RMSNormToCRMSNormPassBase<RMSNormToCRMSNormPass> {
   using Base::Base;
@@ -59,20 +44,16 @@ struct RMSNormToCRMSNormPass
               "cannot be checked";
         return false;
       }
-      // Column means (over the output axis) must vanish: transpose view.
+      // Column means (over the output axis) must vanish.
       int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
-      SmallVector<double> cols(n * k);
-      for (int64_t i = 0; i < n; ++i)
-        for (int64_t j = 0; j < k; ++j)
-          cols[j * n + i] = (*w)[i * k + j];
-      if (!rowsZeroMean(cols, n, tolerance)) {
+      if (!zeroMean(*w, Lines::columns(n, k), tolerance)) {
         why = "a writer linear's output is not zero-mean (run "
               "lf-layernorm-to-rmsnorm first)";
         return false;
       }
       if (Value b = lin.getBias()) {
         auto bc = constValues(b);
-        if (!bc || !rowsZeroMean(*bc, n, tolerance)) {
+        if (!bc || !zeroMean(*bc, Lines::rows(1, n), tolerance)) {
           why = "a writer linear's bias is not a zero-mean constant";
           return false;
         }
@@ -81,7 +62,8 @@ struct RMSNormToCRMSNormPass
     }
     auto ty = cast<RankedTensorType>(v.getType());
     if (auto c = constValues(v); c && ty.hasStaticShape()) {
-      if (rowsZeroMean(*c, ty.getDimSize(ty.getRank() - 1), tolerance))
+      int64_t d = ty.getDimSize(ty.getRank() - 1);
+      if (zeroMean(*c, Lines::rows(ty.getNumElements() / d, d), tolerance))
         return true;
       why = "a constant writer is not zero-mean";
       return false;
@@ -91,20 +73,41 @@ struct RMSNormToCRMSNormPass
     return false;
   }
 
-  /// The reader norms' linears must be constant-weight, static, and the
-  /// gain constant (or absent).
-  bool readersOk(const ResidualStream &s, std::string &why, Operation *&at) {
+  /// The absorbed weight of a reader linear: W' = W diag(gain * scale),
+  /// W_c[:, i] = W'[:, i] - W'[:, d-1]; computed in f64 and rounded under
+  /// the numerics guard (null when it refuses, with `why`).
+  DenseElementsAttr readerWeight(RMSNormOp rms, LinearOp lin, std::string &why) {
+    auto wTy = cast<RankedTensorType>(lin.getWeight().getType());
+    int64_t rows = wTy.getDimSize(0), d = wTy.getDimSize(1);
+    SmallVector<double> g(d, rms.getScale() ? rms.getScale()->convertToDouble()
+                                            : 1.0);
+    if (auto gc = constValues(rms.getGain()))
+      for (int64_t i = 0; i < d; ++i)
+        g[i] *= (*gc)[i];
+    auto w = *constValues(lin.getWeight());
+    SmallVector<double> wc(rows * (d - 1));
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t i = 0; i + 1 < d; ++i)
+        wc[r * (d - 1) + i] = w[r * d + i] * g[i] - w[r * d + d - 1] * g[d - 1];
+    return roundTo(RankedTensorType::get({rows, d - 1}, wTy.getElementType()),
+                   wc, /*allowLossy=*/false, 1e-2, why);
+  }
+
+  /// Checks every reader (constant gain, only constant-weight linears
+  /// after it) and computes the readers' absorbed weights into `weights`;
+  /// on failure sets `at` and `why`.
+  bool readersOk(const ResidualStream &s, DenseMap<Operation *, DenseElementsAttr> &weights,
+                 std::string &why, Operation *&at) {
     for (Operation *r : s.readers) {
       auto rms = cast<RMSNormOp>(r);
+      at = r;
       if (rms.getGain() && !constValues(rms.getGain())) {
-        at = r;
         why = "a reading RMSNorm's gain is not a constant";
         return false;
       }
       for (OpOperand &use : rms.getResult().getUses()) {
         auto lin = dyn_cast<LinearOp>(use.getOwner());
         if (!lin || use.getOperandNumber() != 0) {
-          at = r;
           why = "the normalized value is read by '" +
                 use.getOwner()->getName().getStringRef().str() +
                 "', which needs all d channels";
@@ -112,12 +115,18 @@ struct RMSNormToCRMSNormPass
         }
         if (!constValues(lin.getWeight()) ||
             !cast<RankedTensorType>(lin.getWeight().getType()).hasStaticShape()) {
-          at = r;
           why = "a reader linear's weight is not a constant";
           return false;
         }
+        DenseElementsAttr wc = readerWeight(rms, lin, why);
+        if (!wc) {
+          why = "a reader linear's absorbed weight fails the numerics guard: " + why;
+          return false;
+        }
+        weights[lin] = wc;
       }
     }
+    at = nullptr;
     return true;
   }
 
@@ -140,11 +149,12 @@ struct RMSNormToCRMSNormPass
                                           SmallVector<OpFoldResult>(r, b.getIndexAttr(1)));
   }
 
+  /// A constant of values already stored in `ty` (slices of existing
+  /// constants): rounding is exact.
   Value constant(OpBuilder &b, Location loc, RankedTensorType ty,
                  ArrayRef<double> vals) {
     std::string why;
-    DenseElementsAttr a = roundTo(ty, vals, /*allowLossy=*/true, 1.0, why);
-    return arith::ConstantOp::create(b, loc, ty, a);
+    return constantOf(b, loc, ty, vals, /*allowLossy=*/true, 1.0, why);
   }
 
   Value compress(Value v, DenseMap<Value, Value> &done) {
@@ -189,32 +199,19 @@ struct RMSNormToCRMSNormPass
     return out;
   }
 
-  void rewriteReader(RMSNormOp rms, Value z) {
+  void rewriteReader(RMSNormOp rms, Value z,
+                     const DenseMap<Operation *, DenseElementsAttr> &weights) {
     OpBuilder b(rms);
     Location loc = rms.getLoc();
     auto zTy = cast<RankedTensorType>(z.getType());
     Value n = CRMSNormOp::create(b, loc, zTy, z, Value(), rms.getEpsAttr());
-    int64_t d = zTy.getShape().back() + 1;
-    SmallVector<double> g(d, rms.getScale() ? rms.getScale()->convertToDouble() : 1.0);
-    if (auto gc = constValues(rms.getGain()))
-      for (int64_t i = 0; i < d; ++i)
-        g[i] *= (*gc)[i];
     SmallVector<LinearOp> users;
     for (Operation *u : rms.getResult().getUsers())
       users.push_back(cast<LinearOp>(u));
     for (LinearOp lin : users) {
-      auto wTy = cast<RankedTensorType>(lin.getWeight().getType());
-      int64_t rows = wTy.getDimSize(0);
-      auto w = *constValues(lin.getWeight());
-      SmallVector<double> wc(rows * (d - 1));
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t i = 0; i + 1 < d; ++i)
-          wc[r * (d - 1) + i] =
-              w[r * d + i] * g[i] - w[r * d + d - 1] * g[d - 1];
       b.setInsertionPoint(lin);
-      Value nw = constant(
-          b, lin.getLoc(),
-          RankedTensorType::get({rows, d - 1}, wTy.getElementType()), wc);
+      DenseElementsAttr wc = weights.lookup(lin);
+      Value nw = arith::ConstantOp::create(b, lin.getLoc(), wc.getType(), wc);
       Value y = LinearOp::create(b, lin.getLoc(), lin.getType(), n, nw,
                                  lin.getBias());
       lin.getResult().replaceAllUsesWith(y);
@@ -245,8 +242,10 @@ struct RMSNormToCRMSNormPass
         at = getOperation();
         why = "the stream has fewer than 2 channels";
       }
-      if (!at && !readersOk(s, why, at)) {
-      } else if (!at) {
+      DenseMap<Operation *, DenseElementsAttr> weights;
+      if (!at)
+        readersOk(s, weights, why, at);
+      if (!at) {
         DenseMap<Value, Value> done;
         SmallVector<std::pair<RMSNormOp, Value>> readers;
         for (Operation *r : s.readers) {
@@ -254,7 +253,7 @@ struct RMSNormToCRMSNormPass
           readers.push_back({rms, compress(rms.getInput(), done)});
         }
         for (auto [rms, z] : readers)
-          rewriteReader(rms, z);
+          rewriteReader(rms, z, weights);
         // The full-width stream is dead now: erase it, users first. (Ops
         // are collected up front: values of erased ops must not be touched.)
         llvm::SetVector<Operation *> dead;

@@ -46,3 +46,17 @@ func.func @reader_needs_all_channels(%x: tensor<5x4xf32>) -> tensor<5x4xf32> {
   %a = lf.activation silu %n : tensor<5x4xf32>
   return %a : tensor<5x4xf32>
 }
+
+// -----
+
+// The absorbed f16 reader weight (6e4 - (-6e4)) overflows f16: refused.
+// CHECK-LABEL: func @reader_overflow
+// CHECK: lf.rms_norm
+func.func @reader_overflow(%x: tensor<5x2xf16>) -> tensor<5x1xf16> {
+  %c = lf.recenter %x : tensor<5x2xf16>
+  // expected-remark @+1 {{stream not compressed: a reader linear's absorbed weight fails the numerics guard: a folded value (120000.000000) is not finite in f16}}
+  %n = lf.rms_norm %c : tensor<5x2xf16>
+  %w = arith.constant dense<[[6.0e4, -6.0e4]]> : tensor<1x2xf16>
+  %y = lf.linear %n, %w : tensor<5x2xf16>, tensor<1x2xf16> -> tensor<5x1xf16>
+  return %y : tensor<5x1xf16>
+}
