@@ -232,8 +232,7 @@ struct FoldWeightReparamPass
         return {};
       }
       SmallVector<double> v(ty.getNumElements(), absentValue * scale);
-      DenseElementsAttr a = roundTo(ty, v, allowLossy, maxRelError, why);
-      return a ? arith::ConstantOp::create(b, loc, ty, a).getResult() : Value();
+      return constantOf(b, loc, ty, v, allowLossy, maxRelError, why);
     }
     if (auto c = constValues(param)) {
       if (!ty.hasStaticShape()) {
@@ -241,8 +240,7 @@ struct FoldWeightReparamPass
         return {};
       }
       scaleInPlace(*c, scale);
-      DenseElementsAttr a = roundTo(ty, *c, allowLossy, maxRelError, why);
-      return a ? arith::ConstantOp::create(b, loc, ty, a).getResult() : Value();
+      return constantOf(b, loc, ty, *c, allowLossy, maxRelError, why);
     }
     return arith::MulFOp::create(b, loc, param, splat(b, loc, ty, scale));
   }

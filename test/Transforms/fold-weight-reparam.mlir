@@ -66,9 +66,9 @@ func.func @sigma_runtime_weight(%w: tensor<4x2xf32>, %u: tensor<2xf32>) -> tenso
 // -----
 
 // gamma computed at run time: the op stays.
-// CHECK-LABEL: func @sigma_f16_overflow
+// CHECK-LABEL: func @sigma_gamma_runtime
 // CHECK: lf.sigma_reparam
-func.func @sigma_f16_overflow() -> tensor<2x2xf16> {
+func.func @sigma_gamma_runtime() -> tensor<2x2xf16> {
   %w = arith.constant dense<[[1.0e-3, 0.0], [0.0, 1.0e-3]]> : tensor<2x2xf16>
   %g = arith.constant dense<1.0e5> : tensor<f32>
   %gh = arith.truncf %g : tensor<f32> to tensor<f16>
