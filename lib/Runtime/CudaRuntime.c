@@ -257,8 +257,19 @@ void *mgpuModuleLoadJIT(void *data, int optLevel) {
 }
 
 void mgpuModuleUnload(void *module) {
-  /* Cached modules live as long as the process (see mgpuModuleLoad). */
-  (void)module;
+  /* Cached modules live as long as the process (see mgpuModuleLoad); one
+   * loaded past a full cache is unloaded like any other. */
+  if (!module || !ready)
+    return;
+  pthread_mutex_lock(&lock);
+  int cached = 0;
+  for (int i = 0; i < numModules; ++i)
+    cached |= modules[i].module == module;
+  pthread_mutex_unlock(&lock);
+  if (!cached) {
+    cu.ctxSetCurrent(context);
+    cu.moduleUnload(module);
+  }
 }
 
 void *mgpuModuleGetFunction(void *module, const char *name) {
