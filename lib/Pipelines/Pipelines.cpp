@@ -18,7 +18,6 @@
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
-#include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
@@ -58,9 +57,9 @@ struct MarkAllocNoAliasPass
                          UnitAttr::get(&getContext()));
   }
 };
-/// After bufferization: keeps the vectorized contractions' accumulator
-/// tiles in registers across their reduction loops, then lowers the vector
-/// ops to 1-D FMAs, loads and stores for convert-vector-to-llvm.
+/// After bufferization: lowers the vectorized contractions to outer-product
+/// FMAs and the remaining vector ops to 1-D FMAs, loads and stores for
+/// convert-vector-to-llvm.
 struct LowerVectorsPass
     : PassWrapper<LowerVectorsPass, OperationPass<func::FuncOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(LowerVectorsPass)
@@ -69,8 +68,9 @@ struct LowerVectorsPass
     registry.insert<vector::VectorDialect, memref::MemRefDialect>();
   }
   void runOnOperation() override {
+    // The accumulator tiles are already loop-carried vectors
+    // (loop-invariant-subset-hoisting on tensors, before bufferization).
     func::FuncOp fn = getOperation();
-    linalg::hoistRedundantVectorTransfers(fn);
     MLIRContext *ctx = &getContext();
     // Contractions first, to outer products of 1-D vectors (FMAs), before
     // the generic lowerings could turn them into horizontal reductions.
