@@ -19,6 +19,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -196,6 +197,8 @@ void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
   pm.addPass(lf::createApproximateMathPass());
 
   addBufferization(pm);
+  // The (batch, head) foralls of the tiled attention run in sequence.
+  pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createLoopInvariantCodeMotionPass());
   pm.addNestedPass<func::FuncOp>(std::make_unique<LowerVectorsPass>());
@@ -239,6 +242,9 @@ void lf::buildLowerToGPUPipeline(OpPassManager &pm,
   // No row tiling: on the GPU every generic becomes its own kernel.
   buildLowerToLinalgPipeline(pm, /*tileRows=*/0, /*attentionBlock=*/0);
   addBufferization(pm);
+  // Tiled attention (when lf-tile-linear-attention ran first): heads in
+  // sequence on the host, each block's products as kernels.
+  pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
   pm.addNestedPass<func::FuncOp>(lf::createGPUSharedAllocsPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());

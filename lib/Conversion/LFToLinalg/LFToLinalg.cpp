@@ -972,7 +972,8 @@ SmallVector<Value> lowerLinearAttentionStep(const Emitter &e,
 /// element and falls out of cache.
 Value contractBH(const Emitter &e, Value lhs, ArrayRef<unsigned> lhsDims,
                  Value rhs, ArrayRef<unsigned> rhsDims,
-                 ArrayRef<OpFoldResult> outSizes, unsigned reductionPos = 4) {
+                 ArrayRef<OpFoldResult> outSizes, unsigned reductionPos = 4,
+                 Value init = Value()) {
   MLIRContext *ctx = e.ctx();
   auto phys = [&](unsigned d) -> unsigned {
     if (d == 4)
@@ -988,7 +989,7 @@ Value contractBH(const Emitter &e, Value lhs, ArrayRef<unsigned> lhsDims,
   SmallVector<IteratorType> it(5, IteratorType::parallel);
   it[reductionPos] = IteratorType::reduction;
   return e.generic(
-      {lhs, rhs}, e.filled(outSizes, 0.0),
+      {lhs, rhs}, init ? init : e.filled(outSizes, 0.0),
       {selectMap(5, remap(lhsDims), ctx), selectMap(5, remap(rhsDims), ctx),
        selectMap(5, remap({0, 1, 2, 3}), ctx)},
       it,
@@ -1126,191 +1127,308 @@ Value visible(OpBuilder &b, Location l, bool causal, unsigned tDim,
 ///   O[a]   = sum_{c <= a} lambda^(a-c) (q_a . k_c) v_c     intra-block
 ///          + lambda^(a+1) q_a S                             inter-block
 ///   S'     = lambda^m S + sum_c lambda^(m-1-c) k_c^T v_c
-/// Only exp(-rate * k) with 0 <= k <= B is ever evaluated. Decay per head
-/// ([H]) or none; causal only.
+/// Decay per head ([H]), per head and key channel ([H, Dk]) or none; causal
+/// only.
+///
+/// Structure: one scf.forall over (batch, head), so a head's state, block
+/// temporaries and output block stay in cache and the heads can run on
+/// different threads; inside it the loop over blocks. Every power of lambda
+/// comes from tables built once per call, before the forall:
+///   pw[0, h, j (, c)]  = lambda^j            0 <= j <= B
+///   rpw[0, h, j (, c)] = lambda^(B - 1 - j)  0 <= j < B
+///   mask[0, h, t, s]   = lambda^(t - s) if s <= t else 0   (not per channel)
+/// so only exp(-rate * k) with 0 <= k <= B is ever evaluated, and a tail
+/// block of m < B rows reads pw[1 .. m], rpw[B - m .. B - 1], pw[m] and the
+/// top-left m x m corner of the mask. Without decay the tables hold ones
+/// (exact). The output block accumulates in place in the output (f32): the
+/// intra-block product, then the inter-block product on top of it; the
+/// state is rescaled in place and the block's k^T v accumulated on top.
 SmallVector<Value> lowerLinearAttentionBlocked(const Emitter &e,
                                                LinearAttentionOp op,
                                                int64_t blockSize) {
   MLIRContext *ctx = e.ctx();
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
   ActivationKind fm = asActivation(op.getFeatureMap());
   Value q = mapToF32(e, op.getQuery(), fm);
   Value k = mapToF32(e, op.getKey(), fm);
   Value v = op.getValue();
   Value decay = op.getDecay();
   Type outElem = elemType(op.getQuery());
+  Type f32 = e.f32();
+  bool perChannel =
+      decay && cast<RankedTensorType>(decay.getType()).getRank() == 2;
+  const int64_t B = blockSize;
+  OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
+  AffineMap id4 = identityMap(4, ctx);
+  auto par = [](unsigned r) {
+    return SmallVector<IteratorType>(r, IteratorType::parallel);
+  };
+  auto idxF = [](OpBuilder &nb, Location bl, unsigned d) -> Value {
+    Value i = arith::IndexCastOp::create(nb, bl, nb.getI64Type(),
+                                         linalg::IndexOp::create(nb, bl, d));
+    return arith::SIToFPOp::create(nb, bl, nb.getF32Type(), i);
+  };
+  // exp(-rate * steps).
+  auto decayPow = [](OpBuilder &nb, Location bl, Value rate,
+                     Value steps) -> Value {
+    return math::ExpOp::create(
+        nb, bl,
+        arith::NegFOp::create(nb, bl, arith::MulFOp::create(nb, bl, rate, steps)));
+  };
+
+  // The tables (see above); rank 3 [1, Hd, len], or 4 [1, H, len, Dk] per
+  // channel. Hd is 1 without decay.
+  OpFoldResult hd = decay ? e.dim(decay, 0) : one;
+  auto powTable = [&](int64_t len, bool reversed) -> Value {
+    SmallVector<OpFoldResult> sz{one, hd, b.getIndexAttr(len)};
+    if (perChannel)
+      sz.push_back(e.dim(decay, 1));
+    unsigned r = sz.size();
+    SmallVector<Value> ins;
+    SmallVector<AffineMap> maps;
+    if (decay) {
+      ins.push_back(decay);
+      maps.push_back(perChannel ? selectMap(4, {1, 3}, ctx)
+                                : selectMap(3, {1}, ctx));
+    }
+    maps.push_back(identityMap(r, ctx));
+    return e.generic(ins, e.empty(sz, f32), maps, par(r),
+                     [&](OpBuilder &nb, Location bl, ValueRange a) -> Value {
+                       if (!decay)
+                         return Emitter::c(nb, bl, 1.0);
+                       Value j = idxF(nb, bl, 2);
+                       Value steps =
+                           reversed ? arith::SubFOp::create(
+                                          nb, bl, Emitter::c(nb, bl, B - 1), j)
+                                          .getResult()
+                                    : j;
+                       return decayPow(nb, bl, a[0], steps);
+                     });
+  };
+  Value pw = powTable(B + 1, /*reversed=*/false);
+  Value rpw = powTable(B, /*reversed=*/true);
+  Value mask;
+  if (!perChannel) {
+    SmallVector<Value> ins;
+    SmallVector<AffineMap> maps;
+    if (decay) {
+      ins.push_back(decay);
+      maps.push_back(selectMap(4, {1}, ctx));
+    }
+    maps.push_back(id4);
+    mask = e.generic(
+        ins, e.empty({one, hd, b.getIndexAttr(B), b.getIndexAttr(B)}, f32),
+        maps, par(4), [&](OpBuilder &nb, Location bl, ValueRange a) {
+          Value w = decay ? decayPow(nb, bl, a[0],
+                                     arith::SubFOp::create(nb, bl,
+                                                           idxF(nb, bl, 2),
+                                                           idxF(nb, bl, 3)))
+                          : Emitter::c(nb, bl, 1.0);
+          return arith::SelectOp::create(nb, bl, visible(nb, bl, true, 2, 3),
+                                         w, Emitter::c(nb, bl, 0.0));
+        });
+  }
+
   SmallVector<OpFoldResult> oSizes{e.dim(q, 0), e.dim(q, 1), e.dim(q, 2),
                                    e.dim(v, 3)};
   SmallVector<OpFoldResult> sSizes{e.dim(q, 0), e.dim(q, 1), e.dim(k, 3),
                                    e.dim(v, 3)};
-  Value state0 = e.filled(sSizes, 0.0);
-  Value out0 = e.empty(oSizes, outElem);
-  Value lb = arith::ConstantIndexOp::create(e.b, e.loc, 0);
-  Value n = tensor::DimOp::create(e.b, e.loc, q, 2);
-  Value step = arith::ConstantIndexOp::create(e.b, e.loc, blockSize);
-  AffineMap id4 = identityMap(4, ctx);
-  AffineMap headMap = selectMap(4, {1}, ctx);
-  // Per-channel decays ([H, Dk]) act on the key channel: every exponent
-  // is still between 0 and the block size.
-  bool perChannel =
-      decay && cast<RankedTensorType>(decay.getType()).getRank() == 2;
-  // The decay read over a [b, h, x, c] loop space whose channel is dim 3,
-  // or over the state [b, h, c, e] whose channel is dim 2.
-  AffineMap rowDecayMap = perChannel ? selectMap(4, {1, 3}, ctx) : headMap;
-  AffineMap stateDecayMap = perChannel ? selectMap(4, {1, 2}, ctx) : headMap;
-  auto loop = scf::ForOp::create(
-      e.b, e.loc, lb, n, step, ValueRange{state0, out0},
-      [&](OpBuilder &nb, Location l, Value i0, ValueRange iter) {
-        Emitter ie{nb, l};
-        // m = min(B, n - i0)
-        Value rest = arith::SubIOp::create(nb, l, n, i0);
-        Value m = arith::MinSIOp::create(nb, l, rest, step);
-        Value mF = arith::SIToFPOp::create(
-            nb, l, nb.getF32Type(),
-            arith::IndexCastOp::create(nb, l, nb.getI64Type(), m));
-        auto block = [&](Value x) {
-          auto ty = cast<RankedTensorType>(x.getType());
-          OpFoldResult one = nb.getIndexAttr(1), zero = nb.getIndexAttr(0);
-          SmallVector<OpFoldResult> offs{zero, zero, i0, zero};
-          SmallVector<OpFoldResult> sizes{ie.dim(x, 0), ie.dim(x, 1), m,
-                                          ie.dim(x, 3)};
-          auto bTy = RankedTensorType::get(
-              {ty.getDimSize(0), ty.getDimSize(1), ShapedType::kDynamic,
-               ty.getDimSize(3)},
-              ty.getElementType());
-          return tensor::ExtractSliceOp::create(
-              nb, l, bTy, x, offs, sizes, SmallVector<OpFoldResult>(4, one));
-        };
-        Value qb = block(q), kb = block(k), vb = block(v);
-        // exp(-rate[h] * steps) inside a body; 1 without decay.
-        auto decayPow = [&](OpBuilder &b, Location bl, Value rate,
-                            Value steps) -> Value {
-          if (!rate)
-            return Emitter::c(b, bl, 1.0);
-          return math::ExpOp::create(
-              b, bl,
-              arith::NegFOp::create(b, bl,
-                                    arith::MulFOp::create(b, bl, rate, steps)));
-        };
-        auto idxF = [](OpBuilder &b, Location bl, unsigned d) -> Value {
-          Value i = arith::IndexCastOp::create(b, bl, b.getI64Type(),
-                                               linalg::IndexOp::create(b, bl, d));
-          return arith::SIToFPOp::create(b, bl, b.getF32Type(), i);
-        };
-        // Intra-block: masked, decayed scores, then times V.
-        SmallVector<OpFoldResult> scSizes{ie.dim(qb, 0), ie.dim(qb, 1), m, m};
-        Value masked;
-        if (perChannel) {
-          // scores[t, s] = sum_c q[t, c] k[s, c] exp(-r[c] (t - s)), s <= t:
-          // loops (b, h, t, s, c).
-          masked = ie.generic(
-              {qb, kb, decay}, ie.filled(scSizes, 0.0),
-              {selectMap(5, {0, 1, 2, 4}, ctx), selectMap(5, {0, 1, 3, 4}, ctx),
-               selectMap(5, {1, 4}, ctx), selectMap(5, {0, 1, 2, 3}, ctx)},
-              {IteratorType::parallel, IteratorType::parallel,
-               IteratorType::parallel, IteratorType::parallel,
-               IteratorType::reduction},
-              [&](OpBuilder &b, Location bl, ValueRange a) {
-                Value t = idxF(b, bl, 2), sv = idxF(b, bl, 3);
-                Value p = arith::MulFOp::create(
-                    b, bl, arith::MulFOp::create(b, bl, a[0], a[1]),
-                    decayPow(b, bl, a[2], arith::SubFOp::create(b, bl, t, sv)));
-                Value add = Emitter::accumulate(b, bl, a[3], p);
-                return arith::SelectOp::create(
-                    b, bl, visible(b, bl, true, 2, 3), add, a[3]);
-              });
-        } else {
-          Value scores = contractBH(ie, qb, {0, 1, 2, 4},
-                                    keysAsColumns(ie, kb), {0, 1, 4, 3},
-                                    scSizes, 3);
-          SmallVector<std::pair<Value, AffineMap>> scIns{{scores, id4}};
-          if (decay)
-            scIns.push_back({decay, headMap});
-          masked = elementwise(
-              ie, scores, ie.f32(), scIns,
-              [&](OpBuilder &b, Location bl, ValueRange a) {
-                Value t = idxF(b, bl, 2), sv = idxF(b, bl, 3);
-                Value w = arith::MulFOp::create(
-                    b, bl, a[0],
-                    decayPow(b, bl, decay ? a[1] : Value(),
-                             arith::SubFOp::create(b, bl, t, sv)));
-                return arith::SelectOp::create(
-                    b, bl, visible(b, bl, true, 2, 3), w,
-                    Emitter::c(b, bl, 0.0));
-              });
-        }
-        SmallVector<OpFoldResult> obSizes{ie.dim(qb, 0), ie.dim(qb, 1), m,
-                                          ie.dim(vb, 3)};
-        Value intra = contractBH(ie, masked, {0, 1, 2, 4}, vb, {0, 1, 4, 3},
-                                 obSizes, 3);
-        // Inter-block through the state: q[t] lambda^(t+1) S, the decay on
-        // q's channel (per channel) or on the product (per head).
-        Value qIn = qb;
-        if (perChannel)
-          qIn = elementwise(
-              ie, qb, ie.f32(), {{qb, id4}, {decay, rowDecayMap}},
-              [&](OpBuilder &b, Location bl, ValueRange a) {
-                Value steps = arith::AddFOp::create(b, bl, idxF(b, bl, 2),
-                                                    Emitter::c(b, bl, 1.0));
-                return arith::MulFOp::create(b, bl, a[0],
-                                             decayPow(b, bl, a[1], steps));
-              });
-        Value inter = contractBH(ie, qIn, {0, 1, 2, 4}, iter[0], {0, 1, 4, 3},
-                                 obSizes, 3);
-        bool headDecay = decay && !perChannel;
-        SmallVector<std::pair<Value, AffineMap>> oIns{{intra, id4},
-                                                      {inter, id4}};
-        if (headDecay)
-          oIns.push_back({decay, headMap});
-        Value ob = elementwise(
-            ie, intra, outElem, oIns,
-            [&](OpBuilder &b, Location bl, ValueRange a) {
-              Value steps = arith::AddFOp::create(b, bl, idxF(b, bl, 2),
-                                                  Emitter::c(b, bl, 1.0));
-              Value o = arith::AddFOp::create(
-                  b, bl, a[0],
-                  arith::MulFOp::create(
-                      b, bl, a[1],
-                      decayPow(b, bl, headDecay ? a[2] : Value(), steps)));
-              return Emitter::fromF32(b, bl, o, outElem);
-            });
-        OpFoldResult one = nb.getIndexAttr(1), zero = nb.getIndexAttr(0);
-        Value out = tensor::InsertSliceOp::create(
-            nb, l, ob, iter[1], SmallVector<OpFoldResult>{zero, zero, i0, zero},
-            obSizes, SmallVector<OpFoldResult>(4, one));
-        // State update: S' = lambda^m S + sum_c lambda^(m-1-c) k_c^T v_c.
-        SmallVector<std::pair<Value, AffineMap>> kIns{{kb, id4}};
-        if (decay)
-          kIns.push_back({decay, rowDecayMap});
-        Value kd = elementwise(
-            ie, kb, ie.f32(), kIns, [&](OpBuilder &b, Location bl, ValueRange a) {
-              Value steps = arith::SubFOp::create(
-                  b, bl, arith::SubFOp::create(b, bl, mF, Emitter::c(b, bl, 1.0)),
-                  idxF(b, bl, 2));
-              return arith::MulFOp::create(
-                  b, bl, a[0], decayPow(b, bl, decay ? a[1] : Value(), steps));
-            });
-        Value kv = contractBH(ie, kd, {0, 1, 4, 2}, vb, {0, 1, 4, 3},
-                              ie.sizes(iter[0]), 2);
-        SmallVector<Value> sIns{kv};
-        SmallVector<AffineMap> sMaps{id4};
-        if (decay) {
-          sIns.push_back(decay);
-          sMaps.push_back(stateDecayMap);
-        }
-        sMaps.push_back(id4);
-        // The state is the generic's init: updated in place.
-        Value newState = ie.generic(
-            sIns, iter[0], sMaps,
-            SmallVector<IteratorType>(4, IteratorType::parallel),
-            [&](OpBuilder &b, Location bl, ValueRange a) {
-              Value sOld = a.back();
-              Value scaled = arith::MulFOp::create(
-                  b, bl, sOld, decayPow(b, bl, decay ? a[1] : Value(), mF));
-              return arith::AddFOp::create(b, bl, scaled, a[0]);
-            });
-        scf::YieldOp::create(nb, l, ValueRange{newState, out});
-      });
-  return attentionLoopResults(e, op, loop);
+  bool wantState = static_cast<bool>(op.getReturnState());
+  SmallVector<Value> shared{e.empty(oSizes, outElem)};
+  if (wantState)
+    shared.push_back(e.empty(sSizes, f32));
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{oSizes[0], oSizes[1]}, shared,
+      std::nullopt);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(forall.getTerminator());
+    Value bi = forall.getInductionVar(0), hi = forall.getInductionVar(1);
+    SmallVector<OpFoldResult> strides4(4, one);
+    // x[bi, hi] as [1, 1, d2, d3].
+    auto headOf = [&](Value x) -> Value {
+      return tensor::ExtractSliceOp::create(
+          b, loc, x, SmallVector<OpFoldResult>{bi, hi, zero, zero},
+          SmallVector<OpFoldResult>{one, one, e.dim(x, 2), e.dim(x, 3)},
+          strides4);
+    };
+    // Row h of a table (row 0 without decay).
+    OpFoldResult th = decay ? OpFoldResult(hi) : zero;
+    auto tableOf = [&](Value t) -> Value {
+      unsigned r = rankOf(t);
+      SmallVector<OpFoldResult> offs(r, zero), sz{one, one, e.dim(t, 2)};
+      offs[1] = th;
+      if (r == 4)
+        sz.push_back(e.dim(t, 3));
+      return tensor::ExtractSliceOp::create(b, loc, t, offs, sz,
+                                            SmallVector<OpFoldResult>(r, one));
+    };
+    Value qh = headOf(q), kh = headOf(k), vh = headOf(v);
+    Value pwH = tableOf(pw), rpwH = tableOf(rpw);
+    Value maskH = mask ? tableOf(mask) : Value();
+    Value decayH;
+    if (perChannel)
+      decayH = tensor::ExtractSliceOp::create(
+          b, loc, decay, SmallVector<OpFoldResult>{hi, zero},
+          SmallVector<OpFoldResult>{one, e.dim(decay, 1)},
+          SmallVector<OpFoldResult>(2, one));
+    Value outArg = forall.getRegionIterArgs()[0];
+    Value oh = tensor::ExtractSliceOp::create(
+        b, loc, outArg, SmallVector<OpFoldResult>{bi, hi, zero, zero},
+        SmallVector<OpFoldResult>{one, one, oSizes[2], oSizes[3]}, strides4);
+    SmallVector<OpFoldResult> shSizes{one, one, sSizes[2], sSizes[3]};
+    Value state0 = e.filled(shSizes, 0.0);
+    Value n = tensor::DimOp::create(b, loc, q, 2);
+    Value lb = arith::ConstantIndexOp::create(b, loc, 0);
+    Value step = arith::ConstantIndexOp::create(b, loc, B);
+    // Maps of a [b, h, x, c] loop space onto a table slice of m rows: per
+    // channel the slice is [1, 1, m, Dk], per head [1, 1, m].
+    AffineMap rowTableMap = perChannel ? id4 : selectMap(4, {0, 1, 2}, ctx);
+    auto loop = scf::ForOp::create(
+        b, loc, lb, n, step, ValueRange{state0, oh},
+        [&](OpBuilder &nb, Location l, Value i0, ValueRange iter) {
+          Emitter ie{nb, l};
+          Value rest = arith::SubIOp::create(nb, l, n, i0);
+          Value m = arith::MinSIOp::create(nb, l, rest, step);
+          auto rows = [&](Value x, OpFoldResult off, OpFoldResult len) -> Value {
+            unsigned r = rankOf(x);
+            SmallVector<OpFoldResult> offs(r, nb.getIndexAttr(0)),
+                sz{nb.getIndexAttr(1), nb.getIndexAttr(1), len};
+            offs[2] = off;
+            if (r == 4)
+              sz.push_back(ie.dim(x, 3));
+            return tensor::ExtractSliceOp::create(
+                nb, l, x, offs, sz, SmallVector<OpFoldResult>(r, one));
+          };
+          Value qb = rows(qh, i0, m), kb = rows(kh, i0, m), vb = rows(vh, i0, m);
+          SmallVector<OpFoldResult> scSizes{one, one, m, m};
+          SmallVector<OpFoldResult> obSizes{one, one, m, ie.dim(vb, 3)};
+          // Intra-block: masked, decayed scores, then times V.
+          Value masked;
+          if (perChannel) {
+            // scores[t, s] = sum_c q[t, c] k[s, c] exp(-r[c] (t - s)), s <= t:
+            // loops (b, h, t, s, c).
+            masked = ie.generic(
+                {qb, kb, decayH}, ie.filled(scSizes, 0.0),
+                {selectMap(5, {0, 1, 2, 4}, ctx),
+                 selectMap(5, {0, 1, 3, 4}, ctx), selectMap(5, {1, 4}, ctx),
+                 selectMap(5, {0, 1, 2, 3}, ctx)},
+                {IteratorType::parallel, IteratorType::parallel,
+                 IteratorType::parallel, IteratorType::parallel,
+                 IteratorType::reduction},
+                [&](OpBuilder &bb, Location bl, ValueRange a) {
+                  Value t = idxF(bb, bl, 2), sv = idxF(bb, bl, 3);
+                  Value p = arith::MulFOp::create(
+                      bb, bl, arith::MulFOp::create(bb, bl, a[0], a[1]),
+                      decayPow(bb, bl, a[2],
+                               arith::SubFOp::create(bb, bl, t, sv)));
+                  Value add = Emitter::accumulate(bb, bl, a[3], p);
+                  return arith::SelectOp::create(
+                      bb, bl, visible(bb, bl, true, 2, 3), add, a[3]);
+                });
+          } else {
+            Value scores = contractBH(ie, qb, {0, 1, 2, 4},
+                                      keysAsColumns(ie, kb), {0, 1, 4, 3},
+                                      scSizes, 3);
+            Value maskB = tensor::ExtractSliceOp::create(
+                nb, l, maskH, SmallVector<OpFoldResult>(4, zero), scSizes,
+                strides4);
+            // In place on the scores.
+            masked = ie.generic({maskB}, scores, {id4, id4}, par(4),
+                                [](OpBuilder &bb, Location bl, ValueRange a) {
+                                  return arith::MulFOp::create(bb, bl, a[1],
+                                                               a[0]);
+                                });
+          }
+          // The output block accumulates in the output itself when it is
+          // f32, else in an f32 temporary converted at the end.
+          Value acc;
+          if (outElem.isF32()) {
+            Value dst = tensor::ExtractSliceOp::create(
+                nb, l, iter[1], SmallVector<OpFoldResult>{zero, zero, i0, zero},
+                obSizes, strides4);
+            acc = linalg::FillOp::create(nb, l, ie.cst(0.0), dst).getResult(0);
+          } else {
+            acc = ie.filled(obSizes, 0.0);
+          }
+          acc = contractBH(ie, masked, {0, 1, 2, 4}, vb, {0, 1, 4, 3}, obSizes,
+                           3, acc);
+          // Inter-block: (q[t] lambda^(t+1)) S, the decay on q's rows (per
+          // head) or on q's channels (per channel).
+          Value qDec = rows(pwH, one, m);
+          Value qIn = elementwise(ie, qb, f32, {{qb, id4}, {qDec, rowTableMap}},
+                                  [](OpBuilder &bb, Location bl, ValueRange a) {
+                                    return arith::MulFOp::create(bb, bl, a[0],
+                                                                 a[1]);
+                                  });
+          acc = contractBH(ie, qIn, {0, 1, 2, 4}, iter[0], {0, 1, 4, 3},
+                           obSizes, 3, acc);
+          Value ob = acc;
+          if (!outElem.isF32())
+            ob = elementwise(ie, acc, outElem, {{acc, id4}},
+                             [&](OpBuilder &bb, Location bl, ValueRange a) {
+                               return Emitter::fromF32(bb, bl, a[0], outElem);
+                             });
+          Value out = tensor::InsertSliceOp::create(
+              nb, l, ob, iter[1],
+              SmallVector<OpFoldResult>{zero, zero, i0, zero}, obSizes,
+              strides4);
+          // State: S' = lambda^m S + sum_c lambda^(m-1-c) k_c^T v_c, with
+          // lambda^(m-1-c) = rpw[B - m + c].
+          Value bMinusM = arith::SubIOp::create(nb, l, step, m);
+          Value kDec = rows(rpwH, bMinusM, m);
+          Value kd = elementwise(ie, kb, f32, {{kb, id4}, {kDec, rowTableMap}},
+                                 [](OpBuilder &bb, Location bl, ValueRange a) {
+                                   return arith::MulFOp::create(bb, bl, a[0],
+                                                                a[1]);
+                                 });
+          // lambda^m = pw[m]: [1, 1] per head, [1, 1, Dk] per channel (on
+          // the state's row c).
+          Value powM;
+          AffineMap powMMap;
+          if (perChannel) {
+            auto ty = RankedTensorType::get(
+                {1, 1, cast<RankedTensorType>(pwH.getType()).getDimSize(3)},
+                f32);
+            powM = tensor::ExtractSliceOp::create(
+                nb, l, ty, pwH, SmallVector<OpFoldResult>{zero, zero, m, zero},
+                SmallVector<OpFoldResult>{one, one, one, ie.dim(pwH, 3)},
+                strides4);
+            powMMap = selectMap(4, {0, 1, 2}, ctx);
+          } else {
+            auto ty = RankedTensorType::get({1, 1}, f32);
+            powM = tensor::ExtractSliceOp::create(
+                nb, l, ty, pwH, SmallVector<OpFoldResult>{zero, zero, m},
+                SmallVector<OpFoldResult>{one, one, one},
+                SmallVector<OpFoldResult>(3, one));
+            powMMap = selectMap(4, {0, 1}, ctx);
+          }
+          Value scaled = ie.generic({powM}, iter[0], {powMMap, id4}, par(4),
+                                    [](OpBuilder &bb, Location bl, ValueRange a) {
+                                      return arith::MulFOp::create(bb, bl, a[1],
+                                                                   a[0]);
+                                    });
+          Value newState = contractBH(ie, kd, {0, 1, 4, 2}, vb, {0, 1, 4, 3},
+                                      ie.sizes(iter[0]), 2, scaled);
+          scf::YieldOp::create(nb, l, ValueRange{newState, out});
+        });
+    b.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(
+        b, loc, loop.getResult(1), outArg,
+        SmallVector<OpFoldResult>{bi, hi, zero, zero},
+        SmallVector<OpFoldResult>{one, one, oSizes[2], oSizes[3]}, strides4);
+    if (wantState)
+      tensor::ParallelInsertSliceOp::create(
+          b, loc, loop.getResult(0), forall.getRegionIterArgs()[1],
+          SmallVector<OpFoldResult>{bi, hi, zero, zero}, shSizes, strides4);
+  }
+  SmallVector<Value> results{tensor::CastOp::create(
+      b, loc, op.getOutput().getType(), forall.getResult(0))};
+  if (wantState)
+    results.push_back(tensor::CastOp::create(
+        b, loc, op.getFinalState().getType(), forall.getResult(1)));
+  return results;
 }
 
 /// O[b,h,t,e] = sum_s A[b,h,t,s] v[s,e] / (norm[b,h,t] when given); A is

@@ -3,16 +3,33 @@
 // RUN: not lf-opt %s --pass-pipeline="builtin.module(func.func(lf-tile-linear-attention{block-size=0}))" 2>&1 | FileCheck %s --check-prefix=BAD
 // BAD: error: lf-tile-linear-attention: block-size must be positive
 
-// Causal, per-head decay: a loop over blocks of 16 rows carrying the f32
-// state and the output; the tail block has min(16, n - i0) rows.
+// Causal, per-head decay. The powers of lambda are tables built once, before
+// any loop: lambda^j (j <= 16), lambda^(15 - j) and the decayed causal mask
+// of a 16x16 block. Then one scf.forall over the heads, and in it the loop
+// over blocks of 16 rows carrying the f32 state and the head's output; the
+// tail block has min(16, n - i0) rows. No exp inside the loops.
 // CHECK-LABEL: func @blocked
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x17xf32>)
+// CHECK: math.exp
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x16xf32>)
+// CHECK: math.exp
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x16x16xf32>)
+// CHECK: math.exp
+// CHECK: arith.cmpi ule
 // CHECK: %[[N:.*]] = tensor.dim %{{.*}}, %c2
-// CHECK: scf.for %[[I:.*]] = %c0 to %[[N]] step %c16 iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (tensor<1x2x8x4xf32>, tensor<1x2x?x4xf32>)
-// CHECK:   arith.minsi
-// CHECK:   tensor.extract_slice
-// CHECK:   math.exp
-// CHECK:   tensor.insert_slice
-// CHECK:   scf.yield
+// CHECK: scf.forall (%{{.*}}) in (2) shared_outs(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (tensor<1x2x?x4xf32>, tensor<1x2x8x4xf32>)
+// CHECK-NOT: math.exp
+// CHECK:   scf.for %{{.*}} = %c0 to %[[N]] step %c16 iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (tensor<1x1x8x4xf32>, tensor<1x1x?x4xf32>)
+// CHECK-NOT: math.exp
+// CHECK:     arith.minsi
+// CHECK-NOT: math.exp
+// CHECK:     tensor.insert_slice
+// CHECK-NOT: math.exp
+// CHECK:     scf.yield
+// CHECK-NOT: math.exp
+// CHECK:   scf.forall.in_parallel
+// CHECK:     tensor.parallel_insert_slice
+// CHECK:     tensor.parallel_insert_slice
 // CHECK-NOT: lf.linear_attention
 func.func @blocked(%q: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x4xf32>, %s: tensor<2xf32>) -> (tensor<1x2x?x4xf32>, tensor<1x2x8x4xf32>) {
   %o, %st = lf.linear_attention %q, %q, %v decay(%s : tensor<2xf32>) {return_state}
