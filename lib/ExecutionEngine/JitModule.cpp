@@ -244,6 +244,7 @@ static void initLLVMOnce() {
   std::call_once(once, [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
+    llvm::InitializeNativeTargetAsmParser();
   });
   // Custom pipelines may name any lightfuse or upstream pass.
   lf::registerAllPasses();

@@ -22,6 +22,7 @@
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Dialect/X86Vector/Transforms.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -84,6 +85,12 @@ struct LowerVectorsPass
     RewritePatternSet patterns(ctx);
     vector::populateVectorOuterProductLoweringPatterns(patterns);
     vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+    // 8x8 f32 transposes (lf-vectorize-transposes) as AVX2 shuffles and
+    // blends (the blends are inline asm: the JIT initializes the native asm
+    // parser).
+    x86vector::avx2::populateSpecializedTransposeLoweringPatterns(
+        patterns, x86vector::avx2::LoweringOptions().setTransposeOptions(
+                      x86vector::avx2::TransposeLoweringOptions().lower8x8xf32()));
     vector::populateVectorTransposeLoweringPatterns(
         patterns, vector::VectorTransposeLowering::Shuffle1D);
     vector::populateVectorMultiReductionLoweringPatterns(
@@ -131,6 +138,7 @@ void lf::buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows,
   // Register-tiled contractions (CPU: the row-tiled pipeline).
   if (tileRows > 0) {
     pm.addNestedPass<func::FuncOp>(lf::createVectorizeContractionsPass());
+    pm.addNestedPass<func::FuncOp>(lf::createVectorizeTransposesPass());
     pm.addPass(createCanonicalizerPass());
     // The accumulator tile becomes the reduction loop's carried vector.
     pm.addPass(createLoopInvariantCodeMotionPass());

@@ -317,6 +317,7 @@ int main(int argc, char **argv) {
   }
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
+  llvm::InitializeNativeTargetAsmParser();
 
   std::string error;
   auto input = openInputFile(inputFile, &error);

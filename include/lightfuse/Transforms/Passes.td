@@ -493,6 +493,34 @@ def FuseResidualNormPass
 }
 
 
+def VectorizeTransposesPass
+    : Pass<"lf-vectorize-transposes", "::mlir::func::FuncOp"> {
+  let summary = "Vectorize transposes of the two innermost dimensions in register blocks";
+  let description = [{
+    A `linalg.generic` that only copies its input with the two innermost
+    dimensions swapped (the keys laid out as columns for `q . k^T` in the
+    attention lowerings) is tiled into `tile` x `tile` blocks, the tile loops
+    are peeled, and the full blocks are vectorized: a block is read as
+    `tile` row vectors, transposed in registers (`vector.transpose`, lowered
+    with AVX2 8x8 shuffles by `lf-cpu-pipeline`) and written as `tile` row
+    vectors. Left alone, LLVM vectorizes the copy loop along the output's
+    contiguous dimension with one gather per vector. Remainder blocks stay
+    scalar loops.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"tile", "tile", "int64_t", /*default=*/"8",
+           "Rows and columns of a register block">
+  ];
+  let statistics = [
+    Statistic<"numTiled", "tiled", "Transposes tiled">,
+    Statistic<"numVectorized", "vectorized", "Full blocks vectorized">
+  ];
+}
+
 def VectorizeContractionsPass
     : Pass<"lf-vectorize-contractions", "::mlir::func::FuncOp"> {
   let summary = "Register-tile and vectorize the contractions (linears, attention products)";
