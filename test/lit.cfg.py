@@ -40,6 +40,14 @@ cc = shutil.which("clang-22") or shutil.which("cc")
 if cc:
     config.substitutions.append(("%cc", cc))
 
+# libomp (LLVM's OpenMP runtime) for code compiled with threads != 1: AOT
+# objects link it; `REQUIRES: libomp`.
+omp_dir = next((d for d in ["/usr/lib/llvm-22/lib", "/usr/lib/x86_64-linux-gnu"]
+                if os.path.exists(os.path.join(d, "libomp.so.5"))), None)
+if omp_dir:
+    config.available_features.add("libomp")
+    config.substitutions.append(("%libomp", f"-L{omp_dir} -lomp -Wl,-rpath,{omp_dir}"))
+
 # The interpreter that sees Debian's numpy/torch (python3 on PATH may not).
 python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else shutil.which("python3")
 config.substitutions.append(("%PYTHON", python))

@@ -94,6 +94,10 @@ typedef struct {
   int optimize;         /* 1 (default): run lf-optimize first; 0: lower as written */
   int explain;          /* 1: record why rewrites were declined (lfExecutableGetRemarks) */
   const char *chip;     /* LF_TARGET_NVPTX: GPU architecture, e.g. "sm_90"; NULL: "sm_80" */
+  int threads;          /* CPU: threads of the generated parallel loops; 1 (default):
+                           sequential; N > 1: OpenMP with N threads; 0: OpenMP's
+                           default (OMP_NUM_THREADS, else one per core). OpenMP
+                           needs libomp at run time (an error status says so). */
 } LfCompileOptions;
 
 /// Fills `options` with the defaults.

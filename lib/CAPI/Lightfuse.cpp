@@ -182,6 +182,7 @@ void lfCompileOptionsInit(LfCompileOptions *options) {
   options->optimize = 1;
   options->explain = 0;
   options->chip = nullptr;
+  options->threads = 1;
 }
 
 LfStatus lfModuleCompile(LfModule module, const LfCompileOptions *options,
@@ -198,7 +199,11 @@ LfStatus lfModuleCompile(LfModule module, const LfCompileOptions *options,
   if (o.optLevel < 0 || o.optLevel > 3)
     return makeError("optLevel must be in [0, 3], got " +
                      std::to_string(o.optLevel));
+  if (o.threads < 0)
+    return makeError("threads must be >= 0 (1: sequential, 0: OpenMP's "
+                     "default), got " + std::to_string(o.threads));
   CompileOptions co;
+  co.threads = static_cast<unsigned>(o.threads);
   co.target = o.target == LF_TARGET_NVPTX ? "nvptx" : "cpu";
   if (o.chip)
     co.chip = o.chip;

@@ -30,6 +30,7 @@
 #include "mlir/Support/FileUtilities.h"
 
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -239,6 +240,30 @@ bool lf::collectSignatures(ModuleOp module,
   return true;
 }
 
+/// Loads libomp (the LLVM OpenMP runtime) permanently into the process.
+static bool loadOpenMPRuntime(std::string &error) {
+  static std::mutex mu;
+  static bool loaded = false;
+  std::lock_guard<std::mutex> lock(mu);
+  if (loaded)
+    return true;
+  std::string tried;
+  for (const char *name : {"libomp.so.5", "libomp.so", LF_LIBOMP_PATH}) {
+    if (!*name)
+      continue;
+    std::string err;
+    if (!llvm::sys::DynamicLibrary::LoadLibraryPermanently(name, &err)) {
+      loaded = true;
+      return true;
+    }
+    tried += std::string(tried.empty() ? "" : ", ") + name;
+  }
+  error = "the compiled code runs OpenMP loops (threads != 1) but libomp, "
+          "the LLVM OpenMP runtime, cannot be loaded (tried " +
+          tried + "): install libomp-22-dev or compile with threads=1";
+  return false;
+}
+
 static void initLLVMOnce() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -351,6 +376,7 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
   } else if (defaultPipeline) {
     CPUPipelineOptions cpu;
     cpu.optimize = false; // already run above when requested
+    cpu.threads = options.threads;
     buildCPUPipeline(pm, cpu);
   } else if (failed(parsePassPipeline(
                  // Accept both "a,b" and "builtin.module(a,b)".
@@ -383,6 +409,22 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
   if (!tm)
     return fail("cannot create a target machine: " +
                 llvm::toString(tm.takeError()));
+
+  // OpenMP work-sharing loops (lf-cpu-pipeline{threads != 1}) call libomp:
+  // load it into the process, where the JIT resolves symbols.
+  bool usesOpenMP = false;
+  module->walk([&](Operation *op) {
+    if (op->getDialect() && op->getDialect()->getNamespace() == "omp") {
+      usesOpenMP = true;
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  if (usesOpenMP) {
+    std::string why;
+    if (!loadOpenMPRuntime(why))
+      return fail(why);
+  }
 
   ExecutionEngineOptions eo;
   // eo.transformer is a function_ref: the callable must outlive create().

@@ -205,13 +205,27 @@ void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
   pm.addPass(lf::createApproximateMathPass());
 
   addBufferization(pm);
-  // The (batch, head) foralls of the tiled attention run in sequence.
-  pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
+  // The (batch, head) foralls of the tiled attention: in sequence, or
+  // parallel loops that become OpenMP work-sharing loops below.
+  bool openmp = opts.threads != 1;
+  if (openmp)
+    pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+  else
+    pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createLoopInvariantCodeMotionPass());
   pm.addNestedPass<func::FuncOp>(std::make_unique<LowerVectorsPass>());
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  if (openmp) {
+    ConvertSCFToOpenMPPassOptions omp;
+    omp.numThreads = opts.threads;
+    pm.addPass(createConvertSCFToOpenMPPass(omp));
+    // Inlines the memref.alloca_scope it wraps loop bodies in (they hold
+    // no allocas), whose region could not take the multi-block loops of
+    // SCF-to-CF below.
+    pm.addPass(createCanonicalizerPass());
+  }
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -234,6 +248,8 @@ void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOpts));
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertIndexToLLVMPass());
+  if (openmp)
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(std::make_unique<MarkAllocNoAliasPass>());
   pm.addPass(createCanonicalizerPass());

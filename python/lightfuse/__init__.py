@@ -51,7 +51,7 @@ class _CompileOptions(ctypes.Structure):
     _fields_ = [("target", ctypes.c_int), ("optLevel", ctypes.c_int),
                 ("pipeline", ctypes.c_char_p), ("dumpDir", ctypes.c_char_p),
                 ("optimize", ctypes.c_int), ("explain", ctypes.c_int),
-                ("chip", ctypes.c_char_p)]
+                ("chip", ctypes.c_char_p), ("threads", ctypes.c_int)]
 
 
 class _TensorType(ctypes.Structure):
@@ -282,7 +282,7 @@ _TARGETS = {"cpu": 0, "nvptx": 1}
 
 
 def compile(source, target="cpu", opt_level=3, pipeline=None, dump_dir=None, name=None,
-            optimize=True, explain=False, chip="sm_80"):
+            optimize=True, explain=False, chip="sm_80", threads=1):
     """Compile MLIR text, or a path to a .mlir file, and return a Module.
 
     target="nvptx" compiles for an NVIDIA GPU (`chip`, e.g. "sm_90"); calls
@@ -320,6 +320,9 @@ def compile(source, target="cpu", opt_level=3, pipeline=None, dump_dir=None, nam
         lib.lfCompileOptionsInit(ctypes.byref(opts))
         opts.target = _TARGETS[target]
         opts.chip = chip.encode()
+        if not isinstance(threads, int) or isinstance(threads, bool) or threads < 0:
+            raise LightfuseError(f"threads must be an int >= 0, got {threads!r}")
+        opts.threads = threads
         opts.optLevel = opt_level
         opts.optimize = 1 if optimize else 0
         opts.explain = 1 if explain else 0

@@ -114,6 +114,12 @@ int main(void) {
   printf("bad opt level: %s\n", lfStatusGetMessage(s));
   lfStatusDestroy(s);
   opts.optLevel = 3;
+  opts.threads = -2;
+  s = lfModuleCompile(mod, &opts, &exe);
+  // CHECK: bad threads: threads must be >= 0 (1: sequential, 0: OpenMP's default), got -2
+  printf("bad threads: %s\n", lfStatusGetMessage(s));
+  lfStatusDestroy(s);
+  opts.threads = 1;
   opts.target = LF_TARGET_NVPTX;
   s = lfModuleCompile(mod, &opts, &exe);
   // Compiling for the GPU needs no GPU; running does (test/Target/NVPTX).

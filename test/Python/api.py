@@ -103,6 +103,19 @@ expect_error(dyn.n, np.ones((2, 8), np.float32), np.ones(7, np.float32))
 expect_error(lightfuse.compile, "no/such/file.mlir")
 # CHECK: error: unknown target 'tpu' (expected one of ['cpu', 'nvptx'])
 expect_error(lightfuse.compile, SRC, target="tpu")
+# CHECK: error: threads must be an int >= 0, got -1
+expect_error(lightfuse.compile, SRC, threads=-1)
+# Threads of the generated parallel loops: OpenMP with threads=2.
+LA = ("func.func @la(%q: tensor<2x2x?x8xf32>, %s: tensor<2xf32>) -> tensor<2x2x?x8xf32> {\n"
+      "  %o = lf.linear_attention %q, %q, %q decay(%s : tensor<2xf32>)"
+      " : tensor<2x2x?x8xf32>, tensor<2x2x?x8xf32>, tensor<2x2x?x8xf32> -> tensor<2x2x?x8xf32>\n"
+      "  return %o : tensor<2x2x?x8xf32>\n}\n")
+qa = np.random.default_rng(3).uniform(-1, 1, (2, 2, 100, 8)).astype(np.float32)
+sa = np.array([0.1, 0.01], np.float32)
+o1 = lightfuse.compile(LA).la(qa, sa)
+o2 = lightfuse.compile(LA, threads=2).la(qa, sa)
+# CHECK: threads=2 ok
+print("threads=2", "ok" if np.allclose(o1, o2, rtol=1e-5, atol=1e-6) else "MISMATCH")
 # Compiling for the GPU needs no GPU (running it does: test/Target/NVPTX).
 gm = lightfuse.compile(SRC, target="nvptx", chip="sm_90")
 # CHECK: nvptx functions: ['norm', 'half', 'brain']

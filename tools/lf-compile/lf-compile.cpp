@@ -85,6 +85,12 @@ static cl::opt<bool> rowKernels(
     "row-kernels",
     cl::desc("nvptx: RMSNorm as one warp per row (lf-gpu-row-norms; not yet "
              "run on a GPU)"));
+static cl::opt<unsigned> threads(
+    "cpu-threads",
+    cl::desc("cpu: threads of the generated parallel loops (1: sequential, "
+             "no runtime dependency; N > 1: OpenMP with N threads; 0: "
+             "OpenMP's default). OpenMP objects link with -lomp"),
+    cl::init(1));
 static cl::opt<std::string> cpu("mcpu",
                                 cl::desc("Target CPU (default: the host)"),
                                 cl::init(""));
@@ -363,6 +369,7 @@ int main(int argc, char **argv) {
   } else {
     mlir::lf::CPUPipelineOptions cpuOpts;
     cpuOpts.optimize = false; // ran above when requested
+    cpuOpts.threads = threads;
     mlir::lf::buildCPUPipeline(pm, cpuOpts);
   }
   if (failed(pm.run(*module)))

@@ -72,6 +72,11 @@ static cl::opt<std::string> target(
 static cl::opt<std::string> chip("chip",
                                  cl::desc("nvptx: GPU architecture of the PTX"),
                                  cl::init("sm_80"));
+static cl::opt<unsigned> threads(
+    "cpu-threads",
+    cl::desc("cpu: threads of the generated parallel loops (1: sequential; "
+             "N > 1: OpenMP with N threads; 0: OpenMP's default)"),
+    cl::init(1));
 static cl::opt<bool> cudaProbe(
     "cuda-probe",
     cl::desc("Exit 0 if a CUDA device is usable, else print why and exit 1"));
@@ -104,6 +109,7 @@ int main(int argc, char **argv) {
   opts.optLevel = optLevel;
   opts.target = target;
   opts.chip = chip;
+  opts.threads = threads;
   opts.pipeline = pipeline;
   opts.optimize = !noOptimize;
   opts.explain = explainOpt;

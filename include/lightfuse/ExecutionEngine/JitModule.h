@@ -92,6 +92,11 @@ struct CompileOptions {
   std::string pipeline;
   /// When set, writes the IR after each stage into this directory.
   std::string dumpDir;
+  /// cpu: threads of the generated code's parallel loops (the
+  /// lf-cpu-pipeline option `threads`): 1 sequential, N > 1 OpenMP with N
+  /// threads, 0 OpenMP with the runtime's default. OpenMP code needs libomp,
+  /// which the JIT loads (an error names it when it is missing).
+  unsigned threads = 1;
 };
 
 class JitModule {

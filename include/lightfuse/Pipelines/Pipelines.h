@@ -35,6 +35,16 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       *this, "tile-rows",
       llvm::cl::desc("Rows per tile for lf-tile-rows (0 disables tiling)"),
       llvm::cl::init(8)};
+  PassOptions::Option<unsigned> threads{
+      *this, "threads",
+      llvm::cl::desc("Threads for the parallel loops of the generated code "
+                     "(today: the (batch, head) loop of tiled linear "
+                     "attention). 1: sequential, no runtime dependency; N > "
+                     "1: OpenMP with N threads; 0: OpenMP with the runtime's "
+                     "default (OMP_NUM_THREADS, else one per core). OpenMP "
+                     "code calls libomp (the LLVM OpenMP runtime): the JIT "
+                     "loads it, AOT objects link it (-lomp)"),
+      llvm::cl::init(1)};
 };
 
 /// lf (tensors) -> linalg -> fused, bufferized loops -> LLVM dialect.

@@ -19,7 +19,7 @@ tmp = tempfile.mkdtemp(prefix="lf-lightning-")
 failures = []
 
 
-def run(n, h, d, decay, block, b=1, dv=None, dtype="f32"):
+def run(n, h, d, decay, block, b=1, dv=None, dtype="f32", threads=1):
     dv = dv or d
     npt = {"f32": np.float32, "f16": np.float16}[dtype]
     q = rng.uniform(-1, 1, (b, h, n, d)).astype(npt)
@@ -48,8 +48,9 @@ def run(n, h, d, decay, block, b=1, dv=None, dtype="f32"):
         np.save(p, a)
         flags += ["--input", p]
     out = os.path.join(tmp, "out")
+    cpu = f"lf-cpu-pipeline{{attention-block=0 threads={threads}}}"
     cmd = ["lf-run", path, "--entry", "main", "--output-dir", out,
-           "--pass-pipeline", f"builtin.module(func.func(lf-tile-linear-attention{{block-size={block}}}),lf-cpu-pipeline{{attention-block=0}})" if block else "lf-cpu-pipeline{attention-block=0}"] + flags
+           "--pass-pipeline", f"builtin.module(func.func(lf-tile-linear-attention{{block-size={block}}}),{cpu})" if block else cpu] + flags
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode:
         sys.exit(r.stderr)
@@ -95,6 +96,9 @@ check("batch 3, Dv 12, n=200", 200, 2, 8, slopes[:2], [16, 64], b=3, dv=12)
 check("per-channel batch 2 n=150", 150, 2, 8, chan, [16], b=2, dv=4)
 check("no decay operand n=150", 150, 3, 8, None, [16, 64, 0], b=2)
 check("f16 n=300", 300, 2, 16, slopes[:2], [64, 0], tol=2e-3, dtype="f16")
+# The (batch, head) loop as OpenMP threads (lf-cpu-pipeline{threads=2}).
+check("2 threads batch 2 n=777", 777, 3, 16, slopes[:3], [64], b=2, threads=2)
+check("2 threads per-channel n=300", 300, 2, 8, chan, [16], b=2, threads=2)
 
 if failures:
     sys.exit("FAILED: " + "; ".join(failures))
