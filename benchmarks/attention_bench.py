@@ -11,9 +11,12 @@ B=1, H=8, d=64, f32, N in {2048, 8192, 16384}, one and two threads, in one run:
 - the FMA peak measured in this run (lf-bench), and the decode step's latency
   after 1k, 16k and 64k tokens of prefill.
 
-Two threads: lightfuse's generated code is single-threaded, so the caller
-runs heads 0-3 and 4-7 on two threads (ctypes releases the GIL); PyTorch uses
-torch.set_num_threads(2). Run through benchmarks/run-attention.sh, which
+Two threads: the Lightning blocks run their (batch, head) loop on OpenMP
+threads inside the generated code (lf-cpu-pipeline{threads=2}); the token
+recurrence has no parallel loop of its own, so there the caller runs heads
+0-3 and 4-7 on two threads (ctypes releases the GIL). PyTorch uses
+torch.set_num_threads(2). lightfuse calls pass out= (no result allocation
+per call; the result is still copied from the kernel's buffer into it). Run through benchmarks/run-attention.sh, which
 unsets OPENBLAS_CORETYPE (OpenBLAS's AVX-512 kernels for PyTorch).
 """
 import os
@@ -43,24 +46,26 @@ def med(fn, reps):
     return sorted(ts)[len(ts) // 2]
 
 
-def lf_module(n, h, block):
+def lf_module(n, h, block, threads=1):
     t = f"tensor<1x{h}x{n}x{D}xf32>"
     src = (f"func.func @main(%q: {t}, %k: {t}, %v: {t}, %s: tensor<{h}xf32>) -> {t} {{\n"
            f"  %o = lf.linear_attention %q, %k, %v decay(%s : tensor<{h}xf32>) : {t}, {t}, {t} -> {t}\n"
            f"  return %o : {t}\n}}\n")
-    return lf.compile(src, pipeline=f"builtin.module(lf-cpu-pipeline{{attention-block={block}}})")
+    return lf.compile(src, pipeline=f"builtin.module(lf-cpu-pipeline{{attention-block={block} threads={threads}}})")
 
 
 def lf_time(n, block, threads, q, k, v, s):
-    if threads == 1:
-        m = lf_module(n, H, block)
-        return med(lambda: m.main(q, k, v, s), 3)
+    if threads == 1 or block:
+        m = lf_module(n, H, block, threads)
+        out = np.empty_like(v)
+        return med(lambda: m.main(q, k, v, s, out=out), 3)
     m = lf_module(n, H // 2, block)
     halves = [(np.ascontiguousarray(x[:, i * H // 2:(i + 1) * H // 2]) for x in (q, k, v)) for i in range(2)]
     halves = [tuple(hv) + (s[:H // 2],) for hv in halves]
+    outs = [np.empty_like(hv[2]) for hv in halves]
 
     def both():
-        ts = [threading.Thread(target=m.main, args=a) for a in halves]
+        ts = [threading.Thread(target=m.main, args=a, kwargs={"out": o}) for a, o in zip(halves, outs)]
         for t in ts:
             t.start()
         for t in ts:
