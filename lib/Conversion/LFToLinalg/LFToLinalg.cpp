@@ -1304,12 +1304,22 @@ SmallVector<Value> lowerLinearAttentionBlocked(const Emitter &e,
           Value qb = rows(qh, i0, m), kb = rows(kh, i0, m), vb = rows(vh, i0, m);
           SmallVector<OpFoldResult> scSizes{one, one, m, m};
           SmallVector<OpFoldResult> obSizes{one, one, m, ie.dim(vb, 3)};
+          // The output block accumulates in the output itself when it is
+          // f32, else in an f32 temporary converted at the end.
+          Value acc;
+          if (outElem.isF32()) {
+            Value dst = tensor::ExtractSliceOp::create(
+                nb, l, iter[1], SmallVector<OpFoldResult>{zero, zero, i0, zero},
+                obSizes, strides4);
+            acc = linalg::FillOp::create(nb, l, ie.cst(0.0), dst).getResult(0);
+          } else {
+            acc = ie.filled(obSizes, 0.0);
+          }
           // Intra-block: masked, decayed scores, then times V.
-          Value masked;
           if (perChannel) {
             // scores[t, s] = sum_c q[t, c] k[s, c] exp(-r[c] (t - s)), s <= t:
             // loops (b, h, t, s, c).
-            masked = ie.generic(
+            Value masked = ie.generic(
                 {qb, kb, decayH}, ie.filled(scSizes, 0.0),
                 {selectMap(5, {0, 1, 2, 4}, ctx),
                  selectMap(5, {0, 1, 3, 4}, ctx), selectMap(5, {1, 4}, ctx),
@@ -1327,33 +1337,45 @@ SmallVector<Value> lowerLinearAttentionBlocked(const Emitter &e,
                   return arith::SelectOp::create(
                       bb, bl, visible(bb, bl, true, 2, 3), add, a[3]);
                 });
+            acc = contractBH(ie, masked, {0, 1, 2, 4}, vb, {0, 1, 4, 3},
+                             obSizes, 3, acc);
           } else {
-            Value scores = contractBH(ie, qb, {0, 1, 2, 4},
-                                      keysAsColumns(ie, kb), {0, 1, 4, 3},
-                                      scSizes, 3);
-            Value maskB = tensor::ExtractSliceOp::create(
-                nb, l, maskH, SmallVector<OpFoldResult>(4, zero), scSizes,
-                strides4);
-            // In place on the scores.
-            masked = ie.generic({maskB}, scores, {id4, id4}, par(4),
-                                [](OpBuilder &bb, Location bl, ValueRange a) {
-                                  return arith::MulFOp::create(bb, bl, a[1],
-                                                               a[0]);
-                                });
+            // Causal split at h = min(m, B/2): keys [0, h) against every
+            // row, keys [h, m) against rows [h, m) only; the quarter of the
+            // scores with t < h <= s is masked to zero and never computed.
+            // The mask is Toeplitz, so both parts read its top-left corner.
+            Value h = arith::MinSIOp::create(
+                nb, l, m, arith::ConstantIndexOp::create(nb, l, B / 2));
+            Value m2 = arith::SubIOp::create(nb, l, m, h);
+            auto part = [&](Value qRows, Value kRows, Value vRows, Value init,
+                            OpFoldResult t, OpFoldResult sN) -> Value {
+              SmallVector<OpFoldResult> sz{one, one, t, sN};
+              Value scores = contractBH(ie, qRows, {0, 1, 2, 4},
+                                        keysAsColumns(ie, kRows), {0, 1, 4, 3},
+                                        sz, 3);
+              Value maskB = tensor::ExtractSliceOp::create(
+                  nb, l, maskH, SmallVector<OpFoldResult>(4, zero), sz,
+                  strides4);
+              // In place on the scores.
+              Value masked = ie.generic(
+                  {maskB}, scores, {id4, id4}, par(4),
+                  [](OpBuilder &bb, Location bl, ValueRange a) {
+                    return arith::MulFOp::create(bb, bl, a[1], a[0]);
+                  });
+              SmallVector<OpFoldResult> osz{one, one, t, ie.dim(vRows, 3)};
+              return contractBH(ie, masked, {0, 1, 2, 4}, vRows, {0, 1, 4, 3},
+                                osz, 3, init);
+            };
+            acc = part(qb, rows(kb, zero, h), rows(vb, zero, h), acc, m, h);
+            SmallVector<OpFoldResult> lowOffs{zero, zero, h, zero},
+                lowSizes{one, one, m2, ie.dim(vb, 3)};
+            Value low = tensor::ExtractSliceOp::create(nb, l, acc, lowOffs,
+                                                       lowSizes, strides4);
+            low = part(rows(qb, h, m2), rows(kb, h, m2), rows(vb, h, m2), low,
+                       m2, m2);
+            acc = tensor::InsertSliceOp::create(nb, l, low, acc, lowOffs,
+                                                lowSizes, strides4);
           }
-          // The output block accumulates in the output itself when it is
-          // f32, else in an f32 temporary converted at the end.
-          Value acc;
-          if (outElem.isF32()) {
-            Value dst = tensor::ExtractSliceOp::create(
-                nb, l, iter[1], SmallVector<OpFoldResult>{zero, zero, i0, zero},
-                obSizes, strides4);
-            acc = linalg::FillOp::create(nb, l, ie.cst(0.0), dst).getResult(0);
-          } else {
-            acc = ie.filled(obSizes, 0.0);
-          }
-          acc = contractBH(ie, masked, {0, 1, 2, 4}, vb, {0, 1, 4, 3}, obSizes,
-                           3, acc);
           // Inter-block: (q[t] lambda^(t+1)) S, the decay on q's rows (per
           // head) or on q's channels (per channel).
           Value qDec = rows(pwH, one, m);

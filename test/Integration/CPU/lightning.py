@@ -95,6 +95,9 @@ check("per-channel 1e-5 n=20000", 20000, 2, 8, np.full((2, 8), 1e-5), [64])
 check("batch 3, Dv 12, n=200", 200, 2, 8, slopes[:2], [16, 64], b=3, dv=12)
 check("per-channel batch 2 n=150", 150, 2, 8, chan, [16], b=2, dv=4)
 check("no decay operand n=150", 150, 3, 8, None, [16, 64, 0], b=2)
+# Odd and tiny blocks (the causal split of a block at B/2 leaves an empty or
+# unequal half).
+check("odd blocks n=101", 101, 2, 8, slopes[:2], [1, 7, 33])
 check("f16 n=300", 300, 2, 16, slopes[:2], [64, 0], tol=2e-3, dtype="f16")
 # The (batch, head) loop as OpenMP threads (lf-cpu-pipeline{threads=2}).
 check("2 threads batch 2 n=777", 777, 3, 16, slopes[:3], [64], b=2, threads=2)
