@@ -614,6 +614,52 @@ LogicalResult LinearAttentionOp::verify() {
   return verifyDecay(*this, getDecay(), s.q.getDimSize(1), s.q.getDimSize(3));
 }
 
+LogicalResult NormAttentionOp::verify() {
+  AttnShapes s{rankedType(getQuery()), rankedType(getKey()),
+               rankedType(getValue())};
+  if (failed(verifyAttentionOperands(*this, s, /*sameLength=*/true)) ||
+      failed(verifyDecay(*this, getDecay(), s.q.getDimSize(1),
+                         s.q.getDimSize(3))))
+    return failure();
+  if (getEps().convertToDouble() < 0.0)
+    return emitOpError() << "eps must be non-negative, got "
+                         << getEps().convertToDouble();
+  int64_t h = s.q.getDimSize(1), dv = s.v.getDimSize(3);
+  int64_t channels = ShapedType::isDynamic(h) || ShapedType::isDynamic(dv)
+                         ? ShapedType::kDynamic
+                         : h * dv;
+  // [B, N, H * Dv]: the gate and the result.
+  for (auto [ty, name] : {std::pair{rankedType(getGate()), "gate"},
+                          std::pair{rankedType(getOutput()), "result"}}) {
+    if (ty.getRank() != 3)
+      return emitOpError() << "expects the " << name
+                           << " of rank 3 ([B, N, H * Dv]), got rank "
+                           << ty.getRank();
+    if (ty.getElementType() != s.q.getElementType())
+      return emitOpError() << "the " << name
+                           << " must have the element type of the query";
+    if (!dimsAgree(ty.getDimSize(0), s.q.getDimSize(0)) ||
+        !dimsAgree(ty.getDimSize(1), s.q.getDimSize(2)) ||
+        !dimsAgree(ty.getDimSize(2), channels))
+      return emitOpError() << "the " << name << " must be [B, N, H * Dv] = ["
+                           << dimStr(s.q.getDimSize(0)) << ", "
+                           << dimStr(s.q.getDimSize(2)) << ", "
+                           << dimStr(channels) << "], got ["
+                           << dimStr(ty.getDimSize(0)) << ", "
+                           << dimStr(ty.getDimSize(1)) << ", "
+                           << dimStr(ty.getDimSize(2)) << "]";
+  }
+  if (Value g = getGain()) {
+    auto ty = rankedType(g);
+    if (ty.getRank() != 1 || !dimsAgree(ty.getDimSize(0), channels) ||
+        ty.getElementType() != s.q.getElementType())
+      return emitOpError() << "expects a gain of shape [H * Dv] = ["
+                           << dimStr(channels)
+                           << "] with the element type of the query";
+  }
+  return success();
+}
+
 LogicalResult LinearAttentionStepOp::inferReturnTypes(
     MLIRContext *context, std::optional<Location> loc,
     LinearAttentionStepOp::Adaptor adaptor, SmallVectorImpl<Type> &inferred) {

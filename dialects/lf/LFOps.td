@@ -724,6 +724,57 @@ def LF_LinearAttentionOp : LF_Op<"linear_attention", [
   let hasVerifier = 1;
 }
 
+def LF_NormAttentionOp : LF_Op<"norm_attention", [AttrSizedOperandSegments]> {
+  let summary = "NormAttention with the output gate: u * SRMSNorm(concat_heads(linear attention))";
+  let description = [{
+    TransNormerLLM's token-mixer output (OPS.md 4.2) as one op: causal
+    linear attention per head (as `lf.linear_attention`, with the optional
+    `decay` rates and the `feature_map` on `q` and `k`), the heads
+    concatenated per token, the simple RMSNorm over all of them (`eps`, an
+    optional `gain` over the `H * Dv` channels) and the output gate:
+
+    ```
+    o[b, h, t]  = linear_attention(q, k, v)[b, h, t]                  [B, H, N, Dv]
+    c[b, t]     = concat_h o[b, h, t]                                  [B, N, H * Dv]
+    out[b, t]   = u[b, t] * c[b, t] * rsqrt(mean(c[b, t]^2) + eps) (* gain)
+    ```
+
+    `q, k: [B, H, N, Dk]`, `v: [B, H, N, Dv]`, `gate` (u) and the result
+    `[B, N, H * Dv]`, one element type; statistics in `f32`.
+    `lf-fuse-norm-attention` forms it from `lf.linear_attention`, the
+    head-concatenating `linalg.transpose` + `tensor.collapse_shape`,
+    `lf.rms_norm` and `lf.mul`. Lowered by expansion into those ops, or, by
+    `lf-tile-linear-attention`, as the Lightning blocks writing token-major
+    rows plus per-head sums of squares, and one final pass that reads the
+    attention output and `u` once.
+
+    Example:
+
+    ```mlir
+    %y = lf.norm_attention %q, %k, %v gate(%u : tensor<1x?x128xf32>)
+           decay(%s : tensor<2xf32>) {feature_map = #lf.feature_map<silu>}
+           : tensor<1x2x?x64xf32>, tensor<1x2x?x64xf32>, tensor<1x2x?x64xf32>
+           -> tensor<1x?x128xf32>
+    ```
+  }];
+  let arguments = (ins LF_Tensor:$query, LF_Tensor:$key, LF_Tensor:$value,
+                       LF_Tensor:$gate,
+                       Optional<LF_F32Tensor>:$decay,
+                       Optional<LF_Tensor>:$gain,
+                       DefaultValuedAttr<F32Attr, "1.0e-6">:$eps,
+                       DefaultValuedAttr<LF_FeatureMapAttr,
+                         "::mlir::lf::FeatureMap::identity">:$feature_map);
+  let results = (outs LF_Tensor:$output);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `gate` `(` $gate `:` type($gate) `)`
+      (`decay` `(` $decay^ `:` type($decay) `)`)?
+      (`gain` `(` $gain^ `:` type($gain) `)`)?
+      attr-dict `:` type($query) `,` type($key) `,` type($value)
+      `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
 def LF_LinearAttentionStepOp : LF_Op<"linear_attention_step", [
     InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "one recurrent decode step of decayed linear attention";

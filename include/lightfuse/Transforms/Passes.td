@@ -341,6 +341,55 @@ def FuseNormLinearPass : Pass<"lf-fuse-norm-linear", "::mlir::func::FuncOp"> {
   ];
 }
 
+def FuseNormAttentionPass
+    : Pass<"lf-fuse-norm-attention", "::mlir::func::FuncOp"> {
+  let summary = "Fold NormAttention's norm and output gate into the attention (lf.norm_attention)";
+  let description = [{
+    TransNormerLLM's token-mixer output (OPS.md 4.2), written as
+    `lf.linear_attention` ([B, H, N, Dv]), the head-concatenating
+    `linalg.transpose` (permutation [0, 2, 1, 3]) and `tensor.collapse_shape`
+    (to [B*N, H*Dv] or [B, N, H*Dv]), `lf.rms_norm` over the channels (gain
+    allowed) and `lf.mul` with the gate `u`, becomes one
+    `lf.norm_attention`. Its tiled lowering writes each head's Lightning
+    blocks token-major in place together with per-head sums of squares, so
+    the norm and the gate are one pass reading the attention output and `u`
+    once, and the transpose disappears.
+
+    Declined, with a remark under `explain`: a non-causal attention or one
+    that also returns its state, intermediate results with other users, a
+    transpose or reshape that does not concatenate the heads of a token, a
+    norm with a scale, a product that is not an elementwise gate.
+
+    Before:
+
+    ```mlir
+    %o = lf.linear_attention %q, %k, %v decay(%s : tensor<2xf32>) : ... -> tensor<1x2x?x32xf32>
+    %t = linalg.transpose ins(%o : tensor<1x2x?x32xf32>) outs(%e : tensor<1x?x2x32xf32>) permutation = [0, 2, 1, 3]
+    %c = tensor.collapse_shape %t [[0, 1], [2, 3]] : tensor<1x?x2x32xf32> into tensor<?x64xf32>
+    %n = lf.rms_norm %c : tensor<?x64xf32>
+    %y = lf.mul %u, %n : tensor<?x64xf32>
+    ```
+
+    After:
+
+    ```mlir
+    %u3 = tensor.expand_shape %u [[0, 1], [2]] output_shape [1, %n, 64] : tensor<?x64xf32> into tensor<1x?x64xf32>
+    %y3 = lf.norm_attention %q, %k, %v gate(%u3 : tensor<1x?x64xf32>) decay(%s : tensor<2xf32>) : ... -> tensor<1x?x64xf32>
+    %y = tensor.collapse_shape %y3 [[0, 1], [2]] : tensor<1x?x64xf32> into tensor<?x64xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::lf::LFDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Emit a remark for every NormAttention chain that is not fused">
+  ];
+  let statistics = [
+    Statistic<"numFused", "fused", "Chains replaced by lf.norm_attention">,
+    Statistic<"numRefused", "refused", "Chains left unchanged">
+  ];
+}
+
 def RMSNormToCRMSNormPass
     : Pass<"lf-rmsnorm-to-crmsnorm", "::mlir::func::FuncOp"> {
   let summary = "Store a zero-mean residual stream compressed to d - 1 channels (CRMSNorm)";

@@ -1143,19 +1143,25 @@ Value visible(OpBuilder &b, Location l, bool causal, unsigned tDim,
 /// (exact). The output block accumulates in place in the output (f32): the
 /// intra-block product, then the inter-block product on top of it; the
 /// state is rescaled in place and the block's k^T v accumulated on top.
-SmallVector<Value> lowerLinearAttentionBlocked(const Emitter &e,
-                                               LinearAttentionOp op,
-                                               int64_t blockSize) {
+///
+/// Token-major mode (`lf.norm_attention`): the output is f32 [B, N, H, Dv]
+/// (heads concatenated per token, each head's block written in place with
+/// row stride H * Dv) and a third result holds the per-head sums of squares
+/// of the output rows, f32 [B, N, H].
+struct BlockedAttention {
+  Value output, state, sumSquares;
+};
+BlockedAttention lowerBlockedCore(const Emitter &e, Value query, Value key,
+                                  Value v, Value decay, ActivationKind fm,
+                                  int64_t blockSize, bool wantState,
+                                  bool tokenMajor) {
   MLIRContext *ctx = e.ctx();
   OpBuilder &b = e.b;
   Location loc = e.loc;
-  ActivationKind fm = asActivation(op.getFeatureMap());
-  Value q = mapToF32(e, op.getQuery(), fm);
-  Value k = mapToF32(e, op.getKey(), fm);
-  Value v = op.getValue();
-  Value decay = op.getDecay();
-  Type outElem = elemType(op.getQuery());
+  Value q = mapToF32(e, query, fm);
+  Value k = mapToF32(e, key, fm);
   Type f32 = e.f32();
+  Type outElem = tokenMajor ? f32 : elemType(query);
   bool perChannel =
       decay && cast<RankedTensorType>(decay.getType()).getRank() == 2;
   const int64_t B = blockSize;
@@ -1234,8 +1240,12 @@ SmallVector<Value> lowerLinearAttentionBlocked(const Emitter &e,
                                    e.dim(v, 3)};
   SmallVector<OpFoldResult> sSizes{e.dim(q, 0), e.dim(q, 1), e.dim(k, 3),
                                    e.dim(v, 3)};
-  bool wantState = static_cast<bool>(op.getReturnState());
-  SmallVector<Value> shared{e.empty(oSizes, outElem)};
+  SmallVector<OpFoldResult> tmSizes{oSizes[0], oSizes[2], oSizes[1],
+                                    oSizes[3]};
+  SmallVector<Value> shared{
+      e.empty(tokenMajor ? tmSizes : oSizes, outElem)};
+  if (tokenMajor)
+    shared.push_back(e.empty({oSizes[0], oSizes[2], oSizes[1]}, f32));
   if (wantState)
     shared.push_back(e.empty(sSizes, f32));
   auto forall = scf::ForallOp::create(
@@ -1274,9 +1284,37 @@ SmallVector<Value> lowerLinearAttentionBlocked(const Emitter &e,
           SmallVector<OpFoldResult>{one, e.dim(decay, 1)},
           SmallVector<OpFoldResult>(2, one));
     Value outArg = forall.getRegionIterArgs()[0];
-    Value oh = tensor::ExtractSliceOp::create(
-        b, loc, outArg, SmallVector<OpFoldResult>{bi, hi, zero, zero},
-        SmallVector<OpFoldResult>{one, one, oSizes[2], oSizes[3]}, strides4);
+    Value stateArg = forall.getRegionIterArgs().back();
+    // This head's output rows as [1, 1, N, Dv]; token-major: the strided
+    // [N, Dv] column of heads out[b, :, h, :], and its sums of squares.
+    Value oh, ssh, ssArg;
+    SmallVector<OpFoldResult> tmOffs{bi, zero, hi, zero},
+        tmHeadSizes{one, oSizes[2], one, oSizes[3]};
+    SmallVector<OpFoldResult> ssOffs{bi, zero, hi},
+        ssHeadSizes{one, oSizes[2], one};
+    auto nTy = cast<RankedTensorType>(q.getType()).getDimSize(2);
+    auto dvTy = cast<RankedTensorType>(v.getType()).getDimSize(3);
+    if (tokenMajor) {
+      ssArg = forall.getRegionIterArgs()[1];
+      Value cols = tensor::ExtractSliceOp::create(
+          b, loc, RankedTensorType::get({nTy, dvTy}, f32), outArg, tmOffs,
+          tmHeadSizes, strides4);
+      oh = tensor::ExpandShapeOp::create(
+          b, loc, RankedTensorType::get({1, 1, nTy, dvTy}, f32), cols,
+          SmallVector<ReassociationIndices>{{0, 1, 2}, {3}},
+          SmallVector<OpFoldResult>{one, one, oSizes[2], oSizes[3]});
+      Value ssCol = tensor::ExtractSliceOp::create(
+          b, loc, RankedTensorType::get({nTy}, f32), ssArg, ssOffs,
+          ssHeadSizes, SmallVector<OpFoldResult>(3, one));
+      ssh = tensor::ExpandShapeOp::create(
+          b, loc, RankedTensorType::get({1, 1, nTy}, f32), ssCol,
+          SmallVector<ReassociationIndices>{{0, 1, 2}},
+          SmallVector<OpFoldResult>{one, one, oSizes[2]});
+    } else {
+      oh = tensor::ExtractSliceOp::create(
+          b, loc, outArg, SmallVector<OpFoldResult>{bi, hi, zero, zero},
+          SmallVector<OpFoldResult>{one, one, oSizes[2], oSizes[3]}, strides4);
+    }
     SmallVector<OpFoldResult> shSizes{one, one, sSizes[2], sSizes[3]};
     Value state0 = e.filled(shSizes, 0.0);
     Value n = tensor::DimOp::create(b, loc, q, 2);
@@ -1285,8 +1323,11 @@ SmallVector<Value> lowerLinearAttentionBlocked(const Emitter &e,
     // Maps of a [b, h, x, c] loop space onto a table slice of m rows: per
     // channel the slice is [1, 1, m, Dk], per head [1, 1, m].
     AffineMap rowTableMap = perChannel ? id4 : selectMap(4, {0, 1, 2}, ctx);
+    SmallVector<Value> inits{state0, oh};
+    if (tokenMajor)
+      inits.push_back(ssh);
     auto loop = scf::ForOp::create(
-        b, loc, lb, n, step, ValueRange{state0, oh},
+        b, loc, lb, n, step, inits,
         [&](OpBuilder &nb, Location l, Value i0, ValueRange iter) {
           Emitter ie{nb, l};
           Value rest = arith::SubIOp::create(nb, l, n, i0);
@@ -1433,24 +1474,180 @@ SmallVector<Value> lowerLinearAttentionBlocked(const Emitter &e,
                                     });
           Value newState = contractBH(ie, kd, {0, 1, 4, 2}, vb, {0, 1, 4, 3},
                                       ie.sizes(iter[0]), 2, scaled);
-          scf::YieldOp::create(nb, l, ValueRange{newState, out});
+          SmallVector<Value> yields{newState, out};
+          if (tokenMajor) {
+            // Sums of squares of the block's output rows (the norm over all
+            // heads combines them after the forall).
+            SmallVector<OpFoldResult> offs{zero, zero, i0}, sz{one, one, m};
+            Value dst = tensor::ExtractSliceOp::create(
+                nb, l, iter[2], offs, sz, SmallVector<OpFoldResult>(3, one));
+            Value zeroed =
+                linalg::FillOp::create(nb, l, ie.cst(0.0), dst).getResult(0);
+            Value sq = ie.generic(
+                {ob}, zeroed, {id4, selectMap(4, {0, 1, 2}, ctx)},
+                {IteratorType::parallel, IteratorType::parallel,
+                 IteratorType::parallel, IteratorType::reduction},
+                [](OpBuilder &bb, Location bl, ValueRange a) {
+                  return Emitter::accumulate(
+                      bb, bl, a[1], arith::MulFOp::create(bb, bl, a[0], a[0]));
+                });
+            yields.push_back(tensor::InsertSliceOp::create(
+                nb, l, sq, iter[2], offs, sz,
+                SmallVector<OpFoldResult>(3, one)));
+          }
+          scf::YieldOp::create(nb, l, yields);
         });
+    Value cols, ssCol;
+    if (tokenMajor) {
+      cols = tensor::CollapseShapeOp::create(
+          b, loc, RankedTensorType::get({nTy, dvTy}, f32), loop.getResult(1),
+          SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
+      ssCol = tensor::CollapseShapeOp::create(
+          b, loc, RankedTensorType::get({nTy}, f32), loop.getResult(2),
+          SmallVector<ReassociationIndices>{{0, 1, 2}});
+    }
     b.setInsertionPointToStart(forall.getTerminator().getBody());
-    tensor::ParallelInsertSliceOp::create(
-        b, loc, loop.getResult(1), outArg,
-        SmallVector<OpFoldResult>{bi, hi, zero, zero},
-        SmallVector<OpFoldResult>{one, one, oSizes[2], oSizes[3]}, strides4);
+    if (tokenMajor) {
+      tensor::ParallelInsertSliceOp::create(b, loc, cols, outArg, tmOffs,
+                                            tmHeadSizes, strides4);
+      tensor::ParallelInsertSliceOp::create(b, loc, ssCol, ssArg, ssOffs,
+                                            ssHeadSizes,
+                                            SmallVector<OpFoldResult>(3, one));
+    } else {
+      tensor::ParallelInsertSliceOp::create(
+          b, loc, loop.getResult(1), outArg,
+          SmallVector<OpFoldResult>{bi, hi, zero, zero},
+          SmallVector<OpFoldResult>{one, one, oSizes[2], oSizes[3]}, strides4);
+    }
     if (wantState)
       tensor::ParallelInsertSliceOp::create(
-          b, loc, loop.getResult(0), forall.getRegionIterArgs()[1],
+          b, loc, loop.getResult(0), stateArg,
           SmallVector<OpFoldResult>{bi, hi, zero, zero}, shSizes, strides4);
   }
+  BlockedAttention r;
+  r.output = forall.getResult(0);
+  if (tokenMajor)
+    r.sumSquares = forall.getResult(1);
+  if (wantState)
+    r.state = forall->getResults().back();
+  return r;
+}
+
+SmallVector<Value> lowerLinearAttentionBlocked(const Emitter &e,
+                                               LinearAttentionOp op,
+                                               int64_t blockSize) {
+  bool wantState = static_cast<bool>(op.getReturnState());
+  BlockedAttention r = lowerBlockedCore(
+      e, op.getQuery(), op.getKey(), op.getValue(), op.getDecay(),
+      asActivation(op.getFeatureMap()), blockSize, wantState,
+      /*tokenMajor=*/false);
   SmallVector<Value> results{tensor::CastOp::create(
-      b, loc, op.getOutput().getType(), forall.getResult(0))};
+      e.b, e.loc, op.getOutput().getType(), r.output)};
   if (wantState)
     results.push_back(tensor::CastOp::create(
-        b, loc, op.getFinalState().getType(), forall.getResult(1)));
+        e.b, e.loc, op.getFinalState().getType(), r.state));
   return results;
+}
+
+/// lf.norm_attention through the token-major Lightning blocks: the rows of
+/// every head land in place in [B, N, H, Dv] together with their sums of
+/// squares, then one pass reads them and the gate once:
+///   y[b, t, h, e] = u * o * rsqrt(sum_h ss[b, t, h] / (H Dv) + eps) (* gain)
+Value lowerNormAttentionBlocked(const Emitter &e, NormAttentionOp op,
+                                int64_t blockSize) {
+  MLIRContext *ctx = e.ctx();
+  Value v = op.getValue();
+  BlockedAttention r = lowerBlockedCore(
+      e, op.getQuery(), op.getKey(), v, op.getDecay(),
+      asActivation(op.getFeatureMap()), blockSize, /*wantState=*/false,
+      /*tokenMajor=*/true);
+  Type outElem = elemType(op.getQuery());
+  OpFoldResult bS = e.dim(r.output, 0), nS = e.dim(r.output, 1),
+               hS = e.dim(r.output, 2), dvS = e.dim(r.output, 3);
+  // rs[b, t] = rsqrt(sum_h ss / (H Dv) + eps)
+  Value total = e.generic(
+      {r.sumSquares}, e.filled({bS, nS}, 0.0),
+      {identityMap(3, ctx), selectMap(3, {0, 1}, ctx)},
+      {IteratorType::parallel, IteratorType::parallel, IteratorType::reduction},
+      [](OpBuilder &bb, Location bl, ValueRange a) {
+        return Emitter::accumulate(bb, bl, a[1], a[0]);
+      });
+  Value channels = arith::MulFOp::create(e.b, e.loc, e.dimF32(r.output, 2),
+                                         e.dimF32(r.output, 3));
+  Value eps = e.cst(op.getEps().convertToDouble());
+  Value rs = elementwise(
+      e, total, e.f32(), {{total, identityMap(2, ctx)}},
+      [&](OpBuilder &bb, Location bl, ValueRange a) {
+        return math::RsqrtOp::create(
+            bb, bl,
+            arith::AddFOp::create(
+                bb, bl, arith::DivFOp::create(bb, bl, a[0], channels), eps));
+      });
+  auto u = cast<RankedTensorType>(op.getGate().getType());
+  auto oTy = cast<RankedTensorType>(r.output.getType());
+  Value u4 = tensor::ExpandShapeOp::create(
+      e.b, e.loc,
+      RankedTensorType::get({u.getDimSize(0), u.getDimSize(1),
+                             oTy.getDimSize(2), oTy.getDimSize(3)},
+                            u.getElementType()),
+      op.getGate(), SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}},
+      SmallVector<OpFoldResult>{bS, nS, hS, dvS});
+  AffineMap id4 = identityMap(4, ctx);
+  SmallVector<std::pair<Value, AffineMap>> ins{
+      {r.output, id4}, {u4, id4}, {rs, selectMap(4, {0, 1}, ctx)}};
+  if (Value g = op.getGain()) {
+    auto gTy = cast<RankedTensorType>(g.getType());
+    Value g2 = tensor::ExpandShapeOp::create(
+        e.b, e.loc,
+        RankedTensorType::get({oTy.getDimSize(2), oTy.getDimSize(3)},
+                              gTy.getElementType()),
+        g, SmallVector<ReassociationIndices>{{0, 1}},
+        SmallVector<OpFoldResult>{hS, dvS});
+    ins.push_back({g2, selectMap(4, {2, 3}, ctx)});
+  }
+  bool gain = static_cast<bool>(op.getGain());
+  Value y4 = elementwise(
+      e, r.output, outElem, ins, [&](OpBuilder &bb, Location bl, ValueRange a) {
+        Value y = arith::MulFOp::create(
+            bb, bl, arith::MulFOp::create(bb, bl, a[0], a[2]),
+            Emitter::toF32(bb, bl, a[1]));
+        if (gain)
+          y = arith::MulFOp::create(bb, bl, y, Emitter::toF32(bb, bl, a[3]));
+        return Emitter::fromF32(bb, bl, y, outElem);
+      });
+  Value y = tensor::CollapseShapeOp::create(
+      e.b, e.loc, y4, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  return tensor::CastOp::create(e.b, e.loc, op.getOutput().getType(), y);
+}
+
+/// lf.norm_attention by expansion: lf.linear_attention, the heads
+/// concatenated per token, lf.rms_norm over them, times the gate.
+Value expandNormAttention(const Emitter &e, NormAttentionOp op) {
+  OpBuilder &b = e.b;
+  Location l = e.loc;
+  auto qTy = cast<RankedTensorType>(op.getQuery().getType());
+  auto vTy = cast<RankedTensorType>(op.getValue().getType());
+  auto la = LinearAttentionOp::create(
+      b, l, TypeRange{RankedTensorType::get(
+                {qTy.getDimSize(0), qTy.getDimSize(1), qTy.getDimSize(2),
+                 vTy.getDimSize(3)},
+                qTy.getElementType())},
+      op.getQuery(), op.getKey(), op.getValue(), op.getDecay(),
+      /*causal=*/true, op.getFeatureMap(), /*return_state=*/false);
+  Value o = la.getOutput();
+  SmallVector<OpFoldResult> tm{e.dim(o, 0), e.dim(o, 2), e.dim(o, 1),
+                               e.dim(o, 3)};
+  Value init = e.empty(tm, qTy.getElementType());
+  Value t = linalg::TransposeOp::create(b, l, o, init,
+                                        ArrayRef<int64_t>{0, 2, 1, 3})
+                ->getResult(0);
+  Value c = tensor::CollapseShapeOp::create(
+      b, l, t, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  Value n = RMSNormOp::create(b, l, c.getType(), c, op.getGain(),
+                              op.getEpsAttr(), FloatAttr())
+                .getResult();
+  Value y = MulOp::create(b, l, n.getType(), op.getGate(), n).getResult();
+  return tensor::CastOp::create(b, l, op.getOutput().getType(), y);
 }
 
 /// O[b,h,t,e] = sum_s A[b,h,t,s] v[s,e] / (norm[b,h,t] when given); A is
@@ -2290,6 +2487,23 @@ struct ConvertLFToLinalgPass
 namespace {
 /// Rewrites a causal lf.linear_attention into the block recurrence
 /// (per-channel decays only when `perChannel`).
+struct TileNormAttention : OpRewritePattern<NormAttentionOp> {
+  TileNormAttention(MLIRContext *ctx, int64_t blockSize, bool perChannel)
+      : OpRewritePattern(ctx), blockSize(blockSize), perChannel(perChannel) {}
+  LogicalResult matchAndRewrite(NormAttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!perChannel && op.getDecay() &&
+        cast<RankedTensorType>(op.getDecay().getType()).getRank() != 1)
+      return rewriter.notifyMatchFailure(
+          op, "per-channel decay: keeps the token recurrence");
+    Emitter e{rewriter, op.getLoc()};
+    rewriter.replaceOp(op, lowerNormAttentionBlocked(e, op, blockSize));
+    return success();
+  }
+  int64_t blockSize;
+  bool perChannel;
+};
+
 struct TileLinearAttention : OpRewritePattern<LinearAttentionOp> {
   TileLinearAttention(MLIRContext *ctx, int64_t blockSize, bool perChannel)
       : OpRewritePattern(ctx), blockSize(blockSize), perChannel(perChannel) {}
@@ -2314,8 +2528,8 @@ struct TileLinearAttention : OpRewritePattern<LinearAttentionOp> {
 void mlir::lf::populateTileLinearAttentionPatterns(RewritePatternSet &patterns,
                                                    int64_t blockSize,
                                                    bool perChannel) {
-  patterns.add<TileLinearAttention>(patterns.getContext(), blockSize,
-                                    perChannel);
+  patterns.add<TileLinearAttention, TileNormAttention>(patterns.getContext(),
+                                                       blockSize, perChannel);
 }
 
 void mlir::lf::populateLFToLinalgConversionPatterns(
@@ -2352,6 +2566,7 @@ void mlir::lf::populateLFToLinalgConversionPatterns(
   addLowering<ActivationOp>(patterns, lowerActivation);
   addLowering<GluOp>(patterns, lowerGlu);
   addLowering<LinearAttentionOp>(patterns, lowerLinearAttention);
+  addLowering<NormAttentionOp>(patterns, expandNormAttention);
   addLowering<LinearAttentionStepOp>(patterns, lowerLinearAttentionStep);
   addLowering<SigmoidAttentionOp>(patterns, lowerSigmoidAttention);
   addLowering<SoftplusAttentionOp>(patterns, lowerSoftplusAttention);

@@ -57,3 +57,30 @@ func.func @per_channel_and_noncausal(%q: tensor<1x2x?x8xf32>, %s: tensor<2x8xf32
       : tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
   return %a, %b : tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>
 }
+
+// -----
+
+// lf.norm_attention: the forall writes every head's rows token-major into
+// [B, N, H, Dv] (the head's strided column, viewed as [1, 1, N, Dv]) and the
+// rows' sums of squares into [B, N, H]; after it, rsqrt of their mean over
+// all heads and channels, and one pass multiplying the output, the gate and
+// that factor. No transpose of the attention output.
+// CHECK-LABEL: func @norm_attention
+// CHECK: scf.forall ({{.*}}) in (2) shared_outs({{.*}}) -> (tensor<1x?x2x4xf32>, tensor<1x?x2xf32>)
+// CHECK:   tensor.extract_slice {{.*}} : tensor<1x?x2x4xf32> to tensor<?x4xf32>
+// CHECK:   tensor.expand_shape {{.*}} : tensor<?x4xf32> into tensor<1x1x?x4xf32>
+// CHECK:   scf.for
+// CHECK:     linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+// CHECK:   scf.forall.in_parallel
+// CHECK: math.rsqrt
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0], [1], [2, 3]] {{.*}} : tensor<1x?x8xf32> into tensor<1x?x2x4xf32>
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0], [1], [2, 3]] : tensor<1x?x2x4xf32> into tensor<1x?x8xf32>
+// CHECK-NOT: lf.norm_attention
+// CHECK-NOT: linalg.transpose
+// NOPC-LABEL: func @norm_attention
+// NOPC: scf.forall
+func.func @norm_attention(%q: tensor<1x2x?x4xf32>, %u: tensor<1x?x8xf32>, %s: tensor<2xf32>) -> tensor<1x?x8xf32> {
+  %y = lf.norm_attention %q, %q, %q gate(%u : tensor<1x?x8xf32>) decay(%s : tensor<2xf32>)
+      : tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32> -> tensor<1x?x8xf32>
+  return %y : tensor<1x?x8xf32>
+}

@@ -362,6 +362,62 @@ func.func @f44(%x: tensor<4x12xf32>) {
 
 // -----
 
+func.func @na_rank(%q: tensor<2x8x64xf32>, %u: tensor<2x8x64xf32>) {
+  // expected-error @+1 {{expects query of rank 4 ([B, H, N, D]), got rank 3}}
+  %0 = lf.norm_attention %q, %q, %q gate(%u : tensor<2x8x64xf32>) : tensor<2x8x64xf32>, tensor<2x8x64xf32>, tensor<2x8x64xf32> -> tensor<2x8x64xf32>
+  return
+}
+
+// -----
+
+func.func @na_decay(%q: tensor<1x2x8x4xf32>, %u: tensor<1x8x8xf32>, %s: tensor<3xf32>) {
+  // expected-error @+1 {{decay has 3 heads but the inputs have 2}}
+  %0 = lf.norm_attention %q, %q, %q gate(%u : tensor<1x8x8xf32>) decay(%s : tensor<3xf32>) : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @na_eps(%q: tensor<1x2x8x4xf32>, %u: tensor<1x8x8xf32>) {
+  // expected-error @+1 {{eps must be non-negative, got -1}}
+  %0 = lf.norm_attention %q, %q, %q gate(%u : tensor<1x8x8xf32>) {eps = -1.0 : f32} : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @na_gate_rank(%q: tensor<1x2x8x4xf32>, %u: tensor<8x8xf32>) {
+  // expected-error @+1 {{expects the gate of rank 3 ([B, N, H * Dv]), got rank 2}}
+  %0 = lf.norm_attention %q, %q, %q gate(%u : tensor<8x8xf32>) : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @na_gate_type(%q: tensor<1x2x8x4xf32>, %u: tensor<1x8x8xf16>) {
+  // expected-error @+1 {{the gate must have the element type of the query}}
+  %0 = lf.norm_attention %q, %q, %q gate(%u : tensor<1x8x8xf16>) : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @na_result_shape(%q: tensor<1x2x8x4xf32>, %u: tensor<1x8x8xf32>) {
+  // expected-error @+1 {{the result must be [B, N, H * Dv] = [1, 8, 8], got [1, 8, 4]}}
+  %0 = lf.norm_attention %q, %q, %q gate(%u : tensor<1x8x8xf32>) : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @na_gain(%q: tensor<1x2x8x4xf32>, %u: tensor<1x8x8xf32>, %g: tensor<4xf32>) {
+  // expected-error @+1 {{expects a gain of shape [H * Dv] = [8] with the element type of the query}}
+  %0 = lf.norm_attention %q, %q, %q gate(%u : tensor<1x8x8xf32>) gain(%g : tensor<4xf32>) : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x8x8xf32>
+  return
+}
+
+// -----
+
 func.func @f45(%q: tensor<2x8x64xf32>) {
   // expected-error @+1 {{expects query of rank 4 ([B, H, N, D]), got rank 3}}
   %0 = lf.linear_attention %q, %q, %q : tensor<2x8x64xf32>, tensor<2x8x64xf32>, tensor<2x8x64xf32> -> tensor<2x8x64xf32>

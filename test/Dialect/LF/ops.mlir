@@ -114,6 +114,20 @@ func.func @glus(%a: tensor<?x11008xbf16>, %b: tensor<?x11008xbf16>) -> tensor<?x
   return %4 : tensor<?x11008xbf16>
 }
 
+// CHECK-LABEL: func @norm_attention
+func.func @norm_attention(%q: tensor<1x2x?x16xf32>, %v: tensor<1x2x?x8xf32>, %u: tensor<1x?x16xf32>,
+                          %s: tensor<2xf32>, %g: tensor<16xf32>, %h: tensor<2x4x?x8xf16>, %uh: tensor<2x?x32xf16>)
+    -> (tensor<1x?x16xf32>, tensor<2x?x32xf16>) {
+  // CHECK: lf.norm_attention %{{.*}}, %{{.*}}, %{{.*}} gate(%{{.*}} : tensor<1x?x16xf32>) decay(%{{.*}} : tensor<2xf32>) gain(%{{.*}} : tensor<16xf32>) {eps = 9.99999974E-6 : f32, feature_map = #lf.feature_map<silu>} : tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>, tensor<1x2x?x8xf32> -> tensor<1x?x16xf32>
+  %0 = lf.norm_attention %q, %q, %v gate(%u : tensor<1x?x16xf32>) decay(%s : tensor<2xf32>) gain(%g : tensor<16xf32>)
+      {eps = 1.0e-05 : f32, feature_map = #lf.feature_map<silu>}
+      : tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>, tensor<1x2x?x8xf32> -> tensor<1x?x16xf32>
+  // CHECK: lf.norm_attention %{{.*}}, %{{.*}}, %{{.*}} gate(%{{.*}} : tensor<2x?x32xf16>) : tensor<2x4x?x8xf16>
+  %1 = lf.norm_attention %h, %h, %h gate(%uh : tensor<2x?x32xf16>)
+      : tensor<2x4x?x8xf16>, tensor<2x4x?x8xf16>, tensor<2x4x?x8xf16> -> tensor<2x?x32xf16>
+  return %0, %1 : tensor<1x?x16xf32>, tensor<2x?x32xf16>
+}
+
 // CHECK-LABEL: func @linear_attention
 func.func @linear_attention(%q: tensor<1x8x?x64xf32>, %v: tensor<1x8x?x32xf32>, %s: tensor<8xf32>,
                             %sc: tensor<8x64xf32>, %h: tensor<?x?x128x64xbf16>)
