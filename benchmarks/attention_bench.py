@@ -155,6 +155,34 @@ def main():
         if 8192 in sel and 16384 in sel:
             print(f"\nScaling ({th} thread(s)): N=16384 / N=8192 = {sel[16384] / sel[8192]:.2f}x (lf blocks)")
 
+    # NormAttention + output gate (OPS.md 4.2) at N = 8192: the chain as
+    # written (attention, head-concatenating transpose, SRMSNorm, gate) and
+    # folded into lf.norm_attention by lf-fuse-norm-attention (lf-optimize).
+    n, c = 8192, H * D
+    t4 = f"tensor<1x{H}x{n}x{D}xf32>"
+    na_src = (f"func.func @main(%q: {t4}, %k: {t4}, %v: {t4}, %u: tensor<{n}x{c}xf32>, %s: tensor<{H}xf32>) -> tensor<{n}x{c}xf32> {{\n"
+              f"  %o = lf.linear_attention %q, %k, %v decay(%s : tensor<{H}xf32>) : {t4}, {t4}, {t4} -> {t4}\n"
+              f"  %e = tensor.empty() : tensor<1x{n}x{H}x{D}xf32>\n"
+              f"  %t = linalg.transpose ins(%o : {t4}) outs(%e : tensor<1x{n}x{H}x{D}xf32>) permutation = [0, 2, 1, 3]\n"
+              f"  %c = tensor.collapse_shape %t [[0, 1], [2, 3]] : tensor<1x{n}x{H}x{D}xf32> into tensor<{n}x{c}xf32>\n"
+              f"  %r = lf.rms_norm %c : tensor<{n}x{c}xf32>\n"
+              f"  %y = lf.mul %u, %r : tensor<{n}x{c}xf32>\n"
+              f"  return %y : tensor<{n}x{c}xf32>\n}}\n")
+    q, k, v = (rng.standard_normal((B, H, n, D)).astype(np.float32) * 0.1 for _ in range(3))
+    u = rng.standard_normal((n, c)).astype(np.float32)
+    s = np.full(H, S, np.float32)
+    out = np.empty((n, c), np.float32)
+    print(f"\nNormAttention + gate, N={n}, H={H}, d={D} (ms, median of 5):\n")
+    print("| threads | unfused chain | lf.norm_attention (fused) | unfused / fused |\n|---|---|---|---|")
+    for threads in (1, 2):
+        times = []
+        for opt in (False, True):
+            cpu = f"lf-cpu-pipeline{{optimize=false threads={threads}}}"
+            pipe = f"builtin.module(func.func(lf-fuse-norm-attention),{cpu})" if opt else f"builtin.module({cpu})"
+            m = lf.compile(na_src, pipeline=pipe)
+            times.append(med(lambda: m.main(q, k, v, u, s, out=out), 5))
+        print(f"| {threads} | {times[0] * 1e3:.1f} | {times[1] * 1e3:.1f} | {times[0] / times[1]:.2f}x |")
+
     # Decode step after 1k, 16k, 64k tokens of prefill (one thread).
     torch.set_num_threads(1)
     t = lambda n: f"tensor<1x{H}x{n}x{D}xf32>"

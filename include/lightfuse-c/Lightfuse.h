@@ -153,7 +153,11 @@ typedef struct {
 } LfTensorView;
 
 /// Destination passing: writes each result into the caller's `outputs[i]`,
-/// whose dtype and shape must equal the result's (strides may differ).
+/// whose dtype and shape must equal the result's (strides may differ). For
+/// CPU functions whose results all have static shapes, contiguous outputs
+/// that overlap no input (nor each other) are computed in place by the
+/// compiled `<fn>__into` variant: no result allocation, no copy. Otherwise
+/// the results are computed into fresh buffers and copied.
 LF_CAPI_EXPORTED LfStatus lfFunctionInvoke(LfFunction function,
                                            const LfTensorView *inputs,
                                            size_t numInputs,

@@ -204,6 +204,8 @@ LfStatus lfModuleCompile(LfModule module, const LfCompileOptions *options,
                      "default), got " + std::to_string(o.threads));
   CompileOptions co;
   co.threads = static_cast<unsigned>(o.threads);
+  // lfFunctionInvoke computes results in the caller's outputs when it can.
+  co.intoVariants = true;
   co.target = o.target == LF_TARGET_NVPTX ? "nvptx" : "cpu";
   if (o.chip)
     co.chip = o.chip;
@@ -350,8 +352,9 @@ LfStatus lfFunctionInvoke(LfFunction function, const LfTensorView *inputs,
     return s;
   std::vector<ResultBuffer> results;
   std::string error;
-  if (!run(*sig, refs, results, error))
+  if (!JitModule::invokeInto(*sig, refs, outs, results, error))
     return makeError(error);
+  // Computed in place: nothing to copy.
   LfStatus status = nullptr;
   for (size_t i = 0; i < results.size(); ++i) {
     ResultBuffer &rb = results[i];

@@ -377,6 +377,7 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
     CPUPipelineOptions cpu;
     cpu.optimize = false; // already run above when requested
     cpu.threads = options.threads;
+    cpu.intoVariants = options.intoVariants;
     buildCPUPipeline(pm, cpu);
   } else if (failed(parsePassPipeline(
                  // Accept both "a,b" and "builtin.module(a,b)".
@@ -474,6 +475,13 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
       return fail("JIT lookup of @" + sig.name +
                   " failed: " + llvm::toString(fn.takeError()));
     sig.packed = *fn;
+    if (!gpu && defaultPipeline && options.intoVariants) {
+      auto into = jm->engine->lookupPacked("_mlir_ciface_" + sig.name + "__into");
+      if (into)
+        sig.packedInto = *into;
+      else
+        llvm::consumeError(into.takeError());
+    }
   }
   return jm;
 }
@@ -525,10 +533,59 @@ void JitModule::release(ResultBuffer &buffer) {
   buffer.allocation = buffer.data = nullptr;
 }
 
+bool JitModule::invokeInto(const FunctionSignature &sig,
+                           llvm::ArrayRef<TensorRef> inputs,
+                           llvm::ArrayRef<TensorRef> outputs,
+                           std::vector<ResultBuffer> &results,
+                           std::string &error) {
+  auto span = [](const TensorRef &t) {
+    int64_t n = 1;
+    for (int64_t d : t.shape)
+      n *= d;
+    auto *p = static_cast<const uint8_t *>(t.data);
+    return std::pair{p, p + n * dtypeSize(t.dtype)};
+  };
+  bool direct = sig.packedInto && outputs.size() == sig.results.size() &&
+                inputs.size() == sig.inputs.size();
+  for (size_t i = 0; direct && i < outputs.size(); ++i) {
+    const TensorRef &o = outputs[i];
+    const TensorSpec &spec = sig.results[i];
+    direct = o.data && o.dtype == spec.dtype &&
+             llvm::equal(o.shape, spec.shape) &&
+             isContiguous(o.shape, o.strides);
+    // In place only when the kernel cannot read what it writes.
+    auto [ob, oe] = span(o);
+    for (const TensorRef &t : inputs) {
+      auto [ib, ie] = span(t);
+      if (direct && t.data && ob < ie && ib < oe)
+        direct = false;
+    }
+    for (size_t j = 0; direct && j < i; ++j) {
+      auto [pb, pe] = span(outputs[j]);
+      direct = oe <= pb || pe <= ob;
+    }
+  }
+  if (!direct)
+    return invokeRaw(sig, inputs, results, error);
+  return invokeImpl(sig, sig.packedInto, inputs, outputs, results, error);
+}
+
 bool JitModule::invokeRaw(const FunctionSignature &sig,
                           llvm::ArrayRef<TensorRef> inputs,
                           std::vector<ResultBuffer> &results,
                           std::string &error) {
+  return invokeImpl(sig, sig.packed, inputs, {}, results, error);
+}
+
+/// Calls `entry`: the function's C interface (results returned in a struct)
+/// or, with `outputs`, its destination-passing variant (inputs, then the
+/// outputs' descriptors; nothing returned).
+bool JitModule::invokeImpl(const FunctionSignature &sig,
+                           void (*entry)(void **),
+                           llvm::ArrayRef<TensorRef> inputs,
+                           llvm::ArrayRef<TensorRef> outputs,
+                           std::vector<ResultBuffer> &results,
+                           std::string &error) {
   if (inputs.size() != sig.inputs.size()) {
     error = ("@" + sig.name + " takes " + llvm::Twine(sig.inputs.size()) +
              " inputs, got " + llvm::Twine(inputs.size()))
@@ -636,11 +693,38 @@ bool JitModule::invokeRaw(const FunctionSignature &sig,
   llvm::SmallVector<int64_t, 32> resultBuf(std::max<size_t>(resultWords, 1), 0);
   void *resultPtr = resultBuf.data();
   llvm::SmallVector<void *, 16> args;
-  if (!sig.results.empty())
+  bool into = !outputs.empty();
+  if (!sig.results.empty() && !into)
     args.push_back(&resultPtr);
   for (void *&p : descPtrs)
     args.push_back(&p);
-  sig.packed(args.data());
+  // Destination-passing: row-major descriptors of the caller's outputs.
+  llvm::SmallVector<int64_t, 32> outDesc;
+  llvm::SmallVector<void *, 8> outPtrs;
+  if (into) {
+    for (const TensorRef &o : outputs)
+      outDesc.resize(outDesc.size() + 3 + 2 * o.shape.size());
+    size_t ow = 0;
+    for (const TensorRef &o : outputs) {
+      int64_t *d = outDesc.data() + ow;
+      size_t r = o.shape.size();
+      d[0] = d[1] = reinterpret_cast<int64_t>(o.data);
+      d[2] = 0;
+      int64_t stride = 1;
+      for (size_t k = r; k-- > 0;) {
+        d[3 + k] = o.shape[k];
+        d[3 + r + k] = stride;
+        stride *= o.shape[k];
+      }
+      outPtrs.push_back(d);
+      ow += 3 + 2 * r;
+    }
+    for (void *&p : outPtrs)
+      args.push_back(&p);
+  }
+  entry(args.data());
+  if (into)
+    return true;
   if (sig.gpu) {
     lfCudaSynchronize();
     for (void *p : staged)

@@ -185,7 +185,7 @@ void lf::buildOptimizePipeline(OpPassManager &pm, bool explain) {
 /// Tensors to memrefs for both targets: one-shot bufferization across
 /// function boundaries (identity layouts), then deallocation of every
 /// temporary; results returned to the caller stay owned by it.
-static void addBufferization(OpPassManager &pm) {
+static void addBufferization(OpPassManager &pm, bool intoVariants = false) {
   bufferization::OneShotBufferizePassOptions buf;
   buf.bufferizeFunctionBoundaries = true;
   // Recurrences whose new state reads several elements of the old one
@@ -195,6 +195,9 @@ static void addBufferization(OpPassManager &pm) {
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(buf));
   pm.addPass(createCanonicalizerPass());
+  // Before deallocation, as upstream orders buffer-results-to-out-params.
+  if (intoVariants)
+    pm.addPass(lf::createPromoteIntoVariantsPass());
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createConvertBufferizationToMemRefPass());
@@ -205,11 +208,13 @@ void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
     pm.addPass(std::make_unique<EmitCInterfacePass>());
   if (opts.optimize)
     buildOptimizePipeline(pm);
+  if (opts.intoVariants)
+    pm.addPass(lf::createAddIntoVariantsPass());
   buildLowerToLinalgPipeline(pm, opts.tileRows, opts.attentionBlock);
   // Polynomial exp/tanh/erf/log so activation epilogues vectorize.
   pm.addPass(lf::createApproximateMathPass());
 
-  addBufferization(pm);
+  addBufferization(pm, opts.intoVariants);
   // The (batch, head) foralls of the tiled attention: in sequence, or
   // parallel loops that become OpenMP work-sharing loops below.
   bool openmp = opts.threads != 1;

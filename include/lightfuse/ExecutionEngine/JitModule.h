@@ -47,6 +47,9 @@ struct FunctionSignature {
   std::vector<DimConstraint> constraints;
   /// The packed `_mlir_ciface_` entry point, resolved once at compile time.
   void (*packed)(void **) = nullptr;
+  /// The packed destination-passing variant `<name>__into` (inputs, then
+  /// one descriptor per result), when compiled (CompileOptions::intoVariants).
+  void (*packedInto)(void **) = nullptr;
   /// Compiled for the GPU (target nvptx): inputs are staged into managed
   /// memory, results live there.
   bool gpu = false;
@@ -97,6 +100,10 @@ struct CompileOptions {
   /// threads, 0 OpenMP with the runtime's default. OpenMP code needs libomp,
   /// which the JIT loads (an error names it when it is missing).
   unsigned threads = 1;
+  /// cpu, default pipeline: also compile destination-passing variants of
+  /// the functions with static result shapes, which invokeRaw uses when the
+  /// caller provides the outputs (results computed in place, no copy).
+  bool intoVariants = false;
 };
 
 class JitModule {
@@ -140,6 +147,25 @@ public:
                         llvm::ArrayRef<TensorRef> inputs,
                         std::vector<ResultBuffer> &results,
                         std::string &error);
+  /// As invokeRaw, but with caller-owned outputs of the result types. When
+  /// the function has a destination-passing variant and every output is
+  /// contiguous, of the exact static result type and disjoint from the
+  /// inputs, the results are computed in place (`results` stays empty);
+  /// otherwise this is invokeRaw (then copyOut into the outputs).
+  static bool invokeInto(const FunctionSignature &sig,
+                         llvm::ArrayRef<TensorRef> inputs,
+                         llvm::ArrayRef<TensorRef> outputs,
+                         std::vector<ResultBuffer> &results,
+                         std::string &error);
+
+private:
+  static bool invokeImpl(const FunctionSignature &sig, void (*entry)(void **),
+                         llvm::ArrayRef<TensorRef> inputs,
+                         llvm::ArrayRef<TensorRef> outputs,
+                         std::vector<ResultBuffer> &results,
+                         std::string &error);
+
+public:
 
   /// Copies a result into a caller buffer of the same dtype and shape
   /// (`dst.strides` empty: row-major).

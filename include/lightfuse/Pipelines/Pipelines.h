@@ -45,6 +45,14 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "code calls libomp (the LLVM OpenMP runtime): the JIT "
                      "loads it, AOT objects link it (-lomp)"),
       llvm::cl::init(1)};
+  PassOptions::Option<bool> intoVariants{
+      *this, "into-variants",
+      llvm::cl::desc("Also compile a destination-passing copy `<fn>__into` of "
+                     "every public function with static result shapes "
+                     "(results as trailing out-parameters, computed in the "
+                     "caller's buffers); the JIT uses it for calls that "
+                     "provide outputs"),
+      llvm::cl::init(false)};
 };
 
 /// lf (tensors) -> linalg -> fused, bufferized loops -> LLVM dialect.

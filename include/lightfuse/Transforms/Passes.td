@@ -542,6 +542,35 @@ def FuseResidualNormPass
 }
 
 
+def AddIntoVariantsPass : Pass<"lf-add-into-variants", "::mlir::ModuleOp"> {
+  let summary = "Clone every public function with static result shapes as a destination-passing variant";
+  let description = [{
+    For each public `func.func` whose results are all statically shaped
+    tensors, adds a copy named `<name>__into` marked `lf.into_of = "<name>"`.
+    After bufferization `lf-promote-into-variants` turns the copies' results
+    into trailing out-parameters, so a caller that owns the result buffers
+    (the JIT's `lfFunctionInvoke`, Python `out=`) has them computed in place
+    instead of allocated and copied. The original functions are unchanged.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+  let statistics = [
+    Statistic<"numAdded", "added", "Destination-passing variants added">
+  ];
+}
+
+def PromoteIntoVariantsPass
+    : Pass<"lf-promote-into-variants", "::mlir::ModuleOp"> {
+  let summary = "Turn the memref results of the lf.into_of variants into out-parameters";
+  let description = [{
+    Runs upstream's `promoteBufferResultsToOutParams` on the functions
+    `lf-add-into-variants` marked, after one-shot bufferization and before
+    buffer deallocation: each result becomes a trailing memref argument; a
+    result that is a buffer allocated in the function is replaced by that
+    argument (computed in place), any other result is copied into it.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def VectorizeTransposesPass
     : Pass<"lf-vectorize-transposes", "::mlir::func::FuncOp"> {
   let summary = "Vectorize transposes of the two innermost dimensions in register blocks";
