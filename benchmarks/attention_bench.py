@@ -58,7 +58,7 @@ def lf_time(n, block, threads, q, k, v, s):
     if threads == 1 or block:
         m = lf_module(n, H, block, threads)
         out = np.empty_like(v)
-        return med(lambda: m.main(q, k, v, s, out=out), 3)
+        return med(lambda: m.main(q, k, v, s, out=out), 7)
     m = lf_module(n, H // 2, block)
     halves = [(np.ascontiguousarray(x[:, i * H // 2:(i + 1) * H // 2]) for x in (q, k, v)) for i in range(2)]
     halves = [tuple(hv) + (s[:H // 2],) for hv in halves]
@@ -70,7 +70,7 @@ def lf_time(n, block, threads, q, k, v, s):
             t.start()
         for t in ts:
             t.join()
-    return med(both, 3)
+    return med(both, 5)
 
 
 def torch_chunked(q, k, v, s, blk=64):
@@ -138,7 +138,7 @@ def main():
             flops = 2 * B * H * n * (64 * D + 64 * D + D * D + D * D)  # block-64 algorithm
             t_blk = lf_time(n, 64, threads, q, k, v, s)
             t_rec = lf_time(n, 0, threads, q, k, v, s)
-            t_tch = med(lambda: torch_chunked(tq, tk, tv, ts), 3)
+            t_tch = med(lambda: torch_chunked(tq, tk, tv, ts), 7)
             t_trc = med(lambda: torch_recurrence(tq, tk, tv, ts), 1) if n <= 8192 else float("nan")
             t_sm = med(lambda: torch_softmax(tq, tk, tv), 1)
             rows.append((threads, n, t_blk, flops / t_blk / 1e9 / peak * 100, t_tch / t_blk, t_rec, t_tch, t_trc,
@@ -172,7 +172,7 @@ def main():
     u = rng.standard_normal((n, c)).astype(np.float32)
     s = np.full(H, S, np.float32)
     out = np.empty((n, c), np.float32)
-    print(f"\nNormAttention + gate, N={n}, H={H}, d={D} (ms, median of 5):\n")
+    print(f"\nNormAttention + gate, N={n}, H={H}, d={D} (ms, median of 9):\n")
     print("| threads | unfused chain | lf.norm_attention (fused) | unfused / fused |\n|---|---|---|---|")
     for threads in (1, 2):
         times = []
@@ -180,7 +180,7 @@ def main():
             cpu = f"lf-cpu-pipeline{{optimize=false threads={threads}}}"
             pipe = f"builtin.module(func.func(lf-fuse-norm-attention),{cpu})" if opt else f"builtin.module({cpu})"
             m = lf.compile(na_src, pipeline=pipe)
-            times.append(med(lambda: m.main(q, k, v, u, s, out=out), 5))
+            times.append(med(lambda: m.main(q, k, v, u, s, out=out), 9))
         print(f"| {threads} | {times[0] * 1e3:.1f} | {times[1] * 1e3:.1f} | {times[0] / times[1]:.2f}x |")
 
     # Decode step after 1k, 16k, 64k tokens of prefill (one thread).

@@ -53,7 +53,7 @@ CASES = {
 }
 
 # The same graphs compiled with the opt-in warp-per-row kernels (--row-kernels).
-ROW_KERNELS = {"rms_norm_row_kernel", "layer_norm_row_kernel"}
+ROW_KERNELS = {"rms_norm_row_kernel", "layer_norm_row_kernel", "residual_layer_norm_row_kernel"}
 for _name in ROW_KERNELS:
     CASES[_name] = CASES[_name[:-len("_row_kernel")]]
 
@@ -216,7 +216,8 @@ def torch_times():
     out = {}
     fns = {"rms_norm": (rms, (x, g)), "rms_norm_row_kernel": (rms, (x, g)), "layer_norm": (lambda x, g, b: Fn.layer_norm(x, (D,), g, b), (x, g, b)),
            "layer_norm_row_kernel": (lambda x, g, b: Fn.layer_norm(x, (D,), g, b), (x, g, b)),
-           "residual_layer_norm": (res_ln, (x, r, g, b)), "swiglu": (swiglu, (xa, w1, w2)),
+           "residual_layer_norm": (res_ln, (x, r, g, b)),
+           "residual_layer_norm_row_kernel": (res_ln, (x, r, g, b)), "swiglu": (swiglu, (xa, w1, w2)),
            "lightning_attention": (chunked, (q, k, v, s))}
     for name, (fn, a) in fns.items():
         eager = med(fn, *a, reps=5 if name == "lightning_attention" else 21)

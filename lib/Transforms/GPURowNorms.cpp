@@ -1,4 +1,4 @@
-//===- GPURowNorms.cpp - block-per-row RMSNorm kernels --------------------===//
+//===- GPURowNorms.cpp - warp-per-row norm kernels ------------------------===//
 //
 // Part of lightfuse.
 //
@@ -9,6 +9,7 @@
 #include "dialects/lf/LFOps.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 namespace mlir::lf {
 #define GEN_PASS_DEF_GPUROWNORMSPASS
@@ -22,36 +23,48 @@ namespace {
 struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
   using Base::Base;
 
-  static Value toF32(OpBuilder &b, Location l, Value v) {
-    return v.getType().isF32() ? v
-                               : arith::ExtFOp::create(b, l, b.getF32Type(), v);
-  }
+  /// What one kernel computes: y = norm(x (+ r)), sum = x + r when
+  /// `residualT` is set (lf.residual_norm).
+  struct RowNorm {
+    Value input, residual, gain, bias;
+    bool layer = false;
+    double eps = 0.0, scale = 1.0;
+  };
 
-  /// RMSNorm (bias null, layer false) or LayerNorm (shifted two-pass
-  /// statistics, as the CPU lowering) over the last dim, one warp per row.
-  void rewrite(Operation *op, Value input, Value gainT, Value biasT, bool layer,
-               double eps, double scale) {
+  /// RMSNorm or LayerNorm (shifted two-pass statistics, as the CPU lowering)
+  /// over the last dim, one warp per row; lanes access `w` consecutive
+  /// elements at a time (128-bit vector loads and stores when the row length
+  /// allows). Returns the op's replacement values.
+  SmallVector<Value> rewrite(Operation *op, const RowNorm &rn) {
     OpBuilder b(op);
     Location l = op->getLoc();
-    auto ty = cast<RankedTensorType>(input.getType());
+    auto ty = cast<RankedTensorType>(rn.input.getType());
     Type et = ty.getElementType();
+    Type f32 = b.getF32Type();
     unsigned rank = ty.getRank();
     auto memTy = MemRefType::get(ty.getShape(), et);
-    Value x = bufferization::ToBufferOp::create(b, l, memTy, input,
-                                                b.getUnitAttr());
+    auto toBuffer = [&](Value t) -> Value {
+      if (!t)
+        return Value();
+      return bufferization::ToBufferOp::create(
+          b, l,
+          MemRefType::get(cast<RankedTensorType>(t.getType()).getShape(), et),
+          t, b.getUnitAttr());
+    };
+    Value x = toBuffer(rn.input), res = toBuffer(rn.residual);
+    Value gain = toBuffer(rn.gain), bias = toBuffer(rn.bias);
     SmallVector<Value> dyn;
     for (unsigned i = 0; i < rank; ++i)
       if (ty.isDynamicDim(i))
         dyn.push_back(memref::DimOp::create(b, l, x, i));
     Value out = memref::AllocOp::create(b, l, memTy, dyn);
-    auto vecBuf = [&](Value t) -> Value {
-      if (!t)
-        return Value();
-      return bufferization::ToBufferOp::create(
-          b, l, MemRefType::get(cast<RankedTensorType>(t.getType()).getShape(), et),
-          t, b.getUnitAttr());
-    };
-    Value gain = vecBuf(gainT), bias = vecBuf(biasT);
+    Value sumBuf = res ? memref::AllocOp::create(b, l, memTy, dyn).getResult()
+                       : Value();
+    // 16 bytes per lane access when the (static) row length is a multiple.
+    int64_t rowLen = ty.getDimSize(rank - 1);
+    int64_t w = 16 / std::max<int64_t>(1, et.getIntOrFloatBitWidth() / 8);
+    if (ShapedType::isDynamic(rowLen) || rowLen % w != 0)
+      w = 1;
     // Rows: the product of the leading dims (1 for a vector).
     Value one = arith::ConstantIndexOp::create(b, l, 1);
     Value rows = one;
@@ -89,19 +102,64 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
       idx.push_back(j);
       return idx;
     };
+    // Element (w == 1) or w-vector access at column j, in f32.
+    VectorType vTy = VectorType::get({w}, et), vF32 = VectorType::get({w}, f32);
+    Type accTy = w == 1 ? f32 : Type(vF32);
+    auto load = [&](OpBuilder &nb, Location nl, Value buf,
+                    ValueRange idx) -> Value {
+      Value v = w == 1 ? memref::LoadOp::create(nb, nl, buf, idx).getResult()
+                       : vector::LoadOp::create(nb, nl, vTy, buf, idx,
+                                                /*nontemporal=*/false,
+                                                llvm::MaybeAlign(16))
+                             .getResult();
+      return et.isF32() ? v : arith::ExtFOp::create(nb, nl, accTy, v);
+    };
+    auto store = [&](OpBuilder &nb, Location nl, Value v, Value buf,
+                     ValueRange idx) {
+      if (!et.isF32())
+        v = arith::TruncFOp::create(nb, nl, w == 1 ? et : Type(vTy), v);
+      if (w == 1)
+        memref::StoreOp::create(nb, nl, v, buf, idx);
+      else
+        vector::StoreOp::create(nb, nl, v, buf, idx, /*nontemporal=*/false,
+                                llvm::MaybeAlign(16));
+    };
+    auto splat = [&](OpBuilder &nb, Location nl, Value s) -> Value {
+      return w == 1 ? s : vector::BroadcastOp::create(nb, nl, vF32, s).getResult();
+    };
+    // The row's value at column j: x (or the rounded sum x + r, which the
+    // first pass also stores).
+    auto rowValue = [&](OpBuilder &nb, Location nl, Value j, bool first) {
+      if (!res)
+        return load(nb, nl, x, at(j));
+      if (!first)
+        return load(nb, nl, sumBuf, at(j));
+      Value s = arith::AddFOp::create(nb, nl, load(nb, nl, x, at(j)),
+                                      load(nb, nl, res, at(j)));
+      store(nb, nl, s, sumBuf, at(j));
+      // The norm reads the sum as stored (rounded to the storage type).
+      return et.isF32() ? Value(s) : load(nb, nl, sumBuf, at(j));
+    };
     Value zero = arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(0.0));
     Value c0 = arith::ConstantIndexOp::create(kb, l, 0);
-    // Warp-wide sum of f(x_j) over the row: strided per lane, then a 5-step
-    // xor-shuffle butterfly (every lane ends with the total).
-    auto rowSum = [&](function_ref<Value(OpBuilder &, Location, Value)> f) {
+    Value laneStart = arith::MulIOp::create(
+        kb, l, lane, arith::ConstantIndexOp::create(kb, l, w));
+    Value stride = arith::ConstantIndexOp::create(kb, l, 32 * w);
+    // Warp-wide sum of f(row_j) over the row: strided per lane, then a
+    // 5-step xor-shuffle butterfly (every lane ends with the total).
+    auto rowSum = [&](bool first,
+                      function_ref<Value(OpBuilder &, Location, Value)> f) {
       auto loop = scf::ForOp::create(
-          kb, l, lane, d, c32, ValueRange{zero},
+          kb, l, laneStart, d, stride, ValueRange{splat(kb, l, zero)},
           [&](OpBuilder &nb, Location nl, Value j, ValueRange acc) {
-            Value v = toF32(nb, nl, memref::LoadOp::create(nb, nl, x, at(j)));
+            Value v = rowValue(nb, nl, j, first);
             scf::YieldOp::create(
                 nb, nl, ValueRange{arith::AddFOp::create(nb, nl, acc[0], f(nb, nl, v))});
           });
       Value total = loop.getResult(0);
+      if (w > 1)
+        total = vector::ReductionOp::create(kb, l, vector::CombiningKind::ADD,
+                                            total);
       Value width = arith::ConstantIntOp::create(kb, l, 32, 32);
       for (int off = 16; off >= 1; off /= 2) {
         Value o = arith::ConstantIntOp::create(kb, l, off, 32);
@@ -112,74 +170,108 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
       return total;
     };
     Value dF = arith::UIToFPOp::create(
-        kb, l, kb.getF32Type(),
-        arith::IndexCastUIOp::create(kb, l, kb.getI64Type(), d));
+        kb, l, f32, arith::IndexCastUIOp::create(kb, l, kb.getI64Type(), d));
     // LayerNorm: shift by the row's first element so large-mean rows do not
     // cancel; mu = K + sum(x - K) / d, var = mean((x - mu)^2).
     Value shift, mu;
-    if (layer) {
-      shift = toF32(kb, l, memref::LoadOp::create(kb, l, x, at(c0)));
-      Value s1 = rowSum([&](OpBuilder &nb, Location nl, Value v) {
-        return arith::SubFOp::create(nb, nl, v, shift);
+    bool first = true;
+    if (rn.layer) {
+      auto scalar = [&](Value buf) -> Value {
+        Value v = memref::LoadOp::create(kb, l, buf, at(c0));
+        return et.isF32() ? v : arith::ExtFOp::create(kb, l, f32, v);
+      };
+      shift = scalar(x);
+      if (res) {
+        shift = arith::AddFOp::create(kb, l, shift, scalar(res));
+        if (!et.isF32())
+          shift = arith::ExtFOp::create(
+              kb, l, f32, arith::TruncFOp::create(kb, l, et, shift).getResult());
+      }
+      Value shiftV = splat(kb, l, shift);
+      Value s1 = rowSum(first, [&](OpBuilder &nb, Location nl, Value v) {
+        return arith::SubFOp::create(nb, nl, v, shiftV);
       });
+      first = false;
       mu = arith::AddFOp::create(kb, l, shift,
                                  arith::DivFOp::create(kb, l, s1, dF));
     }
-    Value total = rowSum([&](OpBuilder &nb, Location nl, Value v) -> Value {
-      Value c = layer ? Value(arith::SubFOp::create(nb, nl, v, mu)) : v;
+    Value muV = mu ? splat(kb, l, mu) : Value();
+    Value total = rowSum(first, [&](OpBuilder &nb, Location nl, Value v) -> Value {
+      Value c = rn.layer ? Value(arith::SubFOp::create(nb, nl, v, muV)) : v;
       return arith::MulFOp::create(nb, nl, c, c);
     });
     Value ms = arith::DivFOp::create(kb, l, total, dF);
     Value rs = math::RsqrtOp::create(
         kb, l, arith::AddFOp::create(
-                   kb, l, ms, arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(eps))));
-    Value scaleV = arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(scale));
+                   kb, l, ms, arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(rn.eps))));
+    Value rsV = splat(kb, l, rs);
+    Value scaleV = splat(
+        kb, l, arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(rn.scale)));
     scf::ForOp::create(
-        kb, l, lane, d, c32, ValueRange{},
+        kb, l, laneStart, d, stride, ValueRange{},
         [&](OpBuilder &nb, Location nl, Value j, ValueRange) {
-          Value v = toF32(nb, nl, memref::LoadOp::create(nb, nl, x, at(j)));
-          if (layer)
-            v = arith::SubFOp::create(nb, nl, v, mu);
-          Value y = arith::MulFOp::create(nb, nl, v, rs);
+          Value v = rowValue(nb, nl, j, /*first=*/false);
+          if (rn.layer)
+            v = arith::SubFOp::create(nb, nl, v, muV);
+          Value y = arith::MulFOp::create(nb, nl, v, rsV);
           if (gain)
-            y = arith::MulFOp::create(
-                nb, nl, y,
-                toF32(nb, nl, memref::LoadOp::create(nb, nl, gain, ValueRange{j})));
+            y = arith::MulFOp::create(nb, nl, y, load(nb, nl, gain, ValueRange{j}));
           if (bias)
-            y = arith::AddFOp::create(
-                nb, nl, y,
-                toF32(nb, nl, memref::LoadOp::create(nb, nl, bias, ValueRange{j})));
-          if (scale != 1.0)
+            y = arith::AddFOp::create(nb, nl, y, load(nb, nl, bias, ValueRange{j}));
+          if (rn.scale != 1.0)
             y = arith::MulFOp::create(nb, nl, y, scaleV);
-          if (!et.isF32())
-            y = arith::TruncFOp::create(nb, nl, et, y);
-          memref::StoreOp::create(nb, nl, y, out, at(j));
+          store(nb, nl, y, out, at(j));
           scf::YieldOp::create(nb, nl);
         });
     kb.setInsertionPointAfter(guard);
     gpu::TerminatorOp::create(kb, l);
     b.setInsertionPointAfter(launch);
-    Value res = bufferization::ToTensorOp::create(b, l, ty, out, b.getUnitAttr(),
-                                                  b.getUnitAttr());
-    op->getResult(0).replaceAllUsesWith(res);
-    op->erase();
+    auto tensorOf = [&](Value buf) -> Value {
+      return bufferization::ToTensorOp::create(b, l, ty, buf, b.getUnitAttr(),
+                                               b.getUnitAttr());
+    };
+    if (res)
+      return {tensorOf(sumBuf), tensorOf(out)};
+    return {tensorOf(out)};
   }
 
   void runOnOperation() override {
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
-      if (isa<RMSNormOp, LayerNormOp>(op))
+      if (isa<RMSNormOp, LayerNormOp, ResidualNormOp>(op))
         ops.push_back(op);
     });
+    auto scaleOf = [](std::optional<APFloat> s) {
+      return s ? s->convertToDouble() : 1.0;
+    };
     for (Operation *op : ops) {
-      if (auto rms = dyn_cast<RMSNormOp>(op))
-        rewrite(op, rms.getInput(), rms.getGain(), Value(), /*layer=*/false,
-                rms.getEps().convertToDouble(),
-                rms.getScale() ? rms.getScale()->convertToDouble() : 1.0);
-      else if (auto ln = dyn_cast<LayerNormOp>(op))
-        rewrite(op, ln.getInput(), ln.getGain(), ln.getBias(), /*layer=*/true,
-                ln.getEps().convertToDouble(),
-                ln.getScale() ? ln.getScale()->convertToDouble() : 1.0);
+      RowNorm rn;
+      if (auto rms = dyn_cast<RMSNormOp>(op)) {
+        rn.input = rms.getInput();
+        rn.gain = rms.getGain();
+        rn.eps = rms.getEps().convertToDouble();
+        rn.scale = scaleOf(rms.getScale());
+      } else if (auto ln = dyn_cast<LayerNormOp>(op)) {
+        rn.input = ln.getInput();
+        rn.gain = ln.getGain();
+        rn.bias = ln.getBias();
+        rn.layer = true;
+        rn.eps = ln.getEps().convertToDouble();
+        rn.scale = scaleOf(ln.getScale());
+      } else {
+        auto r = cast<ResidualNormOp>(op);
+        rn.input = r.getInput();
+        rn.residual = r.getResidual();
+        rn.gain = r.getGain();
+        rn.bias = r.getBias();
+        rn.layer = r.getKind() == NormKind::layer;
+        rn.eps = r.getEps().convertToDouble();
+        rn.scale = scaleOf(r.getScale());
+      }
+      SmallVector<Value> results = rewrite(op, rn);
+      for (auto [old, now] : llvm::zip(op->getResults(), results))
+        old.replaceAllUsesWith(now);
+      op->erase();
     }
   }
 };

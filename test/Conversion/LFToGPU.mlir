@@ -19,22 +19,59 @@ func.func @rms(%x: tensor<?x256xf32>, %g: tensor<256xf32>) -> tensor<?x256xf32> 
 
 // RUN: lf-opt %s --pass-pipeline="builtin.module(func.func(lf-gpu-row-norms))" | FileCheck %s --check-prefix=ROW
 // The opt-in row kernel: one warp per row (8 rows per 256-thread block),
-// a strided sum of squares per lane, a 5-step xor-shuffle butterfly.
+// a strided sum of squares per lane, a 5-step xor-shuffle butterfly. Rows
+// of 256 f32: each lane moves 4 floats (16 bytes) at a time, 128 per warp.
 // ROW-LABEL: func.func @rms
 // ROW: bufferization.to_buffer %arg0 read_only
 // ROW: gpu.launch blocks({{.*}}) threads({{.*}}) in ({{.*}} = %c256
 // ROW: scf.if
-// ROW: scf.for
+// ROW: scf.for {{.*}} step %c128
+// ROW: vector.load {{.*}} {alignment = 16 : i64} : memref<?x256xf32>, vector<4xf32>
+// ROW: vector.reduction <add>
 // ROW-COUNT-5: gpu.shuffle  xor
 // ROW: math.rsqrt
-// ROW: memref.store
+// ROW: vector.store {{.*}} {alignment = 16 : i64} : memref<?x256xf32>, vector<4xf32>
 // ROW: bufferization.to_tensor
 
+// f16 rows of 96: 8 halves (16 bytes) per lane access.
 // ROW-LABEL: func.func @layer
 // ROW: gpu.launch
+// ROW: vector.load {{.*}} : memref<?x96xf16>, vector<8xf16>
 // ROW-COUNT-10: gpu.shuffle  xor
 // ROW: math.rsqrt
 func.func @layer(%x: tensor<?x96xf16>, %g: tensor<96xf16>, %b: tensor<96xf16>) -> tensor<?x96xf16> {
   %y = lf.layer_norm %x gain(%g : tensor<96xf16>) bias(%b : tensor<96xf16>) : tensor<?x96xf16>
   return %y : tensor<?x96xf16>
+}
+
+// lf.residual_norm: the first pass stores the sum and accumulates the
+// shifted sum, the second the squares (from the stored sum), the last
+// writes y; both results come from the kernel's buffers.
+// ROW-LABEL: func.func @residual
+// ROW: %[[SUM:.*]] = memref.alloc
+// ROW: gpu.launch
+// ROW: scf.for
+// ROW: arith.addf
+// ROW: vector.store {{.*}}, %[[SUM]]
+// ROW-COUNT-5: gpu.shuffle  xor
+// ROW: scf.for
+// ROW: vector.load %[[SUM]]
+// ROW-COUNT-5: gpu.shuffle  xor
+// ROW: math.rsqrt
+// ROW: bufferization.to_tensor %[[SUM]]
+// ROW-NOT: lf.residual_norm
+func.func @residual(%x: tensor<?x64xf32>, %r: tensor<?x64xf32>) -> (tensor<?x64xf32>, tensor<?x64xf32>) {
+  %s, %y = lf.residual_norm layer %x, %r {eps = 1.0e-05 : f32} : tensor<?x64xf32>
+  return %s, %y : tensor<?x64xf32>, tensor<?x64xf32>
+}
+
+// A row length that is no multiple of 4 floats (or dynamic): scalar lanes.
+// ROW-LABEL: func.func @odd
+// ROW: scf.for {{.*}} step %c32
+// ROW: memref.load
+// ROW-NOT: vector.load
+// ROW: return
+func.func @odd(%x: tensor<?x30xf32>) -> tensor<?x30xf32> {
+  %y = lf.rms_norm %x : tensor<?x30xf32>
+  return %y : tensor<?x30xf32>
 }

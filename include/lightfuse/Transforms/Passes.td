@@ -674,16 +674,22 @@ def GPUTileParallelLoopsPass
 }
 
 def GPURowNormsPass : Pass<"lf-gpu-row-norms", "::mlir::func::FuncOp"> {
-  let summary = "Lower lf.rms_norm and lf.layer_norm to one warp per row with shuffle reductions";
+  let summary = "Lower lf.rms_norm, lf.layer_norm and lf.residual_norm to one warp per row with shuffle reductions";
   let description = [{
     GPU path, opt-in (`lf-gpu-pipeline{row-kernels}`). Each row of an
-    `lf.rms_norm` or `lf.layer_norm` (any rank; the rows are all leading
-    dimensions) is handled by one warp (`block-size / 32` rows per block):
-    each lane sums a strided slice of the row in f32, a 5-step
-    `gpu.shuffle xor` butterfly combines the lanes, and the same lanes write
-    the normalized row (gain, bias, scale applied). LayerNorm uses the CPU
-    lowering's shifted two-pass statistics (shift by the row's first
-    element), so large-mean rows do not cancel.
+    `lf.rms_norm`, `lf.layer_norm` or `lf.residual_norm` (any rank; the rows
+    are all leading dimensions) is handled by one warp (`block-size / 32`
+    rows per block): each lane sums a strided slice of the row in f32, a
+    5-step `gpu.shuffle xor` butterfly combines the lanes, and the same lanes
+    write the normalized row (gain, bias, scale applied). When the static
+    row length is a multiple of 16 bytes' worth of elements, every lane
+    accesses 16 consecutive bytes at a time (`vector.load`/`vector.store`
+    with 16-byte alignment: 128-bit `ld.global.v4` / `st.global.v4`).
+    LayerNorm uses the CPU lowering's shifted two-pass statistics (shift by
+    the row's first element), so large-mean rows do not cancel.
+    `lf.residual_norm`: the first pass adds the residual, stores the sum
+    (rounded to the storage type, as the CPU lowering) and accumulates the
+    first statistic; the later passes re-read the sum each lane wrote.
     Reads are coalesced (consecutive lanes read consecutive elements). The
     generic lowering instead runs one thread per row.
 
@@ -694,7 +700,8 @@ def GPURowNormsPass : Pass<"lf-gpu-row-norms", "::mlir::func::FuncOp"> {
                            "::mlir::bufferization::BufferizationDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect",
-                           "::mlir::math::MathDialect"];
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
   let options = [
     Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
            "Threads per row">
