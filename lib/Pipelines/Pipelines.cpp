@@ -110,13 +110,14 @@ struct LowerVectorsPass
 } // namespace
 
 void lf::buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows,
-                                    int64_t attentionBlock) {
+                                    int64_t attentionBlock, unsigned threads) {
   if (attentionBlock > 0) {
     // Per-channel decays keep the token recurrence: their block scores
     // (an exp per term) are slower on the CPU today.
     lf::TileLinearAttentionPassOptions tile;
     tile.blockSize = attentionBlock;
     tile.perChannel = false;
+    tile.threads = threads;
     pm.addNestedPass<func::FuncOp>(lf::createTileLinearAttentionPass(tile));
   }
   pm.addNestedPass<func::FuncOp>(lf::createConvertLFToLinalgPass());
@@ -210,7 +211,8 @@ void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
     buildOptimizePipeline(pm);
   if (opts.intoVariants)
     pm.addPass(lf::createAddIntoVariantsPass());
-  buildLowerToLinalgPipeline(pm, opts.tileRows, opts.attentionBlock);
+  buildLowerToLinalgPipeline(pm, opts.tileRows, opts.attentionBlock,
+                             opts.threads);
   // Polynomial exp/tanh/erf/log so activation epilogues vectorize.
   pm.addPass(lf::createApproximateMathPass());
 

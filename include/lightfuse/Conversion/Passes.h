@@ -31,7 +31,8 @@ void populateLFToLinalgConversionPatterns(RewritePatternSet &patterns);
 /// rows per block (lf-tile-linear-attention).
 void populateTileLinearAttentionPatterns(RewritePatternSet &patterns,
                                          int64_t blockSize,
-                                         bool perChannel = true);
+                                         bool perChannel = true,
+                                         unsigned threads = 1);
 
 } // namespace lf
 } // namespace mlir

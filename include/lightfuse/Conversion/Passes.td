@@ -72,14 +72,24 @@ def TileLinearAttentionPass : Pass<"lf-tile-linear-attention"> {
     (an exp per term) are ~2.4x slower than the recurrence today
     (docs/benchmarks.md).
 
+    Structure: one `scf.forall` over (batch, head) (threads with
+    `lf-cpu-pipeline{threads}`), the block loop inside; the powers of lambda
+    and the decayed mask are tables built once. When `threads` > 1 exceeds
+    B * H (static), the forall also splits the value columns into
+    `ceil(threads / (B * H))` slices (Dv divisible, at least 8 columns each)
+    so every thread has work; each slice recomputes the block scores.
+    `lf.norm_attention` is tiled the same way, writing token-major rows and
+    per-head sums of squares.
+
     Before:
 
     ```mlir
     %o = lf.linear_attention %q, %k, %v decay(%s : tensor<8xf32>) : ...
     ```
 
-    After: an `scf.for` over blocks carrying `tensor<BxHxDkxDvxf32>` and the
-    output, with `linalg.generic` contractions inside.
+    After: an `scf.forall` over (batch, head) with, inside, an `scf.for` over
+    blocks carrying the head's f32 state and output rows, `linalg.generic`
+    contractions in its body.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
@@ -90,7 +100,10 @@ def TileLinearAttentionPass : Pass<"lf-tile-linear-attention"> {
     Option<"blockSize", "block-size", "int64_t", /*default=*/"64",
            "Rows per block">,
     Option<"perChannel", "per-channel", "bool", /*default=*/"true",
-           "Also tile attention with per-channel ([H, Dk]) decays">
+           "Also tile attention with per-channel ([H, Dk]) decays">,
+    Option<"threads", "threads", "unsigned", /*default=*/"1",
+           "Threads the (batch, head) loop will run on: when B * H is smaller, "
+           "value columns are split across iterations (0 or 1: no split)">
   ];
 }
 

@@ -60,7 +60,8 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
 
 /// lf (tensors) -> linalg on tensors, the first stage of the CPU pipeline.
 void buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows = 8,
-                                int64_t attentionBlock = 0);
+                                int64_t attentionBlock = 0,
+                                unsigned threads = 1);
 
 struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<std::string> chip{

@@ -1154,7 +1154,7 @@ struct BlockedAttention {
 BlockedAttention lowerBlockedCore(const Emitter &e, Value query, Value key,
                                   Value v, Value decay, ActivationKind fm,
                                   int64_t blockSize, bool wantState,
-                                  bool tokenMajor) {
+                                  bool tokenMajor, int64_t splits = 1) {
   MLIRContext *ctx = e.ctx();
   OpBuilder &b = e.b;
   Location loc = e.loc;
@@ -1244,18 +1244,46 @@ BlockedAttention lowerBlockedCore(const Emitter &e, Value query, Value key,
                                     oSizes[3]};
   SmallVector<Value> shared{
       e.empty(tokenMajor ? tmSizes : oSizes, outElem)};
+  // Value-column splits: `splits` slices of Dv / splits value columns per
+  // (batch, head), each its own iteration (the scores are recomputed per
+  // slice), so B * H < threads still fills the threads.
+  auto dvTy = cast<RankedTensorType>(v.getType()).getDimSize(3);
+  int64_t chunkTy = splits > 1 ? dvTy / splits : dvTy;
+  OpFoldResult dvC = splits > 1 ? OpFoldResult(b.getIndexAttr(chunkTy))
+                                : oSizes[3];
+  OpFoldResult ssLen = oSizes[1];
+  if (splits > 1)
+    ssLen = arith::MulIOp::create(
+                b, loc, getValueOrCreateConstantIndexOp(b, loc, oSizes[1]),
+                arith::ConstantIndexOp::create(b, loc, splits))
+                .getResult();
   if (tokenMajor)
-    shared.push_back(e.empty({oSizes[0], oSizes[2], oSizes[1]}, f32));
+    shared.push_back(e.empty({oSizes[0], oSizes[2], ssLen}, f32));
   if (wantState)
     shared.push_back(e.empty(sSizes, f32));
-  auto forall = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{oSizes[0], oSizes[1]}, shared,
-      std::nullopt);
+  SmallVector<OpFoldResult> ubs{oSizes[0], oSizes[1]};
+  if (splits > 1)
+    ubs.push_back(b.getIndexAttr(splits));
+  auto forall = scf::ForallOp::create(b, loc, ubs, shared, std::nullopt);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(forall.getTerminator());
     Value bi = forall.getInductionVar(0), hi = forall.getInductionVar(1);
     SmallVector<OpFoldResult> strides4(4, one);
+    // First value column of this iteration and its sums-of-squares slot.
+    OpFoldResult colOff = zero, ssIdx = hi;
+    if (splits > 1) {
+      Value ci = forall.getInductionVar(2);
+      colOff = arith::MulIOp::create(
+                   b, loc, ci, arith::ConstantIndexOp::create(b, loc, chunkTy))
+                   .getResult();
+      ssIdx = arith::AddIOp::create(
+                  b, loc,
+                  arith::MulIOp::create(
+                      b, loc, hi, arith::ConstantIndexOp::create(b, loc, splits)),
+                  ci)
+                  .getResult();
+    }
     // x[bi, hi] as [1, 1, d2, d3].
     auto headOf = [&](Value x) -> Value {
       return tensor::ExtractSliceOp::create(
@@ -1274,7 +1302,10 @@ BlockedAttention lowerBlockedCore(const Emitter &e, Value query, Value key,
       return tensor::ExtractSliceOp::create(b, loc, t, offs, sz,
                                             SmallVector<OpFoldResult>(r, one));
     };
-    Value qh = headOf(q), kh = headOf(k), vh = headOf(v);
+    Value qh = headOf(q), kh = headOf(k);
+    Value vh = tensor::ExtractSliceOp::create(
+        b, loc, v, SmallVector<OpFoldResult>{bi, hi, zero, colOff},
+        SmallVector<OpFoldResult>{one, one, e.dim(v, 2), dvC}, strides4);
     Value pwH = tableOf(pw), rpwH = tableOf(rpw);
     Value maskH = mask ? tableOf(mask) : Value();
     Value decayH;
@@ -1288,21 +1319,22 @@ BlockedAttention lowerBlockedCore(const Emitter &e, Value query, Value key,
     // This head's output rows as [1, 1, N, Dv]; token-major: the strided
     // [N, Dv] column of heads out[b, :, h, :], and its sums of squares.
     Value oh, ssh, ssArg;
-    SmallVector<OpFoldResult> tmOffs{bi, zero, hi, zero},
-        tmHeadSizes{one, oSizes[2], one, oSizes[3]};
-    SmallVector<OpFoldResult> ssOffs{bi, zero, hi},
+    SmallVector<OpFoldResult> tmOffs{bi, zero, hi, colOff},
+        tmHeadSizes{one, oSizes[2], one, dvC};
+    SmallVector<OpFoldResult> ssOffs{bi, zero, ssIdx},
         ssHeadSizes{one, oSizes[2], one};
+    SmallVector<OpFoldResult> hmOffs{bi, hi, zero, colOff},
+        hmSizes{one, one, oSizes[2], dvC};
     auto nTy = cast<RankedTensorType>(q.getType()).getDimSize(2);
-    auto dvTy = cast<RankedTensorType>(v.getType()).getDimSize(3);
     if (tokenMajor) {
       ssArg = forall.getRegionIterArgs()[1];
       Value cols = tensor::ExtractSliceOp::create(
-          b, loc, RankedTensorType::get({nTy, dvTy}, f32), outArg, tmOffs,
+          b, loc, RankedTensorType::get({nTy, chunkTy}, f32), outArg, tmOffs,
           tmHeadSizes, strides4);
       oh = tensor::ExpandShapeOp::create(
-          b, loc, RankedTensorType::get({1, 1, nTy, dvTy}, f32), cols,
+          b, loc, RankedTensorType::get({1, 1, nTy, chunkTy}, f32), cols,
           SmallVector<ReassociationIndices>{{0, 1, 2}, {3}},
-          SmallVector<OpFoldResult>{one, one, oSizes[2], oSizes[3]});
+          SmallVector<OpFoldResult>{one, one, oSizes[2], dvC});
       Value ssCol = tensor::ExtractSliceOp::create(
           b, loc, RankedTensorType::get({nTy}, f32), ssArg, ssOffs,
           ssHeadSizes, SmallVector<OpFoldResult>(3, one));
@@ -1311,11 +1343,10 @@ BlockedAttention lowerBlockedCore(const Emitter &e, Value query, Value key,
           SmallVector<ReassociationIndices>{{0, 1, 2}},
           SmallVector<OpFoldResult>{one, one, oSizes[2]});
     } else {
-      oh = tensor::ExtractSliceOp::create(
-          b, loc, outArg, SmallVector<OpFoldResult>{bi, hi, zero, zero},
-          SmallVector<OpFoldResult>{one, one, oSizes[2], oSizes[3]}, strides4);
+      oh = tensor::ExtractSliceOp::create(b, loc, outArg, hmOffs, hmSizes,
+                                          strides4);
     }
-    SmallVector<OpFoldResult> shSizes{one, one, sSizes[2], sSizes[3]};
+    SmallVector<OpFoldResult> shSizes{one, one, sSizes[2], dvC};
     Value state0 = e.filled(shSizes, 0.0);
     Value n = tensor::DimOp::create(b, loc, q, 2);
     Value lb = arith::ConstantIndexOp::create(b, loc, 0);
@@ -1500,7 +1531,7 @@ BlockedAttention lowerBlockedCore(const Emitter &e, Value query, Value key,
     Value cols, ssCol;
     if (tokenMajor) {
       cols = tensor::CollapseShapeOp::create(
-          b, loc, RankedTensorType::get({nTy, dvTy}, f32), loop.getResult(1),
+          b, loc, RankedTensorType::get({nTy, chunkTy}, f32), loop.getResult(1),
           SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
       ssCol = tensor::CollapseShapeOp::create(
           b, loc, RankedTensorType::get({nTy}, f32), loop.getResult(2),
@@ -1514,15 +1545,13 @@ BlockedAttention lowerBlockedCore(const Emitter &e, Value query, Value key,
                                             ssHeadSizes,
                                             SmallVector<OpFoldResult>(3, one));
     } else {
-      tensor::ParallelInsertSliceOp::create(
-          b, loc, loop.getResult(1), outArg,
-          SmallVector<OpFoldResult>{bi, hi, zero, zero},
-          SmallVector<OpFoldResult>{one, one, oSizes[2], oSizes[3]}, strides4);
+      tensor::ParallelInsertSliceOp::create(b, loc, loop.getResult(1), outArg,
+                                            hmOffs, hmSizes, strides4);
     }
     if (wantState)
       tensor::ParallelInsertSliceOp::create(
           b, loc, loop.getResult(0), stateArg,
-          SmallVector<OpFoldResult>{bi, hi, zero, zero}, shSizes, strides4);
+          SmallVector<OpFoldResult>{bi, hi, zero, colOff}, shSizes, strides4);
   }
   BlockedAttention r;
   r.output = forall.getResult(0);
@@ -1533,14 +1562,32 @@ BlockedAttention lowerBlockedCore(const Emitter &e, Value query, Value key,
   return r;
 }
 
+/// Value-column slices per (batch, head) so that `threads` threads have
+/// work when B * H is smaller (static shapes only; >= 8 columns a slice).
+int64_t valueSplits(Value q, Value v, unsigned threads) {
+  auto qt = cast<RankedTensorType>(q.getType());
+  int64_t dv = cast<RankedTensorType>(v.getType()).getDimSize(3);
+  if (threads <= 1 || qt.isDynamicDim(0) || qt.isDynamicDim(1) ||
+      ShapedType::isDynamic(dv))
+    return 1;
+  int64_t bh = qt.getDimSize(0) * qt.getDimSize(1);
+  if (bh == 0 || bh >= static_cast<int64_t>(threads))
+    return 1;
+  for (int64_t s = (threads + bh - 1) / bh; s > 1; --s)
+    if (dv % s == 0 && dv / s >= 8)
+      return s;
+  return 1;
+}
+
 SmallVector<Value> lowerLinearAttentionBlocked(const Emitter &e,
                                                LinearAttentionOp op,
-                                               int64_t blockSize) {
+                                               int64_t blockSize,
+                                               unsigned threads) {
   bool wantState = static_cast<bool>(op.getReturnState());
   BlockedAttention r = lowerBlockedCore(
       e, op.getQuery(), op.getKey(), op.getValue(), op.getDecay(),
       asActivation(op.getFeatureMap()), blockSize, wantState,
-      /*tokenMajor=*/false);
+      /*tokenMajor=*/false, valueSplits(op.getQuery(), op.getValue(), threads));
   SmallVector<Value> results{tensor::CastOp::create(
       e.b, e.loc, op.getOutput().getType(), r.output)};
   if (wantState)
@@ -1554,13 +1601,13 @@ SmallVector<Value> lowerLinearAttentionBlocked(const Emitter &e,
 /// squares, then one pass reads them and the gate once:
 ///   y[b, t, h, e] = u * o * rsqrt(sum_h ss[b, t, h] / (H Dv) + eps) (* gain)
 Value lowerNormAttentionBlocked(const Emitter &e, NormAttentionOp op,
-                                int64_t blockSize) {
+                                int64_t blockSize, unsigned threads) {
   MLIRContext *ctx = e.ctx();
   Value v = op.getValue();
   BlockedAttention r = lowerBlockedCore(
       e, op.getQuery(), op.getKey(), v, op.getDecay(),
       asActivation(op.getFeatureMap()), blockSize, /*wantState=*/false,
-      /*tokenMajor=*/true);
+      /*tokenMajor=*/true, valueSplits(op.getQuery(), v, threads));
   Type outElem = elemType(op.getQuery());
   OpFoldResult bS = e.dim(r.output, 0), nS = e.dim(r.output, 1),
                hS = e.dim(r.output, 2), dvS = e.dim(r.output, 3);
@@ -2488,8 +2535,10 @@ namespace {
 /// Rewrites a causal lf.linear_attention into the block recurrence
 /// (per-channel decays only when `perChannel`).
 struct TileNormAttention : OpRewritePattern<NormAttentionOp> {
-  TileNormAttention(MLIRContext *ctx, int64_t blockSize, bool perChannel)
-      : OpRewritePattern(ctx), blockSize(blockSize), perChannel(perChannel) {}
+  TileNormAttention(MLIRContext *ctx, int64_t blockSize, bool perChannel,
+                    unsigned threads)
+      : OpRewritePattern(ctx), blockSize(blockSize), perChannel(perChannel),
+        threads(threads) {}
   LogicalResult matchAndRewrite(NormAttentionOp op,
                                 PatternRewriter &rewriter) const override {
     if (!perChannel && op.getDecay() &&
@@ -2497,16 +2546,19 @@ struct TileNormAttention : OpRewritePattern<NormAttentionOp> {
       return rewriter.notifyMatchFailure(
           op, "per-channel decay: keeps the token recurrence");
     Emitter e{rewriter, op.getLoc()};
-    rewriter.replaceOp(op, lowerNormAttentionBlocked(e, op, blockSize));
+    rewriter.replaceOp(op, lowerNormAttentionBlocked(e, op, blockSize, threads));
     return success();
   }
   int64_t blockSize;
   bool perChannel;
+  unsigned threads;
 };
 
 struct TileLinearAttention : OpRewritePattern<LinearAttentionOp> {
-  TileLinearAttention(MLIRContext *ctx, int64_t blockSize, bool perChannel)
-      : OpRewritePattern(ctx), blockSize(blockSize), perChannel(perChannel) {}
+  TileLinearAttention(MLIRContext *ctx, int64_t blockSize, bool perChannel,
+                      unsigned threads)
+      : OpRewritePattern(ctx), blockSize(blockSize), perChannel(perChannel),
+        threads(threads) {}
   LogicalResult matchAndRewrite(LinearAttentionOp op,
                                 PatternRewriter &rewriter) const override {
     if (!op.getCausal())
@@ -2516,20 +2568,23 @@ struct TileLinearAttention : OpRewritePattern<LinearAttentionOp> {
       return rewriter.notifyMatchFailure(
           op, "per-channel decay: keeps the token recurrence");
     Emitter e{rewriter, op.getLoc()};
-    SmallVector<Value> results = lowerLinearAttentionBlocked(e, op, blockSize);
+    SmallVector<Value> results =
+        lowerLinearAttentionBlocked(e, op, blockSize, threads);
     rewriter.replaceOp(op, results);
     return success();
   }
   int64_t blockSize;
   bool perChannel;
+  unsigned threads;
 };
 } // namespace
 
 void mlir::lf::populateTileLinearAttentionPatterns(RewritePatternSet &patterns,
                                                    int64_t blockSize,
-                                                   bool perChannel) {
-  patterns.add<TileLinearAttention, TileNormAttention>(patterns.getContext(),
-                                                       blockSize, perChannel);
+                                                   bool perChannel,
+                                                   unsigned threads) {
+  patterns.add<TileLinearAttention, TileNormAttention>(
+      patterns.getContext(), blockSize, perChannel, threads);
 }
 
 void mlir::lf::populateLFToLinalgConversionPatterns(

@@ -27,7 +27,8 @@ struct TileLinearAttentionPass
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    lf::populateTileLinearAttentionPatterns(patterns, blockSize, perChannel);
+    lf::populateTileLinearAttentionPatterns(patterns, blockSize, perChannel,
+                                            threads);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -1,6 +1,7 @@
 // RUN: lf-opt %s --pass-pipeline="builtin.module(func.func(lf-tile-linear-attention{block-size=16}),canonicalize,cse)" -split-input-file | FileCheck %s
 // RUN: lf-opt %s --pass-pipeline="builtin.module(func.func(lf-tile-linear-attention{block-size=16 per-channel=false}))" -split-input-file | FileCheck %s --check-prefix=NOPC
 // RUN: not lf-opt %s --pass-pipeline="builtin.module(func.func(lf-tile-linear-attention{block-size=0}))" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: lf-opt %s --pass-pipeline="builtin.module(func.func(lf-tile-linear-attention{block-size=16 threads=4}),canonicalize,cse)" -split-input-file | FileCheck %s --check-prefix=SPLIT
 // BAD: error: lf-tile-linear-attention: block-size must be positive
 
 // Causal, per-head decay. The powers of lambda are tables built once, before
@@ -31,6 +32,10 @@
 // CHECK:     tensor.parallel_insert_slice
 // CHECK:     tensor.parallel_insert_slice
 // CHECK-NOT: lf.linear_attention
+// With 4 threads and B * H = 2, the value columns (4) split in 2 slices of
+// 2 would leave slices under 8 columns: no split. Dv = 16 splits below.
+// SPLIT-LABEL: func @blocked
+// SPLIT: scf.forall (%{{.*}}) in (2)
 func.func @blocked(%q: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x4xf32>, %s: tensor<2xf32>) -> (tensor<1x2x?x4xf32>, tensor<1x2x8x4xf32>) {
   %o, %st = lf.linear_attention %q, %q, %v decay(%s : tensor<2xf32>) {return_state}
       : tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x4xf32> -> tensor<1x2x?x4xf32>, tensor<1x2x8x4xf32>
@@ -83,4 +88,16 @@ func.func @norm_attention(%q: tensor<1x2x?x4xf32>, %u: tensor<1x?x8xf32>, %s: te
   %y = lf.norm_attention %q, %q, %q gate(%u : tensor<1x?x8xf32>) decay(%s : tensor<2xf32>)
       : tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32>, tensor<1x2x?x4xf32> -> tensor<1x?x8xf32>
   return %y : tensor<1x?x8xf32>
+}
+
+// -----
+
+// SPLIT-LABEL: func @split_values
+// SPLIT: scf.forall (%{{.*}}, %[[C:.*]]) in (2, 2)
+// SPLIT: %[[OFF:.*]] = arith.muli %[[C]], %c8
+// SPLIT: tensor.extract_slice %{{.*}}[0, %{{.*}}, 0, %[[OFF]]] [1, 1, %{{.*}}, 8]
+func.func @split_values(%q: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x16xf32>, %s: tensor<2xf32>) -> tensor<1x2x?x16xf32> {
+  %o = lf.linear_attention %q, %q, %v decay(%s : tensor<2xf32>)
+      : tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x16xf32> -> tensor<1x2x?x16xf32>
+  return %o : tensor<1x2x?x16xf32>
 }

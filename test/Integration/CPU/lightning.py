@@ -102,6 +102,10 @@ check("f16 n=300", 300, 2, 16, slopes[:2], [64, 0], tol=2e-3, dtype="f16")
 # The (batch, head) loop as OpenMP threads (lf-cpu-pipeline{threads=2}).
 check("2 threads batch 2 n=777", 777, 3, 16, slopes[:3], [64], b=2, threads=2)
 check("2 threads per-channel n=300", 300, 2, 8, chan, [16], b=2, threads=2)
+# One (batch, head) on 2 and 3 threads: the value columns are split (Dv 16
+# -> 2 slices of 8; Dv 24 -> 3 of 8), each slice its own iteration.
+check("1 head 2 threads n=300", 300, 1, 8, slopes[:1], [64], dv=16, threads=2)
+check("1 head 3 threads n=130", 130, 1, 8, slopes[:1], [16], dv=24, threads=3)
 
 if failures:
     sys.exit("FAILED: " + "; ".join(failures))

@@ -93,6 +93,9 @@ check("per-channel decay", 1, 2, 100, 8, 8, chan, TILED)
 # Blocks of 16 (tail block) and the heads on two OpenMP threads.
 check("block 16, 2 threads", 2, 3, 77, 8, 8, slopes,
       "builtin.module(lf-cpu-pipeline{attention-block=16 threads=2})")
+# One head on 4 threads: value columns split in 4 (per-slice sums of squares).
+check("1 head, 4 threads", 1, 1, 90, 8, 32, slopes[:1],
+      "builtin.module(lf-cpu-pipeline{threads=4})", gain=True)
 
 if failures:
     sys.exit("FAILED: " + "; ".join(failures))
