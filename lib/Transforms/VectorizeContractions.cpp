@@ -63,6 +63,25 @@ struct VectorizeContractionsPass
       if (g->hasAttr(kTileAttr))
         tiles.push_back(g);
     });
+    // Zero-initializing fills fused into the output tiles: vectorized, the
+    // tile's first read of its accumulator folds to the filled constant and
+    // the later full overwrite drops the fill's store, so the output is never
+    // memset.
+    SmallVector<linalg::FillOp> fills;
+    getOperation().walk([&](linalg::FillOp f) {
+      if (f->hasAttr(kFillAttr))
+        fills.push_back(f);
+    });
+    for (linalg::FillOp f : fills) {
+      f->removeAttr(kFillAttr);
+      auto ty = dyn_cast<RankedTensorType>(f.getResult(0).getType());
+      if (!ty || !ty.hasStaticShape())
+        continue;
+      rewriter.setInsertionPoint(f);
+      FailureOr<linalg::VectorizationResult> v = linalg::vectorize(rewriter, f);
+      if (succeeded(v))
+        rewriter.replaceOp(f, v->replacements);
+    }
     for (linalg::GenericOp g : tiles) {
       auto dims = g->getAttrOfType<DenseI64ArrayAttr>(kTileAttr).asArrayRef();
       g->removeAttr(kTileAttr);
@@ -94,6 +113,7 @@ struct VectorizeContractionsPass
   }
 
   static constexpr llvm::StringLiteral kTileAttr = "lf.vector_tile";
+  static constexpr llvm::StringLiteral kFillAttr = "lf.vector_fill";
 
   void tileAndPeel(IRRewriter &rewriter, linalg::GenericOp op) {
     unsigned n = op.getNumLoops();
@@ -119,24 +139,75 @@ struct VectorizeContractionsPass
         interchange.push_back(d);
     interchange.push_back(rDim);
 
-    scf::SCFTilingOptions opts;
-    SmallVector<OpFoldResult> tileSizes;
-    for (int64_t s : sizes)
-      tileSizes.push_back(rewriter.getIndexAttr(s));
-    opts.setTileSizes(tileSizes);
-    opts.setInterchange(interchange);
+    auto toAttrs = [&](ArrayRef<int64_t> v) {
+      SmallVector<OpFoldResult> r;
+      for (int64_t s : v)
+        r.push_back(rewriter.getIndexAttr(s));
+      return r;
+    };
+    SmallVector<LoopLikeOpInterface> loops;
+    Operation *tiled = nullptr;
     rewriter.setInsertionPoint(op);
-    FailureOr<scf::SCFTilingResult> res = scf::tileUsingSCF(
-        rewriter, cast<TilingInterface>(op.getOperation()), opts);
-    if (failed(res))
-      return;
-    rewriter.replaceOp(op, res->replacements);
+    if (op.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>()) {
+      // A filled accumulator: tile the parallel dims first with the fill
+      // fused into each output tile, then the reduction of each tile (a
+      // fill cannot be fused into a reduction loop).
+      SmallVector<int64_t> par(sizes);
+      par[rDim] = 0;
+      scf::SCFTilingOptions o1;
+      o1.setTileSizes(toAttrs(par));
+      scf::SCFTileAndFuseOptions fo;
+      fo.setTilingOptions(o1);
+      fo.setFusionControlFn(
+          [](tensor::ExtractSliceOp, OpResult producer, bool)
+              -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+            if (isa<linalg::FillOp>(producer.getOwner()))
+              return scf::SCFTileAndFuseOptions::ControlFnResult{};
+            return std::nullopt;
+          });
+      FailureOr<scf::SCFTileAndFuseResult> r1 =
+          scf::tileConsumerAndFuseProducersUsingSCF(
+              rewriter, cast<TilingInterface>(op.getOperation()), fo);
+      if (failed(r1))
+        return;
+      for (OpResult res : op->getResults())
+        if (Value rep = r1->replacements.lookup(res))
+          rewriter.replaceAllUsesWith(res, rep);
+      rewriter.eraseOp(op);
+      Operation *tiledOp = r1->tiledAndFusedOps.front();
+      for (Operation *f : r1->tiledAndFusedOps)
+        if (isa<linalg::FillOp>(f))
+          f->setAttr(kFillAttr, rewriter.getUnitAttr());
+      llvm::append_range(loops, r1->loops);
+      SmallVector<int64_t> red(n, 0);
+      red[rDim] = tileK;
+      scf::SCFTilingOptions o2;
+      o2.setTileSizes(toAttrs(red));
+      rewriter.setInsertionPoint(tiledOp);
+      FailureOr<scf::SCFTilingResult> r2 = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(tiledOp), o2);
+      if (failed(r2))
+        return;
+      rewriter.replaceOp(tiledOp, r2->replacements);
+      tiled = r2->tiledOps.front();
+      llvm::append_range(loops, r2->loops);
+    } else {
+      scf::SCFTilingOptions opts;
+      opts.setTileSizes(toAttrs(sizes));
+      opts.setInterchange(interchange);
+      FailureOr<scf::SCFTilingResult> res = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), opts);
+      if (failed(res))
+        return;
+      rewriter.replaceOp(op, res->replacements);
+      tiled = res->tiledOps.front();
+      llvm::append_range(loops, res->loops);
+    }
     ++numTiled;
-    for (Operation *t : res->tiledOps)
-      t->setAttr(kTileAttr, rewriter.getDenseI64ArrayAttr({iDim, jDim, rDim}));
+    tiled->setAttr(kTileAttr, rewriter.getDenseI64ArrayAttr({iDim, jDim, rDim}));
     // Peel every tile loop whose step does not divide its extent: the main
     // loop then has full, static tiles.
-    for (LoopLikeOpInterface loop : res->loops) {
+    for (LoopLikeOpInterface loop : loops) {
       auto forOp = dyn_cast<scf::ForOp>(loop.getOperation());
       if (!forOp)
         continue;

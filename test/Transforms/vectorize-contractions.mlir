@@ -10,8 +10,16 @@
 // CHECK: scf.for {{.*}} step %c4
 // CHECK: vector.contract {{.*}} : vector<8x4xf32>, vector<4x32xf32> into vector<8x32xf32>
 // CHECK: linalg.generic
+// The zero fill of the output is fused into the output tiles: full tiles
+// start their accumulator from the constant (no memset, no read of the
+// output); only the remainder tiles still fill.
 // HOIST-LABEL: func @matmul
-// HOIST: scf.for {{.*}} step %c4 {{.*}} -> (vector<8x32xf32>)
+// HOIST: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
+// HOIST-NOT: linalg.fill
+// HOIST: scf.for {{.*}} step %c4 iter_args(%{{.*}} = %[[ZERO]]) -> (vector<8x32xf32>)
+// HOIST-NOT: linalg.fill
+// HOIST: vector.transfer_write
+// HOIST: linalg.fill
 func.func @matmul(%a: tensor<?x64xf32>, %b: tensor<64x96xf32>) -> tensor<?x96xf32> {
   %c0 = arith.constant 0 : index
   %cst = arith.constant 0.0 : f32

@@ -613,7 +613,11 @@ def VectorizeContractionsPass
     out of the reduction loop (`lf-cpu-pipeline`), so it lives in
     registers: `tile-m` x `tile-n` / 16 AVX-512 accumulators, each loaded
     `tile-n` / 16 B vectors feeding `tile-m` broadcast FMAs. Remainder tiles
-    stay scalar loops.
+    stay scalar loops. An accumulator initialized by `linalg.fill` is tiled
+    in two steps (output tiles with the fill fused into each, then the
+    reduction of each tile): a full tile's accumulator then starts as the
+    constant vector, so the output is neither memset nor read before it is
+    written.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",
