@@ -196,6 +196,9 @@ static void addBufferization(OpPassManager &pm, bool intoVariants = false) {
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(buf));
   pm.addPass(createCanonicalizerPass());
+  // Static-shaped temporaries allocated in loops (the Lightning blocks'
+  // tiles) move out of them: one allocation per call instead of per block.
+  pm.addNestedPass<func::FuncOp>(bufferization::createBufferLoopHoistingPass());
   // Before deallocation, as upstream orders buffer-results-to-out-params.
   if (intoVariants)
     pm.addPass(lf::createPromoteIntoVariantsPass());

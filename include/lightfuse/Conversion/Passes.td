@@ -94,7 +94,7 @@ def TileLinearAttentionPass : Pass<"lf-tile-linear-attention"> {
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",
-    "::mlir::tensor::TensorDialect"
+    "::mlir::tensor::TensorDialect", "::mlir::affine::AffineDialect"
   ];
   let options = [
     Option<"blockSize", "block-size", "int64_t", /*default=*/"64",

@@ -10,6 +10,7 @@
 
 #include "dialects/lf/LFOps.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AffineMap.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -1361,8 +1362,15 @@ BlockedAttention lowerBlockedCore(const Emitter &e, Value query, Value key,
         b, loc, lb, n, step, inits,
         [&](OpBuilder &nb, Location l, Value i0, ValueRange iter) {
           Emitter ie{nb, l};
-          Value rest = arith::SubIOp::create(nb, l, n, i0);
-          Value m = arith::MinSIOp::create(nb, l, rest, step);
+          // m = min(B, n - i0), as affine.min so that peeling the last
+          // block (lf-tile-linear-attention) makes it the constant B.
+          MLIRContext *c = nb.getContext();
+          AffineMap minMap = AffineMap::get(
+              1, 1,
+              {getAffineConstantExpr(B, c),
+               getAffineSymbolExpr(0, c) - getAffineDimExpr(0, c)},
+              c);
+          Value m = affine::AffineMinOp::create(nb, l, minMap, ValueRange{i0, n});
           auto rows = [&](Value x, OpFoldResult off, OpFoldResult len) -> Value {
             unsigned r = rankOf(x);
             SmallVector<OpFoldResult> offs(r, nb.getIndexAttr(0)),
@@ -1438,6 +1446,10 @@ BlockedAttention lowerBlockedCore(const Emitter &e, Value query, Value key,
               return contractBH(ie, masked, {0, 1, 2, 4}, vRows, {0, 1, 4, 3},
                                 osz, 3, init);
             };
+            if (B < 2) {
+              // Blocks of one row: nothing to split.
+              acc = part(qb, kb, vb, acc, m, m);
+            } else {
             acc = part(qb, rows(kb, zero, h), rows(vb, zero, h), acc, m, h);
             SmallVector<OpFoldResult> lowOffs{zero, zero, h, zero},
                 lowSizes{one, one, m2, ie.dim(vb, 3)};
@@ -1447,6 +1459,7 @@ BlockedAttention lowerBlockedCore(const Emitter &e, Value query, Value key,
                        m2, m2);
             acc = tensor::InsertSliceOp::create(nb, l, low, acc, lowOffs,
                                                 lowSizes, strides4);
+            }
           }
           // Inter-block: (q[t] lambda^(t+1)) S, the decay on q's rows (per
           // head) or on q's channels (per channel).
@@ -1528,6 +1541,8 @@ BlockedAttention lowerBlockedCore(const Emitter &e, Value query, Value key,
           }
           scf::YieldOp::create(nb, l, yields);
         });
+    // Peeled by lf-tile-linear-attention: full blocks get static shapes.
+    loop->setAttr("lf.attention_blocks", b.getUnitAttr());
     Value cols, ssCol;
     if (tokenMajor) {
       cols = tensor::CollapseShapeOp::create(
