@@ -538,12 +538,19 @@ bool JitModule::invokeInto(const FunctionSignature &sig,
                            llvm::ArrayRef<TensorRef> outputs,
                            std::vector<ResultBuffer> &results,
                            std::string &error) {
+  // The bytes a (possibly strided, possibly negatively strided) view spans.
   auto span = [](const TensorRef &t) {
-    int64_t n = 1;
-    for (int64_t d : t.shape)
-      n *= d;
     auto *p = static_cast<const uint8_t *>(t.data);
-    return std::pair{p, p + n * dtypeSize(t.dtype)};
+    int64_t es = dtypeSize(t.dtype), lo = 0, hi = 0, contiguousStride = 1;
+    for (size_t d = t.shape.size(); d-- > 0;) {
+      if (t.shape[d] == 0)
+        return std::pair{p, p};
+      int64_t st = t.strides.empty() ? contiguousStride : t.strides[d];
+      int64_t ext = (t.shape[d] - 1) * st;
+      (ext < 0 ? lo : hi) += ext;
+      contiguousStride *= t.shape[d];
+    }
+    return std::pair{p + lo * es, p + (hi + 1) * es};
   };
   bool direct = sig.packedInto && outputs.size() == sig.results.size() &&
                 inputs.size() == sig.inputs.size();
