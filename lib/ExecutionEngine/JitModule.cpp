@@ -486,6 +486,21 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
   return jm;
 }
 
+/// Writes the ranked memref descriptor {allocated, aligned, offset,
+/// sizes[r], strides[r]} of a row-major buffer at `d` (3 + 2r words).
+static void fillRowMajorDescriptor(int64_t *d, const void *data,
+                                   llvm::ArrayRef<int64_t> shape) {
+  size_t r = shape.size();
+  d[0] = d[1] = reinterpret_cast<int64_t>(data);
+  d[2] = 0;
+  int64_t stride = 1;
+  for (size_t k = r; k-- > 0;) {
+    d[3 + k] = shape[k];
+    d[3 + r + k] = stride;
+    stride *= shape[k];
+  }
+}
+
 static bool isContiguous(llvm::ArrayRef<int64_t> shape,
                          llvm::ArrayRef<int64_t> strides) {
   if (strides.empty())
@@ -670,17 +685,9 @@ bool JitModule::invokeImpl(const FunctionSignature &sig,
       data = packedCopies.back().data();
     }
     int64_t *d = desc.data() + w;
-    size_t r = t.shape.size();
-    d[0] = d[1] = reinterpret_cast<int64_t>(data);
-    d[2] = 0;
-    int64_t stride = 1;
-    for (size_t k = r; k-- > 0;) {
-      d[3 + k] = t.shape[k];
-      d[3 + r + k] = stride;
-      stride *= t.shape[k];
-    }
+    fillRowMajorDescriptor(d, data, t.shape);
     descPtrs.push_back(d);
-    w += 3 + 2 * r;
+    w += 3 + 2 * t.shape.size();
   }
   for (const DimConstraint &c : sig.constraints) {
     int64_t a = inputs[c.inputA].shape[c.dimA], b = inputs[c.inputB].shape[c.dimB];
@@ -714,17 +721,9 @@ bool JitModule::invokeImpl(const FunctionSignature &sig,
     size_t ow = 0;
     for (const TensorRef &o : outputs) {
       int64_t *d = outDesc.data() + ow;
-      size_t r = o.shape.size();
-      d[0] = d[1] = reinterpret_cast<int64_t>(o.data);
-      d[2] = 0;
-      int64_t stride = 1;
-      for (size_t k = r; k-- > 0;) {
-        d[3 + k] = o.shape[k];
-        d[3 + r + k] = stride;
-        stride *= o.shape[k];
-      }
+      fillRowMajorDescriptor(d, o.data, o.shape);
       outPtrs.push_back(d);
-      ow += 3 + 2 * r;
+      ow += 3 + 2 * o.shape.size();
     }
     for (void *&p : outPtrs)
       args.push_back(&p);
