@@ -6,6 +6,8 @@
 
 #include "lightfuse/Transforms/Passes.h"
 
+#include "TilingUtils.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
@@ -50,12 +52,7 @@ struct VectorizeContractionsPass
       tileAndPeel(rewriter, op);
     // Fold the peeled main loops' tile sizes to constants.
     MLIRContext *ctx = &getContext();
-    RewritePatternSet patterns(ctx);
-    for (Dialect *d : ctx->getLoadedDialects())
-      d->getCanonicalizationPatterns(patterns);
-    for (RegisteredOperationName op : ctx->getRegisteredOperations())
-      op.getCanonicalizationPatterns(patterns, ctx);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(lf::canonicalizeAll(getOperation())))
       return signalPassFailure();
     // Vectorize the full tiles; remainder tiles stay scalar.
     SmallVector<linalg::GenericOp> tiles;
@@ -207,13 +204,7 @@ struct VectorizeContractionsPass
     tiled->setAttr(kTileAttr, rewriter.getDenseI64ArrayAttr({iDim, jDim, rDim}));
     // Peel every tile loop whose step does not divide its extent: the main
     // loop then has full, static tiles.
-    for (LoopLikeOpInterface loop : loops) {
-      auto forOp = dyn_cast<scf::ForOp>(loop.getOperation());
-      if (!forOp)
-        continue;
-      scf::ForOp partial;
-      (void)scf::peelForLoopAndSimplifyBounds(rewriter, forOp, partial);
-    }
+    lf::peelTileLoops(rewriter, loops);
   }
 };
 } // namespace

@@ -6,6 +6,8 @@
 
 #include "lightfuse/Transforms/Passes.h"
 
+#include "TilingUtils.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -78,23 +80,11 @@ struct VectorizeTransposesPass
       ++numTiled;
       llvm::append_range(tiles, res->tiledOps);
       // Peel the two tile loops: the main iterations get full tiles.
-      for (LoopLikeOpInterface loop : res->loops) {
-        auto forOp = dyn_cast<scf::ForOp>(loop.getOperation());
-        if (!forOp)
-          continue;
-        scf::ForOp partial;
-        (void)scf::peelForLoopAndSimplifyBounds(rewriter, forOp, partial);
-      }
+      lf::peelTileLoops(rewriter, res->loops);
     }
     // Fold the peeled main loops' tile sizes to constants, then vectorize
     // every block whose shape became static and full.
-    MLIRContext *ctx = &getContext();
-    RewritePatternSet patterns(ctx);
-    for (Dialect *d : ctx->getLoadedDialects())
-      d->getCanonicalizationPatterns(patterns);
-    for (RegisteredOperationName op : ctx->getRegisteredOperations())
-      op.getCanonicalizationPatterns(patterns, ctx);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(lf::canonicalizeAll(getOperation())))
       return signalPassFailure();
     SmallVector<linalg::GenericOp> full;
     getOperation().walk([&](linalg::GenericOp g) {
