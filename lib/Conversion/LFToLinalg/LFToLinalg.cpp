@@ -2547,45 +2547,31 @@ struct ConvertLFToLinalgPass
 } // namespace
 
 namespace {
-/// Rewrites a causal lf.linear_attention into the block recurrence
-/// (per-channel decays only when `perChannel`).
-struct TileNormAttention : OpRewritePattern<NormAttentionOp> {
-  TileNormAttention(MLIRContext *ctx, int64_t blockSize, bool perChannel,
-                    unsigned threads)
-      : OpRewritePattern(ctx), blockSize(blockSize), perChannel(perChannel),
-        threads(threads) {}
-  LogicalResult matchAndRewrite(NormAttentionOp op,
+/// Rewrites a causal lf.linear_attention (or lf.norm_attention, always
+/// causal) into the block recurrence; per-channel decays only when
+/// `perChannel`.
+template <typename OpTy>
+struct TileAttention : OpRewritePattern<OpTy> {
+  TileAttention(MLIRContext *ctx, int64_t blockSize, bool perChannel,
+                unsigned threads)
+      : OpRewritePattern<OpTy>(ctx), blockSize(blockSize),
+        perChannel(perChannel), threads(threads) {}
+  LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
+    if constexpr (std::is_same_v<OpTy, LinearAttentionOp>)
+      if (!op.getCausal())
+        return rewriter.notifyMatchFailure(op, "non-causal: already linear");
     if (!perChannel && op.getDecay() &&
         cast<RankedTensorType>(op.getDecay().getType()).getRank() != 1)
       return rewriter.notifyMatchFailure(
           op, "per-channel decay: keeps the token recurrence");
     Emitter e{rewriter, op.getLoc()};
-    rewriter.replaceOp(op, lowerNormAttentionBlocked(e, op, blockSize, threads));
-    return success();
-  }
-  int64_t blockSize;
-  bool perChannel;
-  unsigned threads;
-};
-
-struct TileLinearAttention : OpRewritePattern<LinearAttentionOp> {
-  TileLinearAttention(MLIRContext *ctx, int64_t blockSize, bool perChannel,
-                      unsigned threads)
-      : OpRewritePattern(ctx), blockSize(blockSize), perChannel(perChannel),
-        threads(threads) {}
-  LogicalResult matchAndRewrite(LinearAttentionOp op,
-                                PatternRewriter &rewriter) const override {
-    if (!op.getCausal())
-      return rewriter.notifyMatchFailure(op, "non-causal: already linear");
-    if (!perChannel && op.getDecay() &&
-        cast<RankedTensorType>(op.getDecay().getType()).getRank() != 1)
-      return rewriter.notifyMatchFailure(
-          op, "per-channel decay: keeps the token recurrence");
-    Emitter e{rewriter, op.getLoc()};
-    SmallVector<Value> results =
-        lowerLinearAttentionBlocked(e, op, blockSize, threads);
-    rewriter.replaceOp(op, results);
+    if constexpr (std::is_same_v<OpTy, LinearAttentionOp>)
+      rewriter.replaceOp(op,
+                         lowerLinearAttentionBlocked(e, op, blockSize, threads));
+    else
+      rewriter.replaceOp(op,
+                         lowerNormAttentionBlocked(e, op, blockSize, threads));
     return success();
   }
   int64_t blockSize;
@@ -2598,7 +2584,7 @@ void mlir::lf::populateTileLinearAttentionPatterns(RewritePatternSet &patterns,
                                                    int64_t blockSize,
                                                    bool perChannel,
                                                    unsigned threads) {
-  patterns.add<TileLinearAttention, TileNormAttention>(
+  patterns.add<TileAttention<LinearAttentionOp>, TileAttention<NormAttentionOp>>(
       patterns.getContext(), blockSize, perChannel, threads);
 }
 
