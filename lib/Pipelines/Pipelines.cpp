@@ -201,7 +201,7 @@ static void addBufferization(OpPassManager &pm, bool intoVariants = false) {
   pm.addNestedPass<func::FuncOp>(bufferization::createBufferLoopHoistingPass());
   // Before deallocation, as upstream orders buffer-results-to-out-params.
   if (intoVariants)
-    pm.addPass(lf::createPromoteIntoVariantsPass());
+    pm.addPass(lf::createIntoVariantsPass());
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createConvertBufferizationToMemRefPass());
@@ -212,8 +212,6 @@ void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
     pm.addPass(std::make_unique<EmitCInterfacePass>());
   if (opts.optimize)
     buildOptimizePipeline(pm);
-  if (opts.intoVariants)
-    pm.addPass(lf::createAddIntoVariantsPass());
   buildLowerToLinalgPipeline(pm, opts.tileRows, opts.attentionBlock,
                              opts.threads);
   // Polynomial exp/tanh/erf/log so activation epilogues vectorize.

@@ -1,28 +1,29 @@
-// RUN: lf-opt %s --lf-add-into-variants | FileCheck %s
+// RUN: lf-opt %s --pass-pipeline="builtin.module(lf-cpu-pipeline{into-variants=true})" --mlir-print-ir-after=lf-into-variants -o /dev/null 2>&1 | FileCheck %s
 // RUN: lf-opt %s --pass-pipeline="builtin.module(lf-cpu-pipeline{into-variants=true})" | FileCheck %s --check-prefix=LLVM
-// RUN: lf-opt %s --pass-pipeline="builtin.module(lf-cpu-pipeline{into-variants=true})" --mlir-print-ir-after=lf-promote-into-variants -o /dev/null 2>&1 | FileCheck %s --check-prefix=MEM
 
-// Public functions with static result shapes get a destination-passing copy;
-// dynamic results, private functions and functions without results do not.
-// CHECK-LABEL: func.func @norm(
-// CHECK: func.func @dynamic(
-// CHECK: func.func private @helper(
-// CHECK-NOT: @dynamic__into
-// CHECK-NOT: @helper__into
-// CHECK: func.func @norm__into(%{{.*}}: tensor<8x16xf32>) -> tensor<8x16xf32> attributes {lf.into_of = "norm"}
-// CHECK-NOT: @dynamic__into
-// CHECK-NOT: @helper__into
-// CHECK: func.func @twice__into(
-
-// After bufferization the copy's result is a trailing out-parameter that the
-// norm writes directly (no allocation in the variant); a buffer returned
-// twice keeps no variant (upstream's promotion cannot split it).
-// MEM: func.func @norm__into(%{{.*}}: memref<8x16xf32>, %[[OUT:.*]]: memref<8x16xf32>)
-// MEM-NOT: memref.alloc() {{.*}} : memref<8x16xf32>
-// MEM-NOT: memref.copy
-// MEM: outs(%[[OUT]] : memref<8x16xf32>)
-// MEM-NOT: memref.copy
-// MEM: return
+// A public function with static result shapes gets a destination-passing
+// copy @<fn>__into whose result is a trailing out-parameter that the norm
+// writes directly (no allocation of the result, no copy); the original is a
+// wrapper that allocates the result and calls it, so the body is compiled
+// once. Dynamic results, private functions and a buffer returned twice
+// (upstream's promotion cannot split it) keep no variant.
+// CHECK-LABEL: func.func @norm(%{{.*}}: memref<8x16xf32>) -> memref<8x16xf32>
+// CHECK-NEXT:    %[[R:.*]] = memref.alloc() {alignment = 64 : i64} : memref<8x16xf32>
+// CHECK-NEXT:    call @norm__into(%{{.*}}, %[[R]]) {no_inline}
+// CHECK-NEXT:    return %[[R]]
+// CHECK-LABEL: func.func @dynamic(
+// CHECK-NOT:     call
+// CHECK-LABEL: func.func @twice(
+// CHECK-NOT:     call
+// CHECK:       func.func @norm__into(%{{.*}}: memref<8x16xf32>, %[[OUT:.*]]: memref<8x16xf32>) attributes {lf.into_of = "norm"
+// CHECK-NOT:     memref.alloc() {{.*}} : memref<8x16xf32>
+// CHECK-NOT:     memref.copy
+// CHECK:         outs(%[[OUT]] : memref<8x16xf32>)
+// CHECK-NOT:     memref.copy
+// CHECK:         return
+// CHECK-NOT:   @dynamic__into
+// CHECK-NOT:   @helper__into
+// CHECK-NOT:   @twice__into
 // LLVM: llvm.func @_mlir_ciface_norm__into(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr)
 // LLVM-NOT: @twice__into
 func.func @norm(%x: tensor<8x16xf32>) -> tensor<8x16xf32> {

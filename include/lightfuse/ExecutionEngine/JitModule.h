@@ -100,9 +100,9 @@ struct CompileOptions {
   /// threads, 0 OpenMP with the runtime's default. OpenMP code needs libomp,
   /// which the JIT loads (an error names it when it is missing).
   unsigned threads = 1;
-  /// cpu, default pipeline: also compile destination-passing variants of
-  /// the functions with static result shapes, which invokeRaw uses when the
-  /// caller provides the outputs (results computed in place, no copy).
+  /// cpu, default pipeline: give the functions with static result shapes a
+  /// destination-passing entry (lf-into-variants), which invokeInto uses
+  /// when the caller provides the outputs (results computed in place).
   bool intoVariants = false;
 };
 

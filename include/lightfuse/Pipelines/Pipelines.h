@@ -47,11 +47,12 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(1)};
   PassOptions::Option<bool> intoVariants{
       *this, "into-variants",
-      llvm::cl::desc("Also compile a destination-passing copy `<fn>__into` of "
-                     "every public function with static result shapes "
-                     "(results as trailing out-parameters, computed in the "
-                     "caller's buffers); the JIT uses it for calls that "
-                     "provide outputs"),
+      llvm::cl::desc("Give every public function with static result shapes a "
+                     "destination-passing form `<fn>__into` (results as "
+                     "trailing out-parameters, computed in the caller's "
+                     "buffers; `<fn>` becomes a wrapper that allocates and "
+                     "calls it); the JIT uses it for calls that provide "
+                     "outputs (lf-into-variants)"),
       llvm::cl::init(false)};
 };
 

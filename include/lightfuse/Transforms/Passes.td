@@ -542,33 +542,26 @@ def FuseResidualNormPass
 }
 
 
-def AddIntoVariantsPass : Pass<"lf-add-into-variants", "::mlir::ModuleOp"> {
-  let summary = "Clone every public function with static result shapes as a destination-passing variant";
+def IntoVariantsPass : Pass<"lf-into-variants", "::mlir::ModuleOp"> {
+  let summary = "Destination-passing variants of public functions with static result shapes";
   let description = [{
-    For each public `func.func` whose results are all statically shaped
-    tensors, adds a copy named `<name>__into` marked `lf.into_of = "<name>"`.
-    After bufferization `lf-promote-into-variants` turns the copies' results
-    into trailing out-parameters, so a caller that owns the result buffers
-    (the JIT's `lfFunctionInvoke`, Python `out=`) has them computed in place
-    instead of allocated and copied. The original functions are unchanged.
+    Runs after one-shot bufferization, before buffer deallocation. Each
+    public `func.func` whose results are statically shaped buffers (each
+    returned once) gets a copy `<name>__into`, marked
+    `lf.into_of = "<name>"`, whose results upstream's
+    `promoteBufferResultsToOutParams` turns into trailing out-parameters: a
+    result allocated in the function is computed in the caller's buffer (no
+    allocation, no copy), any other result is copied into it. The original
+    becomes a wrapper that allocates the results and calls the variant
+    (`no_inline`), so the body is compiled once. The JIT calls the variant
+    when the caller provides the outputs (`lfFunctionInvoke`, Python
+    `out=`).
   }];
-  let dependentDialects = ["::mlir::func::FuncDialect"];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect"];
   let statistics = [
     Statistic<"numAdded", "added", "Destination-passing variants added">
   ];
-}
-
-def PromoteIntoVariantsPass
-    : Pass<"lf-promote-into-variants", "::mlir::ModuleOp"> {
-  let summary = "Turn the memref results of the lf.into_of variants into out-parameters";
-  let description = [{
-    Runs upstream's `promoteBufferResultsToOutParams` on the functions
-    `lf-add-into-variants` marked, after one-shot bufferization and before
-    buffer deallocation: each result becomes a trailing memref argument; a
-    result that is a buffer allocated in the function is replaced by that
-    argument (computed in place), any other result is copied into it.
-  }];
-  let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
 def VectorizeTransposesPass
