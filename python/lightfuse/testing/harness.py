@@ -26,6 +26,29 @@ NP = {"f32": np.float32, "f16": np.float16, "bf16": np.float32}
 TOL = {"f32": (1e-5, 1e-5), "f16": (2e-3, 2e-3), "bf16": (1.6e-2, 1.6e-2)}
 
 
+def lf_run(src, inputs, pipeline, workdir, entry="main"):
+    """Runs @entry of the MLIR text `src` through `lf-run` with the textual
+    pass `pipeline` on `inputs` (arrays, passed as .npy files under
+    `workdir`); returns the results as a list of arrays. Raises RuntimeError
+    with lf-run's stderr when it fails."""
+    path = os.path.join(workdir, "case.mlir")
+    with open(path, "w") as f:
+        f.write(src)
+    flags = []
+    for i, a in enumerate(inputs):
+        p = os.path.join(workdir, f"in{i}.npy")
+        np.save(p, a)
+        flags += ["--input", p]
+    out = os.path.join(workdir, "out")
+    shutil.rmtree(out, ignore_errors=True)
+    r = subprocess.run(["lf-run", path, "--entry", entry, "--output-dir", out,
+                        "--pass-pipeline", pipeline] + flags, capture_output=True, text=True)
+    if r.returncode:
+        raise RuntimeError(r.stderr)
+    n = len([f for f in os.listdir(out) if f.startswith("result") and f.endswith(".npy")])
+    return [np.load(os.path.join(out, f"result{i}.npy")) for i in range(n)]
+
+
 def to_bf16(x):
     """Round float32 values to the nearest bfloat16 (ties to even)."""
     x = np.ascontiguousarray(x, dtype=np.float32)

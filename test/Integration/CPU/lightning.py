@@ -5,14 +5,13 @@
 # underflow within a block and decays of 1e-5 (the state grows linearly).
 # f32 within 1e-4 relative (relative to the output's magnitude).
 # RUN: %PYTHON %s
-import os
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
 
 from lightfuse.testing import reference as R
+from lightfuse.testing.harness import lf_run
 
 rng = np.random.default_rng(11)
 tmp = tempfile.mkdtemp(prefix="lf-lightning-")
@@ -39,22 +38,14 @@ def run(n, h, d, decay, block, b=1, dv=None, dtype="f32", threads=1):
     src = (f"func.func @main({args}) -> ({tv}, {st}) {{\n"
            f"  %o:2 = lf.linear_attention %q, %k, %v{clause} {{return_state}}"
            f" : {t}, {t}, {tv} -> {tv}, {st}\n  return %o#0, %o#1 : {tv}, {st}\n}}\n")
-    path = os.path.join(tmp, "la.mlir")
-    with open(path, "w") as f:
-        f.write(src)
-    flags = []
-    for i, a in enumerate(ins):
-        p = os.path.join(tmp, f"in{i}.npy")
-        np.save(p, a)
-        flags += ["--input", p]
-    out = os.path.join(tmp, "out")
     cpu = f"lf-cpu-pipeline{{attention-block=0 threads={threads}}}"
-    cmd = ["lf-run", path, "--entry", "main", "--output-dir", out,
-           "--pass-pipeline", f"builtin.module(func.func(lf-tile-linear-attention{{block-size={block}}}),{cpu})" if block else cpu] + flags
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode:
-        sys.exit(r.stderr)
-    return q, k, v, np.load(os.path.join(out, "result0.npy")), np.load(os.path.join(out, "result1.npy"))
+    pipeline = (f"builtin.module(func.func(lf-tile-linear-attention{{block-size={block}}}),{cpu})"
+                if block else cpu)
+    try:
+        o, st = lf_run(src, ins, pipeline, tmp)
+    except RuntimeError as e:
+        sys.exit(str(e))
+    return q, k, v, o, st
 
 
 def check(name, n, h, d, decay, blocks, tol=1e-4, **kw):

@@ -6,14 +6,13 @@
 # (attention-block=0); decay per head, per head and channel, none; gain;
 # f16 storage; batch > 1; OpenMP threads. f32 within 1e-4 relative.
 # RUN: %PYTHON %s
-import os
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
 
 from lightfuse.testing import reference as R
+from lightfuse.testing.harness import lf_run
 
 rng = np.random.default_rng(5)
 tmp = tempfile.mkdtemp(prefix="lf-norm-attention-")
@@ -55,22 +54,13 @@ def check(name, b, h, n, dk, dv, decay, pipeline, gain=False, dtype="f32", fm="i
     src = (f"func.func @main({', '.join(args)}) -> {tu} {{\n"
            f"  %y = lf.norm_attention %q, %k, %v gate(%u : {tu}){clauses}{attrs}"
            f" : {tq}, {tq}, {tv} -> {tu}\n  return %y : {tu}\n}}\n")
-    path = os.path.join(tmp, "na.mlir")
-    with open(path, "w") as f:
-        f.write(src)
-    flags = []
-    for i, a in enumerate(ins):
-        p = os.path.join(tmp, f"in{i}.npy")
-        np.save(p, a)
-        flags += ["--input", p]
-    out = os.path.join(tmp, "out")
-    r = subprocess.run(["lf-run", path, "--entry", "main", "--output-dir", out,
-                        "--pass-pipeline", pipeline] + flags, capture_output=True, text=True)
-    if r.returncode:
+    try:
+        (got,) = lf_run(src, ins, pipeline, tmp)
+    except RuntimeError as e:
         failures.append(name)
-        print(f"FAIL {name}: lf-run: {r.stderr}")
+        print(f"FAIL {name}: lf-run: {e}")
         return
-    got = np.load(os.path.join(out, "result0.npy")).astype(np.float64)
+    got = got.astype(np.float64)
     want = reference(q, k, v, u, decay, g, eps, fm)
     err = float(np.abs(got - want).max() / np.abs(want).max())
     ok = err < tol and np.isfinite(got).all()
