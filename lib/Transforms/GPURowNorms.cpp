@@ -65,167 +65,194 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
     int64_t w = 16 / std::max<int64_t>(1, et.getIntOrFloatBitWidth() / 8);
     if (ShapedType::isDynamic(rowLen) || rowLen % w != 0)
       w = 1;
-    // Rows: the product of the leading dims (1 for a vector).
-    Value one = arith::ConstantIndexOp::create(b, l, 1);
-    Value rows = one;
-    for (unsigned i = 0; i + 1 < rank; ++i)
-      rows = arith::MulIOp::create(b, l, rows, memref::DimOp::create(b, l, x, i));
-    Value d = memref::DimOp::create(b, l, x, rank - 1);
-    // One warp per row, `blockSize / 32` rows per block.
-    int64_t warps = std::max<int64_t>(1, blockSize / 32);
-    Value threads = arith::ConstantIndexOp::create(b, l, warps * 32);
-    Value warpsV = arith::ConstantIndexOp::create(b, l, warps);
-    Value blocks = arith::CeilDivUIOp::create(b, l, rows, warpsV);
-    auto launch = gpu::LaunchOp::create(b, l, blocks, one, one, threads, one, one);
-    OpBuilder kb = OpBuilder::atBlockBegin(&launch.getBody().front());
-    Value tid = launch.getThreadIds().x;
-    Value c32 = arith::ConstantIndexOp::create(kb, l, 32);
-    Value lane = arith::RemUIOp::create(kb, l, tid, c32);
-    Value row = arith::AddIOp::create(
-        kb, l, arith::MulIOp::create(kb, l, launch.getBlockIds().x, warpsV),
-        arith::DivUIOp::create(kb, l, tid, c32));
-    // Whole warps past the last row do nothing (the shuffles below need every
-    // lane of a warp, and the condition is uniform per warp).
-    Value inRange = arith::CmpIOp::create(kb, l, arith::CmpIPredicate::ult, row, rows);
-    auto guard = scf::IfOp::create(kb, l, inRange, /*withElse=*/false);
-    kb.setInsertionPointToStart(&guard.getThenRegion().front());
-    // Multi-index of the row in the leading dims.
-    SmallVector<Value> lead;
-    Value rem = row;
-    for (int i = static_cast<int>(rank) - 2; i >= 0; --i) {
-      Value size = memref::DimOp::create(kb, l, x, i);
-      lead.insert(lead.begin(), arith::RemUIOp::create(kb, l, rem, size));
-      rem = arith::DivUIOp::create(kb, l, rem, size);
-    }
-    auto at = [&](Value j) {
-      SmallVector<Value> idx(lead);
-      idx.push_back(j);
-      return idx;
-    };
-    // Element (w == 1) or w-vector access at column j, in f32.
-    VectorType vTy = VectorType::get({w}, et), vF32 = VectorType::get({w}, f32);
-    Type accTy = w == 1 ? f32 : Type(vF32);
-    auto load = [&](OpBuilder &nb, Location nl, Value buf,
-                    ValueRange idx) -> Value {
-      Value v = w == 1 ? memref::LoadOp::create(nb, nl, buf, idx).getResult()
-                       : vector::LoadOp::create(nb, nl, vTy, buf, idx,
-                                                /*nontemporal=*/false,
-                                                llvm::MaybeAlign(16))
-                             .getResult();
-      return et.isF32() ? v : arith::ExtFOp::create(nb, nl, accTy, v);
-    };
-    auto store = [&](OpBuilder &nb, Location nl, Value v, Value buf,
-                     ValueRange idx) {
-      if (!et.isF32())
-        v = arith::TruncFOp::create(nb, nl, w == 1 ? et : Type(vTy), v);
-      if (w == 1)
-        memref::StoreOp::create(nb, nl, v, buf, idx);
-      else
-        vector::StoreOp::create(nb, nl, v, buf, idx, /*nontemporal=*/false,
-                                llvm::MaybeAlign(16));
-    };
-    auto splat = [&](OpBuilder &nb, Location nl, Value s) -> Value {
-      return w == 1 ? s : vector::BroadcastOp::create(nb, nl, vF32, s).getResult();
-    };
-    // The row's value at column j: x (or the rounded sum x + r, which the
-    // first pass also stores).
-    auto rowValue = [&](OpBuilder &nb, Location nl, Value j, bool first) {
-      if (!res)
-        return load(nb, nl, x, at(j));
-      if (!first)
-        return load(nb, nl, sumBuf, at(j));
-      Value s = arith::AddFOp::create(nb, nl, load(nb, nl, x, at(j)),
-                                      load(nb, nl, res, at(j)));
-      store(nb, nl, s, sumBuf, at(j));
-      // The norm reads the sum as stored (rounded to the storage type).
-      return et.isF32() ? Value(s) : load(nb, nl, sumBuf, at(j));
-    };
-    Value zero = arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(0.0));
-    Value c0 = arith::ConstantIndexOp::create(kb, l, 0);
-    Value laneStart = arith::MulIOp::create(
-        kb, l, lane, arith::ConstantIndexOp::create(kb, l, w));
-    Value stride = arith::ConstantIndexOp::create(kb, l, 32 * w);
-    // Warp-wide sum of f(row_j) over the row: strided per lane, then a
-    // 5-step xor-shuffle butterfly (every lane ends with the total).
-    auto rowSum = [&](bool first,
-                      function_ref<Value(OpBuilder &, Location, Value)> f) {
-      auto loop = scf::ForOp::create(
-          kb, l, laneStart, d, stride, ValueRange{splat(kb, l, zero)},
-          [&](OpBuilder &nb, Location nl, Value j, ValueRange acc) {
-            Value v = rowValue(nb, nl, j, first);
-            scf::YieldOp::create(
-                nb, nl, ValueRange{arith::AddFOp::create(nb, nl, acc[0], f(nb, nl, v))});
-          });
-      Value total = loop.getResult(0);
-      if (w > 1)
-        total = vector::ReductionOp::create(kb, l, vector::CombiningKind::ADD,
-                                            total);
-      Value width = arith::ConstantIntOp::create(kb, l, 32, 32);
-      for (int off = 16; off >= 1; off /= 2) {
-        Value o = arith::ConstantIntOp::create(kb, l, off, 32);
-        auto sh = gpu::ShuffleOp::create(kb, l, total, o, width,
-                                         gpu::ShuffleMode::XOR);
-        total = arith::AddFOp::create(kb, l, total, sh.getShuffleResult());
+    // The kernel with lanes moving `w` elements per access.
+    auto emitLaunch = [&](OpBuilder &b, int64_t w) {
+      // Rows: the product of the leading dims (1 for a vector).
+      Value one = arith::ConstantIndexOp::create(b, l, 1);
+      Value rows = one;
+      for (unsigned i = 0; i + 1 < rank; ++i)
+        rows = arith::MulIOp::create(b, l, rows, memref::DimOp::create(b, l, x, i));
+      Value d = memref::DimOp::create(b, l, x, rank - 1);
+      // One warp per row, `blockSize / 32` rows per block.
+      int64_t warps = std::max<int64_t>(1, blockSize / 32);
+      Value threads = arith::ConstantIndexOp::create(b, l, warps * 32);
+      Value warpsV = arith::ConstantIndexOp::create(b, l, warps);
+      Value blocks = arith::CeilDivUIOp::create(b, l, rows, warpsV);
+      auto launch = gpu::LaunchOp::create(b, l, blocks, one, one, threads, one, one);
+      OpBuilder kb = OpBuilder::atBlockBegin(&launch.getBody().front());
+      Value tid = launch.getThreadIds().x;
+      Value c32 = arith::ConstantIndexOp::create(kb, l, 32);
+      Value lane = arith::RemUIOp::create(kb, l, tid, c32);
+      Value row = arith::AddIOp::create(
+          kb, l, arith::MulIOp::create(kb, l, launch.getBlockIds().x, warpsV),
+          arith::DivUIOp::create(kb, l, tid, c32));
+      // Whole warps past the last row do nothing (the shuffles below need every
+      // lane of a warp, and the condition is uniform per warp).
+      Value inRange = arith::CmpIOp::create(kb, l, arith::CmpIPredicate::ult, row, rows);
+      auto guard = scf::IfOp::create(kb, l, inRange, /*withElse=*/false);
+      kb.setInsertionPointToStart(&guard.getThenRegion().front());
+      // Multi-index of the row in the leading dims.
+      SmallVector<Value> lead;
+      Value rem = row;
+      for (int i = static_cast<int>(rank) - 2; i >= 0; --i) {
+        Value size = memref::DimOp::create(kb, l, x, i);
+        lead.insert(lead.begin(), arith::RemUIOp::create(kb, l, rem, size));
+        rem = arith::DivUIOp::create(kb, l, rem, size);
       }
-      return total;
-    };
-    Value dF = arith::UIToFPOp::create(
-        kb, l, f32, arith::IndexCastUIOp::create(kb, l, kb.getI64Type(), d));
-    // LayerNorm: shift by the row's first element so large-mean rows do not
-    // cancel; mu = K + sum(x - K) / d, var = mean((x - mu)^2).
-    Value shift, mu;
-    bool first = true;
-    if (rn.layer) {
-      auto scalar = [&](Value buf) -> Value {
-        Value v = memref::LoadOp::create(kb, l, buf, at(c0));
-        return et.isF32() ? v : arith::ExtFOp::create(kb, l, f32, v);
+      auto at = [&](Value j) {
+        SmallVector<Value> idx(lead);
+        idx.push_back(j);
+        return idx;
       };
-      shift = scalar(x);
-      if (res) {
-        shift = arith::AddFOp::create(kb, l, shift, scalar(res));
+      // Element (w == 1) or w-vector access at column j, in f32.
+      VectorType vTy = VectorType::get({w}, et), vF32 = VectorType::get({w}, f32);
+      Type accTy = w == 1 ? f32 : Type(vF32);
+      auto load = [&](OpBuilder &nb, Location nl, Value buf,
+                      ValueRange idx) -> Value {
+        Value v = w == 1 ? memref::LoadOp::create(nb, nl, buf, idx).getResult()
+                         : vector::LoadOp::create(nb, nl, vTy, buf, idx,
+                                                  /*nontemporal=*/false,
+                                                  llvm::MaybeAlign(16))
+                               .getResult();
+        return et.isF32() ? v : arith::ExtFOp::create(nb, nl, accTy, v);
+      };
+      auto store = [&](OpBuilder &nb, Location nl, Value v, Value buf,
+                       ValueRange idx) {
         if (!et.isF32())
-          shift = arith::ExtFOp::create(
-              kb, l, f32, arith::TruncFOp::create(kb, l, et, shift).getResult());
-      }
-      Value shiftV = splat(kb, l, shift);
-      Value s1 = rowSum(first, [&](OpBuilder &nb, Location nl, Value v) {
-        return arith::SubFOp::create(nb, nl, v, shiftV);
-      });
-      first = false;
-      mu = arith::AddFOp::create(kb, l, shift,
-                                 arith::DivFOp::create(kb, l, s1, dF));
-    }
-    Value muV = mu ? splat(kb, l, mu) : Value();
-    Value total = rowSum(first, [&](OpBuilder &nb, Location nl, Value v) -> Value {
-      Value c = rn.layer ? Value(arith::SubFOp::create(nb, nl, v, muV)) : v;
-      return arith::MulFOp::create(nb, nl, c, c);
-    });
-    Value ms = arith::DivFOp::create(kb, l, total, dF);
-    Value rs = math::RsqrtOp::create(
-        kb, l, arith::AddFOp::create(
-                   kb, l, ms, arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(rn.eps))));
-    Value rsV = splat(kb, l, rs);
-    Value scaleV = splat(
-        kb, l, arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(rn.scale)));
-    scf::ForOp::create(
-        kb, l, laneStart, d, stride, ValueRange{},
-        [&](OpBuilder &nb, Location nl, Value j, ValueRange) {
-          Value v = rowValue(nb, nl, j, /*first=*/false);
-          if (rn.layer)
-            v = arith::SubFOp::create(nb, nl, v, muV);
-          Value y = arith::MulFOp::create(nb, nl, v, rsV);
-          if (gain)
-            y = arith::MulFOp::create(nb, nl, y, load(nb, nl, gain, ValueRange{j}));
-          if (bias)
-            y = arith::AddFOp::create(nb, nl, y, load(nb, nl, bias, ValueRange{j}));
-          if (rn.scale != 1.0)
-            y = arith::MulFOp::create(nb, nl, y, scaleV);
-          store(nb, nl, y, out, at(j));
-          scf::YieldOp::create(nb, nl);
+          v = arith::TruncFOp::create(nb, nl, w == 1 ? et : Type(vTy), v);
+        if (w == 1)
+          memref::StoreOp::create(nb, nl, v, buf, idx);
+        else
+          vector::StoreOp::create(nb, nl, v, buf, idx, /*nontemporal=*/false,
+                                  llvm::MaybeAlign(16));
+      };
+      auto splat = [&](OpBuilder &nb, Location nl, Value s) -> Value {
+        return w == 1 ? s : vector::BroadcastOp::create(nb, nl, vF32, s).getResult();
+      };
+      // The row's value at column j: x (or the rounded sum x + r, which the
+      // first pass also stores).
+      auto rowValue = [&](OpBuilder &nb, Location nl, Value j, bool first) {
+        if (!res)
+          return load(nb, nl, x, at(j));
+        if (!first)
+          return load(nb, nl, sumBuf, at(j));
+        Value s = arith::AddFOp::create(nb, nl, load(nb, nl, x, at(j)),
+                                        load(nb, nl, res, at(j)));
+        store(nb, nl, s, sumBuf, at(j));
+        // The norm reads the sum as stored (rounded to the storage type).
+        return et.isF32() ? Value(s) : load(nb, nl, sumBuf, at(j));
+      };
+      Value zero = arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(0.0));
+      Value c0 = arith::ConstantIndexOp::create(kb, l, 0);
+      Value laneStart = arith::MulIOp::create(
+          kb, l, lane, arith::ConstantIndexOp::create(kb, l, w));
+      Value stride = arith::ConstantIndexOp::create(kb, l, 32 * w);
+      // Warp-wide sum of f(row_j) over the row: strided per lane, then a
+      // 5-step xor-shuffle butterfly (every lane ends with the total).
+      auto rowSum = [&](bool first,
+                        function_ref<Value(OpBuilder &, Location, Value)> f) {
+        auto loop = scf::ForOp::create(
+            kb, l, laneStart, d, stride, ValueRange{splat(kb, l, zero)},
+            [&](OpBuilder &nb, Location nl, Value j, ValueRange acc) {
+              Value v = rowValue(nb, nl, j, first);
+              scf::YieldOp::create(
+                  nb, nl, ValueRange{arith::AddFOp::create(nb, nl, acc[0], f(nb, nl, v))});
+            });
+        Value total = loop.getResult(0);
+        if (w > 1)
+          total = vector::ReductionOp::create(kb, l, vector::CombiningKind::ADD,
+                                              total);
+        Value width = arith::ConstantIntOp::create(kb, l, 32, 32);
+        for (int off = 16; off >= 1; off /= 2) {
+          Value o = arith::ConstantIntOp::create(kb, l, off, 32);
+          auto sh = gpu::ShuffleOp::create(kb, l, total, o, width,
+                                           gpu::ShuffleMode::XOR);
+          total = arith::AddFOp::create(kb, l, total, sh.getShuffleResult());
+        }
+        return total;
+      };
+      Value dF = arith::UIToFPOp::create(
+          kb, l, f32, arith::IndexCastUIOp::create(kb, l, kb.getI64Type(), d));
+      // LayerNorm: shift by the row's first element so large-mean rows do not
+      // cancel; mu = K + sum(x - K) / d, var = mean((x - mu)^2).
+      Value shift, mu;
+      bool first = true;
+      if (rn.layer) {
+        auto scalar = [&](Value buf) -> Value {
+          Value v = memref::LoadOp::create(kb, l, buf, at(c0));
+          return et.isF32() ? v : arith::ExtFOp::create(kb, l, f32, v);
+        };
+        shift = scalar(x);
+        if (res) {
+          shift = arith::AddFOp::create(kb, l, shift, scalar(res));
+          if (!et.isF32())
+            shift = arith::ExtFOp::create(
+                kb, l, f32, arith::TruncFOp::create(kb, l, et, shift).getResult());
+        }
+        Value shiftV = splat(kb, l, shift);
+        Value s1 = rowSum(first, [&](OpBuilder &nb, Location nl, Value v) {
+          return arith::SubFOp::create(nb, nl, v, shiftV);
         });
-    kb.setInsertionPointAfter(guard);
-    gpu::TerminatorOp::create(kb, l);
-    b.setInsertionPointAfter(launch);
+        first = false;
+        mu = arith::AddFOp::create(kb, l, shift,
+                                   arith::DivFOp::create(kb, l, s1, dF));
+      }
+      Value muV = mu ? splat(kb, l, mu) : Value();
+      Value total = rowSum(first, [&](OpBuilder &nb, Location nl, Value v) -> Value {
+        Value c = rn.layer ? Value(arith::SubFOp::create(nb, nl, v, muV)) : v;
+        return arith::MulFOp::create(nb, nl, c, c);
+      });
+      Value ms = arith::DivFOp::create(kb, l, total, dF);
+      Value rs = math::RsqrtOp::create(
+          kb, l, arith::AddFOp::create(
+                     kb, l, ms, arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(rn.eps))));
+      Value rsV = splat(kb, l, rs);
+      Value scaleV = splat(
+          kb, l, arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(rn.scale)));
+      scf::ForOp::create(
+          kb, l, laneStart, d, stride, ValueRange{},
+          [&](OpBuilder &nb, Location nl, Value j, ValueRange) {
+            Value v = rowValue(nb, nl, j, /*first=*/false);
+            if (rn.layer)
+              v = arith::SubFOp::create(nb, nl, v, muV);
+            Value y = arith::MulFOp::create(nb, nl, v, rsV);
+            if (gain)
+              y = arith::MulFOp::create(nb, nl, y, load(nb, nl, gain, ValueRange{j}));
+            if (bias)
+              y = arith::AddFOp::create(nb, nl, y, load(nb, nl, bias, ValueRange{j}));
+            if (rn.scale != 1.0)
+              y = arith::MulFOp::create(nb, nl, y, scaleV);
+            store(nb, nl, y, out, at(j));
+            scf::YieldOp::create(nb, nl);
+          });
+      kb.setInsertionPointAfter(guard);
+      gpu::TerminatorOp::create(kb, l);
+    };
+    if (w == 1) {
+      emitLaunch(b, 1);
+    } else {
+      // 16-byte accesses need 16-byte aligned buffers (rows then stay
+      // aligned: the row length is a multiple of 16 bytes). The runtime's
+      // allocations are; a caller's pointer may not be: checked on the
+      // host, with the scalar-lane kernel as the fallback.
+      Value ok = arith::ConstantIntOp::create(b, l, 1, 1);
+      Value c16 = arith::ConstantIndexOp::create(b, l, 16);
+      Value c0i = arith::ConstantIndexOp::create(b, l, 0);
+      for (Value buf : {x, res, gain, bias}) {
+        if (!buf)
+          continue;
+        Value ptr = memref::ExtractAlignedPointerAsIndexOp::create(b, l, buf);
+        Value aligned = arith::CmpIOp::create(
+            b, l, arith::CmpIPredicate::eq,
+            arith::RemUIOp::create(b, l, ptr, c16), c0i);
+        ok = arith::AndIOp::create(b, l, ok, aligned);
+      }
+      auto choice = scf::IfOp::create(b, l, ok, /*withElse=*/true);
+      OpBuilder tb = choice.getThenBodyBuilder();
+      emitLaunch(tb, w);
+      OpBuilder eb = choice.getElseBodyBuilder();
+      emitLaunch(eb, 1);
+    }
     auto tensorOf = [&](Value buf) -> Value {
       return bufferization::ToTensorOp::create(b, l, ty, buf, b.getUnitAttr(),
                                                b.getUnitAttr());

@@ -21,8 +21,13 @@ func.func @rms(%x: tensor<?x256xf32>, %g: tensor<256xf32>) -> tensor<?x256xf32> 
 // The opt-in row kernel: one warp per row (8 rows per 256-thread block),
 // a strided sum of squares per lane, a 5-step xor-shuffle butterfly. Rows
 // of 256 f32: each lane moves 4 floats (16 bytes) at a time, 128 per warp.
+// The 16-byte kernel runs when the input and gain are 16-byte aligned
+// (checked on the host); otherwise the same kernel with scalar lanes.
 // ROW-LABEL: func.func @rms
 // ROW: bufferization.to_buffer %arg0 read_only
+// ROW: memref.extract_aligned_pointer_as_index
+// ROW: arith.remui {{.*}}, %c16
+// ROW: scf.if
 // ROW: gpu.launch blocks({{.*}}) threads({{.*}}) in ({{.*}} = %c256
 // ROW: scf.if
 // ROW: scf.for {{.*}} step %c128
@@ -31,6 +36,12 @@ func.func @rms(%x: tensor<?x256xf32>, %g: tensor<256xf32>) -> tensor<?x256xf32> 
 // ROW-COUNT-5: gpu.shuffle  xor
 // ROW: math.rsqrt
 // ROW: vector.store {{.*}} {alignment = 16 : i64} : memref<?x256xf32>, vector<4xf32>
+// ROW: } else {
+// ROW: gpu.launch
+// ROW: scf.for {{.*}} step %c32
+// ROW: memref.load
+// ROW-COUNT-5: gpu.shuffle  xor
+// ROW: memref.store
 // ROW: bufferization.to_tensor
 
 // f16 rows of 96: 8 halves (16 bytes) per lane access.

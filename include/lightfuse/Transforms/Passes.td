@@ -681,7 +681,9 @@ def GPURowNormsPass : Pass<"lf-gpu-row-norms", "::mlir::func::FuncOp"> {
     write the normalized row (gain, bias, scale applied). When the static
     row length is a multiple of 16 bytes' worth of elements, every lane
     accesses 16 consecutive bytes at a time (`vector.load`/`vector.store`
-    with 16-byte alignment: 128-bit `ld.global.v4` / `st.global.v4`).
+    with 16-byte alignment: 128-bit `ld.global.v4` / `st.global.v4`); the
+    host checks that the input, residual, gain and bias pointers are 16-byte
+    aligned and launches the scalar-lane kernel otherwise.
     LayerNorm uses the CPU lowering's shifted two-pass statistics (shift by
     the row's first element), so large-mean rows do not cancel.
     `lf.residual_norm`: the first pass adds the residual, stores the sum
