@@ -1253,7 +1253,7 @@ BlockedAttention lowerBlockedCore(const Emitter &e, Value query, Value key,
   OpFoldResult dvC = splits > 1 ? OpFoldResult(b.getIndexAttr(chunkTy))
                                 : oSizes[3];
   OpFoldResult ssLen = oSizes[1];
-  if (splits > 1)
+  if (tokenMajor && splits > 1)
     ssLen = arith::MulIOp::create(
                 b, loc, getValueOrCreateConstantIndexOp(b, loc, oSizes[1]),
                 arith::ConstantIndexOp::create(b, loc, splits))
