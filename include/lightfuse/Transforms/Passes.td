@@ -707,6 +707,41 @@ def GPURowNormsPass : Pass<"lf-gpu-row-norms", "::mlir::func::FuncOp"> {
   ];
 }
 
+def GPUEmulatePass : Pass<"lf-gpu-emulate", "::mlir::func::FuncOp"> {
+  let summary = "Run gpu.launch kernels on the host (checks kernels without a GPU)";
+  let description = [{
+    Replaces every `gpu.launch` by host loops with the same semantics, so
+    that the hand-written kernels (`lf-gpu-row-norms`, `lf-gpu-lightning`)
+    are checked numerically by the CPU test suite on machines without a
+    GPU: `lf-run --pass-pipeline='builtin.module(func.func(lf-gpu-lightning,
+    lf-gpu-emulate),lf-cpu-pipeline)'`.
+
+    Blocks run one after the other. Within a block the body is cut at every
+    synchronization point - `gpu.barrier`, `gpu.shuffle`, or an `scf.for` /
+    `scf.if` containing one - and each piece runs as a loop over all the
+    block's threads (linear id `x + X * (y + Y * z)`, lanes of a warp are 32
+    consecutive ids). Per-thread values that live across a cut are kept in
+    one host slot per thread, or recomputed when pure (views, index math).
+    A loop containing a cut must have block-uniform bounds (its iteration
+    arguments are per-thread slots); an `scf.if` containing one runs once
+    per block when its condition is block-uniform, else guards each piece of
+    its branches per thread (warp-uniform conditions around shuffles).
+    `gpu.shuffle` reads the source lane's value published in the previous
+    piece. Workgroup attributions and `gpu.dynamic_shared_memory` become
+    host buffers. Unsupported forms (asynchronous launches, clusters,
+    private attributions, synchronization inside other region ops, a
+    non-scalar value living across a barrier) are reported on the op.
+
+    Emulation checks the index math, the data flow through shared memory
+    and the placement of barriers a kernel's algorithm relies on; it cannot
+    catch races between threads that the barriers do not order (threads run
+    in order here) or GPU resource limits.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def GPUMergeModulesPass : Pass<"lf-gpu-merge-modules", "::mlir::ModuleOp"> {
   let summary = "Put every outlined kernel into one gpu.module";
   let description = [{
