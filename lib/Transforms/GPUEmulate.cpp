@@ -145,6 +145,7 @@ private:
   DenseSet<Operation *> syncOps;
   /// Launch-body value -> memref<nThreads x type>, one slot per thread.
   DenseMap<Value, Value> spills;
+  DenseMap<Value, bool> recomputable;
   /// The thread index of the segment being emitted.
   Value curT;
 
@@ -209,6 +210,31 @@ private:
     return c->getResult(cast<OpResult>(v).getResultNumber());
   }
 
+  /// Whether `v` is a pure function of thread/block ids, launch sizes,
+  /// block-level loop counters and values from outside the launch (then it
+  /// is recomputed where needed instead of kept in a slot).
+  bool isRecomputable(Value v) {
+    if (!inKernel(v))
+      return true;
+    auto it = recomputable.find(v);
+    if (it != recomputable.end())
+      return it->second;
+    bool r = false;
+    if (auto a = dyn_cast<BlockArgument>(v)) {
+      Operation *owner = a.getOwner()->getParentOp();
+      if (owner == launch.getOperation())
+        r = true;
+      else if (auto f = dyn_cast<scf::ForOp>(owner))
+        r = syncOps.contains(owner) && a == f.getInductionVar();
+    } else {
+      Operation *def = v.getDefiningOp();
+      r = def->getNumRegions() == 0 && isMemoryEffectFree(def) &&
+          llvm::all_of(def->getOperands(), [&](Value o) { return isRecomputable(o); });
+    }
+    recomputable[v] = r;
+    return r;
+  }
+
   /// Makes `v` (defined in the segment `seg`) available to later segments:
   /// a slot for values of scalar/vector type, else (pure view-like ops) the
   /// same for the operands it is recomputed from.
@@ -217,9 +243,10 @@ private:
     if (spills.count(v) || stores.contains(v))
       return success();
     Operation *def = v.getDefiningOp();
+    if (isRecomputable(v))
+      return success();
     if (def && def->getNumRegions() == 0 && isMemoryEffectFree(def) &&
-        (!isSpillable(v.getType()) || isa<gpu::ThreadIdOp>(def) ||
-         def->hasTrait<OpTrait::ConstantLike>())) {
+        !isSpillable(v.getType())) {
       for (Value o : def->getOperands()) {
         Operation *od = o.getDefiningOp();
         if (od && seg.contains(od) && failed(keepAcross(o, seg, stores)))
