@@ -49,7 +49,7 @@ func.func @cut(%in: memref<64xf32>, %out: memref<64xf32>) {
 // CHECK: %[[G:.*]] = arith.cmpi ult
 // CHECK: scf.if %[[G]]
 // CHECK:   arith.sitofp
-// CHECK-NEXT: memref.store %{{.*}}, %[[SRC:.*]][%{{.*}}]
+// CHECK:   memref.store %{{.*}}, %[[SRC:.*]][%{{.*}}] : memref<?xf32>
 // CHECK: scf.for
 // CHECK:   scf.if
 // CHECK:     arith.xori
