@@ -10,6 +10,7 @@
 #include "dialects/lf/LFOps.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "lightfuse/Pipelines/Pipelines.h"
+#include "lightfuse/Transforms/Passes.h"
 #include "lightfuse/Runtime/CudaRuntime.h"
 #include "lightfuse/Runtime/Runtime.h"
 
@@ -280,6 +281,7 @@ std::unique_ptr<MLIRContext> JitModule::createContext() {
   registry.insert<lf::LFDialect>();
   registerAllDialects(registry);
   registerAllExtensions(registry);
+  lf::registerExternalModels(registry);
   // Every dialect the CPU and GPU pipelines translate (builtin, LLVM, GPU,
   // NVVM) and the NVVM target that serializes kernels.
   registerAllToLLVMIRTranslations(registry);

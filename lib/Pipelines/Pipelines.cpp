@@ -274,6 +274,10 @@ void lf::buildLowerToGPUPipeline(OpPassManager &pm,
     pm.addPass(std::make_unique<EmitCInterfacePass>());
   if (opts.optimize)
     buildOptimizePipeline(pm);
+  // Attention first: lf.norm_attention's expansion yields an lf.rms_norm
+  // for the row kernels.
+  if (opts.attentionKernels)
+    pm.addNestedPass<func::FuncOp>(lf::createGPULinearAttentionPass());
   if (opts.rowKernels)
     pm.addNestedPass<func::FuncOp>(lf::createGPURowNormsPass());
   // No row tiling: on the GPU every generic becomes its own kernel.

@@ -40,6 +40,7 @@ static struct {
   CUresult (*launchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned,
                            unsigned, unsigned, unsigned, CUstream, void **,
                            void **);
+  CUresult (*funcSetAttribute)(CUfunction, int, int);
   CUresult (*streamCreate)(CUstream *, unsigned);
   CUresult (*streamDestroy)(CUstream);
   CUresult (*streamSynchronize)(CUstream);
@@ -112,6 +113,7 @@ static void load(void) {
   SYM(moduleUnload, "cuModuleUnload");
   SYM(moduleGetFunction, "cuModuleGetFunction");
   SYM(launchKernel, "cuLaunchKernel");
+  SYM(funcSetAttribute, "cuFuncSetAttribute");
   SYM(streamCreate, "cuStreamCreate");
   SYM(streamDestroy, "cuStreamDestroy_v2");
   SYM(streamSynchronize, "cuStreamSynchronize");
@@ -293,6 +295,15 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
     return;
   if (gridX <= 0 || gridY <= 0 || gridZ <= 0)
     return; /* an empty tensor: nothing to launch */
+  if (smem > 48 * 1024) {
+    /* Dynamic shared memory above the default 48 KiB limit must be opted
+       into per kernel (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES). */
+    CUresult arc = cu.funcSetAttribute(function, 8, smem);
+    if (arc != 0) {
+      recordError("cuFuncSetAttribute(max dynamic shared memory)", arc);
+      return;
+    }
+  }
   CUresult rc = cu.launchKernel(function, (unsigned)gridX, (unsigned)gridY,
                                 (unsigned)gridZ, (unsigned)blockX,
                                 (unsigned)blockY, (unsigned)blockZ,

@@ -35,6 +35,7 @@ int main(int argc, char **argv) {
   registry.insert<mlir::lf::LFDialect>();
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  mlir::lf::registerExternalModels(registry);
   // gpu-module-to-binary (in lf-gpu-pipeline) translates kernels to LLVM IR
   // and serializes them with the NVVM target.
   mlir::registerAllToLLVMIRTranslations(registry);

@@ -14,6 +14,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/Pass.h"
 
+#include "dialects/lf/LFOps.h"
+
 namespace mlir {
 class RewritePatternSet;
 namespace lf {
@@ -33,6 +35,19 @@ void populateTileLinearAttentionPatterns(RewritePatternSet &patterns,
                                          int64_t blockSize,
                                          bool perChannel = true,
                                          unsigned threads = 1);
+
+/// `kind(x)` for an f32 scalar or vector `x` (the activations and feature
+/// maps of the lowering), for kernels written outside linalg.
+Value emitActivationF32(OpBuilder &b, Location loc, ActivationKind kind,
+                        Value x);
+
+/// The activation a linear-attention feature map applies.
+ActivationKind featureMapActivation(FeatureMap fm);
+
+/// Expands lf.norm_attention at `b`'s insertion point into
+/// lf.linear_attention, the head-concatenating transpose, lf.rms_norm and
+/// lf.mul; returns the value replacing its result.
+Value buildNormAttentionExpansion(OpBuilder &b, NormAttentionOp op);
 
 } // namespace lf
 } // namespace mlir

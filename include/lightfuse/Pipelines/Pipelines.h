@@ -94,6 +94,12 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::desc("RMSNorm as one block per row with a block-wide "
                      "reduction (lf-gpu-row-norms); not yet run on a GPU"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> attentionKernels{
+      *this, "attention-kernels",
+      llvm::cl::desc("Causal linear attention as the Lightning kernel and "
+                     "the decode step as its own kernel "
+                     "(lf-gpu-linear-attention)"),
+      llvm::cl::init(true)};
 };
 
 /// lf (tensors) -> gpu.launch_func of outlined gpu.func kernels on memrefs

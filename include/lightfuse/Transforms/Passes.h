@@ -28,6 +28,10 @@ namespace mlir::lf {
 #define GEN_PASS_REGISTRATION
 #include "lightfuse/Transforms/Passes.h.inc"
 
+/// Interfaces lightfuse attaches to upstream ops (gpu.barrier's memory
+/// effects, so kernels with barriers go through buffer deallocation).
+void registerExternalModels(DialectRegistry &registry);
+
 } // namespace mlir::lf
 
 #endif // LIGHTFUSE_TRANSFORMS_PASSES_H

@@ -707,6 +707,68 @@ def GPURowNormsPass : Pass<"lf-gpu-row-norms", "::mlir::func::FuncOp"> {
   ];
 }
 
+def GPULinearAttentionPass
+    : Pass<"lf-gpu-linear-attention", "::mlir::func::FuncOp"> {
+  let summary = "Lightning Attention and the decode step as dedicated GPU kernels";
+  let description = [{
+    GPU path (on in `lf-gpu-pipeline`, `attention-kernels=false` turns it
+    off). A causal `lf.linear_attention` (decay per head or none, static
+    `Dk` and `Dv`, any feature map, optional final state) becomes one kernel
+    computing Lightning Attention-2: one thread block per (batch, head,
+    slice of `Ev` value columns) walks the sequence in blocks of `block`
+    tokens with the `Dk x Ev` state in shared memory:
+
+    ```
+    A  load phi(Q_b), phi(K_b) (f32), V_b[:, slice]; zero rows past the end
+    B  P = (Q_b K_b^T) * lambda^(i-j) (j <= i, else 0)   4x4 tiles per thread
+    C  O_b = P V_b + lambda^(i+1) Q_b S                  f32, stored rounded
+    D  S = lambda^len S + sum_j lambda^(len-1-j) k_j^T v_j
+    ```
+
+    with a barrier after each phase. The powers `lambda^0..block` are one
+    table per thread block; Q/K rows are padded by one float so the column
+    reads of phase B hit distinct banks. Shared memory (dynamic, above the
+    48 KiB static limit - the runtime raises the kernel's limit) is
+    `4 * (2*block*(Dk+1) + block*Ev + block^2 + Dk*Ev + block + 1)` bytes;
+    `block` is halved until it fits `max-shared-bytes`. `Ev` is `Dv`, halved
+    while it stays a divisor >= 16 and there are fewer than `min-blocks`
+    thread blocks (few heads still fill the GPU; phase B is then repeated
+    per slice). Memory use is independent of the sequence length.
+
+    `lf.linear_attention_step` becomes one kernel per (batch, head, value
+    slice): `S' = lambda S + phi(k)^T v` with consecutive threads on
+    consecutive value columns (coalesced), then `o = phi(q) S'` from shared
+    memory. `lf.norm_attention` is expanded first (its attention part takes
+    the kernel, its RMSNorm the row kernel when enabled).
+
+    Declined forms keep the generic lowering (`explain` emits a remark
+    saying why): non-causal attention (two GEMMs), per-channel decays,
+    dynamic head dims. Checked numerically on the host by `lf-gpu-emulate`
+    (test/Integration/Emulated); not yet run on a GPU.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"block", "block", "int64_t", /*default=*/"64",
+           "Tokens per Lightning block (a multiple of 4)">,
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per thread block">,
+    Option<"valueTile", "value-tile", "int64_t", /*default=*/"0",
+           "Value columns per thread block (0: automatic)">,
+    Option<"minBlocks", "min-blocks", "int64_t", /*default=*/"128",
+           "Split value columns until there are this many thread blocks">,
+    Option<"maxSharedBytes", "max-shared-bytes", "int64_t", /*default=*/"101376",
+           "Shared memory per thread block (99 KiB: two blocks per H100 SM)">,
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Emit a remark for each op left to the generic lowering">
+  ];
+}
+
 def GPUEmulatePass : Pass<"lf-gpu-emulate", "::mlir::func::FuncOp"> {
   let summary = "Run gpu.launch kernels on the host (checks kernels without a GPU)";
   let description = [{

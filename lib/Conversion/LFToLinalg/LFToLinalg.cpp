@@ -2628,3 +2628,16 @@ void mlir::lf::populateLFToLinalgConversionPatterns(
   addLowering<SoftplusAttentionOp>(patterns, lowerSoftplusAttention);
   addLowering<FlowAttentionOp>(patterns, lowerFlowAttention);
 }
+
+Value mlir::lf::emitActivationF32(OpBuilder &b, Location loc,
+                                  ActivationKind kind, Value x) {
+  return activationF32(b, loc, kind, x);
+}
+
+ActivationKind mlir::lf::featureMapActivation(FeatureMap fm) {
+  return asActivation(fm);
+}
+
+Value mlir::lf::buildNormAttentionExpansion(OpBuilder &b, NormAttentionOp op) {
+  return ::expandNormAttention(Emitter{b, op.getLoc()}, op);
+}

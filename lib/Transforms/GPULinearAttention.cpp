@@ -1,0 +1,426 @@
+//===- GPULinearAttention.cpp - Lightning Attention GPU kernels -----------===//
+//
+// Part of lightfuse.
+//
+// Causal lf.linear_attention (decay per head or none) as one kernel: one
+// thread block per (batch, head, slice of value columns) walks the sequence
+// in blocks of `block` tokens, keeping the Dk x Ev state in shared memory
+// (Lightning Attention-2). lf.linear_attention_step as one kernel per
+// (batch, head, value slice). lf.norm_attention is expanded first, so its
+// attention part takes the same kernel.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lightfuse/Transforms/Passes.h"
+
+#include "lightfuse/Conversion/Passes.h"
+
+#include "dialects/lf/LFOps.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+namespace mlir::lf {
+#define GEN_PASS_DEF_GPULINEARATTENTIONPASS
+#include "lightfuse/Transforms/Passes.h.inc"
+} // namespace mlir::lf
+
+using namespace mlir;
+using namespace mlir::lf;
+
+namespace {
+
+/// Small helpers for writing kernel bodies.
+struct KB {
+  OpBuilder &b;
+  Location l;
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, l, v); }
+  Value f(double v) { return arith::ConstantOp::create(b, l, b.getF32FloatAttr(v)); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, l, x, y); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, l, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, l, x, y); }
+  Value div(Value x, Value y) { return arith::DivUIOp::create(b, l, x, y); }
+  Value rem(Value x, Value y) { return arith::RemUIOp::create(b, l, x, y); }
+  Value lt(Value x, Value y) {
+    return arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, x, y);
+  }
+  Value fadd(Value x, Value y) { return arith::AddFOp::create(b, l, x, y); }
+  Value fmul(Value x, Value y) { return arith::MulFOp::create(b, l, x, y); }
+  Value toF32(Value v) {
+    return v.getType().isF32() ? v
+                               : arith::ExtFOp::create(b, l, b.getF32Type(), v).getResult();
+  }
+  Value fromF32(Value v, Type t) {
+    return t.isF32() ? v : arith::TruncFOp::create(b, l, t, v).getResult();
+  }
+  Value load(Value m, ValueRange i) { return memref::LoadOp::create(b, l, m, i); }
+  void store(Value v, Value m, ValueRange i) { memref::StoreOp::create(b, l, v, m, i); }
+  void barrier() { gpu::BarrierOp::create(b, l); }
+  /// for (i = start; i < end; i += step) body(i)
+  void loop(Value start, Value end, Value step, function_ref<void(Value)> body) {
+    auto f = scf::ForOp::create(b, l, start, end, step);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(f.getBody()->getTerminator());
+    body(f.getInductionVar());
+  }
+  /// sum_{i in [start, end)} term(i) in f32, plus `init`.
+  SmallVector<Value> sum(Value start, Value end, ValueRange init,
+                         function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+    auto f = scf::ForOp::create(b, l, start, end, idx(1), init);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(f.getBody());
+    scf::YieldOp::create(b, l, body(f.getInductionVar(), f.getRegionIterArgs()));
+    return SmallVector<Value>(f.getResults());
+  }
+  /// `cond ? then() : 0` for an f32 value.
+  Value ifElseZero(Value cond, function_ref<Value()> then) {
+    auto i = scf::IfOp::create(b, l, TypeRange{b.getF32Type()}, cond, true);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(i.thenBlock());
+    scf::YieldOp::create(b, l, then());
+    b.setInsertionPointToStart(i.elseBlock());
+    scf::YieldOp::create(b, l, f(0.0));
+    return i.getResult(0);
+  }
+};
+
+struct GPULinearAttentionPass
+    : lf::impl::GPULinearAttentionPassBase<GPULinearAttentionPass> {
+  using Base::Base;
+
+  static Value toBuffer(OpBuilder &b, Location l, Value t) {
+    auto ty = cast<RankedTensorType>(t.getType());
+    return bufferization::ToBufferOp::create(
+        b, l, MemRefType::get(ty.getShape(), ty.getElementType()), t,
+        b.getUnitAttr());
+  }
+  static Value toTensor(OpBuilder &b, Location l, Type ty, Value buf) {
+    return bufferization::ToTensorOp::create(b, l, ty, buf, b.getUnitAttr(),
+                                             b.getUnitAttr());
+  }
+  static Value alloc(OpBuilder &b, Location l, RankedTensorType ty, Value like,
+                     ArrayRef<std::pair<unsigned, unsigned>> dynFrom) {
+    // dynFrom: (result dim, dim of `like`) for the dynamic result dims.
+    SmallVector<Value> dyn;
+    for (auto [rd, ld] : dynFrom)
+      if (ty.isDynamicDim(rd))
+        dyn.push_back(memref::DimOp::create(b, l, like, ld));
+    return memref::AllocOp::create(
+        b, l, MemRefType::get(ty.getShape(), ty.getElementType()), dyn);
+  }
+
+  LogicalResult decline(Operation *op, const Twine &why) {
+    if (explain)
+      op->emitRemark("lf-gpu-linear-attention: ") << why;
+    return failure();
+  }
+
+  /// Value columns per thread block: all of Dv, halved (while it stays a
+  /// divisor >= 16) until there are at least `minBlocks` blocks, so that a
+  /// few heads still fill the GPU.
+  int64_t valueSlice(int64_t dv, int64_t bh) const {
+    if (valueTile > 0 && dv % valueTile == 0)
+      return valueTile;
+    int64_t ev = dv;
+    while (bh * (dv / ev) < minBlocks && ev % 2 == 0 && ev / 2 >= 16)
+      ev /= 2;
+    return ev;
+  }
+
+  /// A typed f32 view of `floats` elements at float offset `off` of the
+  /// dynamic shared memory.
+  static Value smemView(KB &k, Value dsm, int64_t off, ArrayRef<int64_t> shape) {
+    auto wg = gpu::AddressSpaceAttr::get(k.b.getContext(),
+                                         gpu::AddressSpace::Workgroup);
+    auto ty = MemRefType::get(shape, k.b.getF32Type(), MemRefLayoutAttrInterface(), wg);
+    return memref::ViewOp::create(k.b, k.l, ty, dsm, k.idx(off * 4), ValueRange{});
+  }
+
+  LogicalResult lowerBlocks(LinearAttentionOp op) {
+    auto qTy = cast<RankedTensorType>(op.getQuery().getType());
+    auto vTy = cast<RankedTensorType>(op.getValue().getType());
+    auto oTy = cast<RankedTensorType>(op.getOutput().getType());
+    int64_t dk = qTy.getDimSize(3), dv = vTy.getDimSize(3);
+    if (!op.getCausal())
+      return decline(op, "non-causal (two GEMMs) keeps the generic lowering");
+    if (op.getDecay() && cast<RankedTensorType>(op.getDecay().getType()).getRank() != 1)
+      return decline(op, "per-channel decay keeps the generic lowering");
+    if (ShapedType::isDynamic(dk) || ShapedType::isDynamic(dv))
+      return decline(op, "dynamic head dims keep the generic lowering");
+    int64_t bh = std::max<int64_t>(1, qTy.getDimSize(0)) *
+                 std::max<int64_t>(1, qTy.getDimSize(1));
+    int64_t ev = valueSlice(dv, bh);
+    // Shared memory (f32): Q and K blocks (rows padded by one float so the
+    // column reads of the score tiles hit distinct banks), the value slice,
+    // the masked scores, the state and the decay powers lambda^0..^bt.
+    int64_t bt = block, dkp = dk + 1;
+    auto floats = [&](int64_t bt) {
+      return 2 * bt * dkp + bt * ev + bt * bt + dk * ev + bt + 1;
+    };
+    while (bt > 16 && floats(bt) * 4 > maxSharedBytes)
+      bt /= 2;
+    if (bt % 4 != 0 || floats(bt) * 4 > maxSharedBytes)
+      return decline(op, "head dims too large for " + Twine(maxSharedBytes) +
+                             " bytes of shared memory");
+    int64_t offQ = 0, offK = offQ + bt * dkp, offV = offK + bt * dkp,
+            offP = offV + bt * ev, offS = offP + bt * bt, offD = offS + dk * ev;
+    int64_t smemBytes = floats(bt) * 4;
+    int64_t nt = blockSize;
+
+    OpBuilder b(op);
+    Location l = op.getLoc();
+    KB h{b, l};
+    Value q = toBuffer(b, l, op.getQuery()), kk = toBuffer(b, l, op.getKey());
+    Value v = toBuffer(b, l, op.getValue());
+    Value decay = op.getDecay() ? toBuffer(b, l, op.getDecay()) : Value();
+    Value out = alloc(b, l, oTy, q, {{0, 0}, {1, 1}, {2, 2}});
+    Value state;
+    if (op.getReturnState())
+      state = alloc(b, l, cast<RankedTensorType>(op.getFinalState().getType()), q,
+                    {{0, 0}, {1, 1}});
+    Value batch = memref::DimOp::create(b, l, q, 0);
+    Value heads = memref::DimOp::create(b, l, q, 1);
+    Value n = memref::DimOp::create(b, l, q, 2);
+    Value smem = arith::ConstantIntOp::create(b, l, smemBytes, 32);
+    auto launch = gpu::LaunchOp::create(b, l, h.idx(dv / ev), heads, batch,
+                                        h.idx(nt), h.idx(1), h.idx(1), smem);
+    OpBuilder kb = OpBuilder::atBlockBegin(&launch.getBody().front());
+    KB k{kb, l};
+    Value tid = launch.getThreadIds().x;
+    Value slice = launch.getBlockIds().x, hd = launch.getBlockIds().y,
+          bi = launch.getBlockIds().z;
+    Value e0 = k.mul(slice, k.idx(ev));
+    Value ntV = k.idx(nt);
+    auto wg = gpu::AddressSpaceAttr::get(kb.getContext(), gpu::AddressSpace::Workgroup);
+    Value dsm = gpu::DynamicSharedMemoryOp::create(
+        kb, l, MemRefType::get({ShapedType::kDynamic}, kb.getI8Type(),
+                               MemRefLayoutAttrInterface(), wg));
+    Value qs = smemView(k, dsm, offQ, {bt, dkp});
+    Value ks = smemView(k, dsm, offK, {bt, dkp});
+    Value vs = smemView(k, dsm, offV, {bt, ev});
+    Value ps = smemView(k, dsm, offP, {bt, bt});
+    Value ss = smemView(k, dsm, offS, {dk, ev});
+    Value dec = smemView(k, dsm, offD, {bt + 1});
+    ActivationKind fm = featureMapActivation(op.getFeatureMap());
+    Value rate = decay ? k.load(decay, {hd}) : k.f(0.0);
+    // lambda^d = exp(-rate * d); the state starts at zero.
+    k.loop(tid, k.idx(bt + 1), ntV, [&](Value d) {
+      Value df = arith::UIToFPOp::create(
+          kb, l, kb.getF32Type(), arith::IndexCastUIOp::create(kb, l, kb.getI32Type(), d));
+      Value x = arith::MulFOp::create(kb, l, arith::NegFOp::create(kb, l, rate), df);
+      k.store(math::ExpOp::create(kb, l, x), dec, {d});
+    });
+    k.loop(tid, k.idx(dk * ev), ntV, [&](Value i) {
+      k.store(k.f(0.0), ss, {k.div(i, k.idx(ev)), k.rem(i, k.idx(ev))});
+    });
+    k.barrier();
+    Value chunks = arith::CeilDivUIOp::create(kb, l, n, k.idx(bt));
+    Value btV = k.idx(bt), evV = k.idx(ev), dkV = k.idx(dk);
+    k.loop(k.idx(0), chunks, k.idx(1), [&](Value ch) {
+      Value t0 = k.mul(ch, btV);
+      Value len = arith::MinUIOp::create(kb, l, btV, k.sub(n, t0));
+      // A: phi(q), phi(k) and the value slice of the block (zero rows past
+      // the end).
+      k.loop(tid, k.idx(bt * dk), ntV, [&](Value i) {
+        Value r = k.div(i, dkV), c = k.rem(i, dkV);
+        Value in = k.lt(r, len);
+        Value t = k.add(t0, r);
+        for (auto [src, dst] : {std::pair{q, qs}, std::pair{kk, ks}}) {
+          Value x = k.ifElseZero(in, [&] {
+            return emitActivationF32(kb, l, fm, k.toF32(k.load(src, {bi, hd, t, c})));
+          });
+          k.store(x, dst, {r, c});
+        }
+      });
+      k.loop(tid, k.idx(bt * ev), ntV, [&](Value i) {
+        Value r = k.div(i, evV), c = k.rem(i, evV);
+        Value x = k.ifElseZero(k.lt(r, len), [&] {
+          return k.toF32(k.load(v, {bi, hd, k.add(t0, r), k.add(e0, c)}));
+        });
+        k.store(x, vs, {r, c});
+      });
+      k.barrier();
+      // B: P = (Q K^T) * lambda^(i-j) for j <= i, else 0; 4x4 tiles per
+      // thread, rows ti + R*a and columns tj + R*b (R = bt/4).
+      int64_t rr = bt / 4;
+      Value rrV = k.idx(rr);
+      k.loop(tid, k.idx(rr * rr), ntV, [&](Value tile) {
+        Value ti = k.div(tile, rrV), tj = k.rem(tile, rrV);
+        SmallVector<Value> rows, cols;
+        for (int64_t a = 0; a < 4; ++a) {
+          rows.push_back(k.add(ti, k.idx(rr * a)));
+          cols.push_back(k.add(tj, k.idx(rr * a)));
+        }
+        SmallVector<Value> zero(16, k.f(0.0));
+        SmallVector<Value> acc = k.sum(k.idx(0), dkV, zero, [&](Value c, ValueRange a) {
+          SmallVector<Value> qa, kbv, next;
+          for (int64_t x = 0; x < 4; ++x) {
+            qa.push_back(k.load(qs, {rows[x], c}));
+            kbv.push_back(k.load(ks, {cols[x], c}));
+          }
+          for (int64_t x = 0; x < 4; ++x)
+            for (int64_t y = 0; y < 4; ++y)
+              next.push_back(math::FmaOp::create(kb, l, qa[x], kbv[y], a[x * 4 + y]));
+          return next;
+        });
+        for (int64_t x = 0; x < 4; ++x)
+          for (int64_t y = 0; y < 4; ++y) {
+            Value i = rows[x], j = cols[y];
+            Value keep = arith::CmpIOp::create(kb, l, arith::CmpIPredicate::ule, j, i);
+            Value d = arith::SelectOp::create(kb, l, keep, k.sub(i, j), k.idx(0));
+            Value p = k.fmul(acc[x * 4 + y], k.load(dec, {d}));
+            k.store(arith::SelectOp::create(kb, l, keep, p, k.f(0.0)), ps, {i, j});
+          }
+      });
+      k.barrier();
+      // C: O = P V + lambda^(i+1) Q S (the state of the previous blocks).
+      Type oe = oTy.getElementType();
+      k.loop(tid, k.idx(bt * ev), ntV, [&](Value idx) {
+        Value i = k.div(idx, evV), e = k.rem(idx, evV);
+        Value intra = k.sum(k.idx(0), btV, {k.f(0.0)}, [&](Value j, ValueRange a) {
+          return SmallVector<Value>{math::FmaOp::create(
+              kb, l, k.load(ps, {i, j}), k.load(vs, {j, e}), a[0])};
+        })[0];
+        Value inter = k.sum(k.idx(0), dkV, {k.f(0.0)}, [&](Value c, ValueRange a) {
+          return SmallVector<Value>{math::FmaOp::create(
+              kb, l, k.load(qs, {i, c}), k.load(ss, {c, e}), a[0])};
+        })[0];
+        Value o = math::FmaOp::create(kb, l, inter, k.load(dec, {k.add(i, k.idx(1))}), intra);
+        auto st = scf::IfOp::create(kb, l, k.lt(i, len), false);
+        OpBuilder::InsertionGuard g(kb);
+        kb.setInsertionPoint(st.thenBlock()->getTerminator());
+        k.store(k.fromF32(o, oe), out, {bi, hd, k.add(t0, i), k.add(e0, e)});
+      });
+      k.barrier();
+      // D: S = lambda^len S + sum_{j < len} lambda^(len-1-j) k_j^T v_j.
+      k.loop(tid, k.idx(dk * ev), ntV, [&](Value idx) {
+        Value c = k.div(idx, evV), e = k.rem(idx, evV);
+        Value acc = k.sum(k.idx(0), len, {k.f(0.0)}, [&](Value j, ValueRange a) {
+          Value w = k.load(dec, {k.sub(k.sub(len, j), k.idx(1))});
+          Value kv = k.fmul(k.load(ks, {j, c}), w);
+          return SmallVector<Value>{
+              math::FmaOp::create(kb, l, kv, k.load(vs, {j, e}), a[0])};
+        })[0];
+        Value s = math::FmaOp::create(kb, l, k.load(dec, {len}), k.load(ss, {c, e}), acc);
+        k.store(s, ss, {c, e});
+      });
+      k.barrier();
+    });
+    if (state)
+      k.loop(tid, k.idx(dk * ev), ntV, [&](Value idx) {
+        Value c = k.div(idx, evV), e = k.rem(idx, evV);
+        k.store(k.load(ss, {c, e}), state, {bi, hd, c, k.add(e0, e)});
+      });
+    gpu::TerminatorOp::create(kb, l);
+
+    SmallVector<Value> results{toTensor(b, l, oTy, out)};
+    if (state)
+      results.push_back(toTensor(b, l, op.getFinalState().getType(), state));
+    op->replaceAllUsesWith(results);
+    op->erase();
+    return success();
+  }
+
+  /// The decode step: S' = lambda S + phi(k)^T v, o = phi(q) S', one thread
+  /// block per (batch, head, value slice); S' is kept in shared memory for
+  /// the output.
+  LogicalResult lowerStep(LinearAttentionStepOp op) {
+    auto qTy = cast<RankedTensorType>(op.getQuery().getType());
+    auto vTy = cast<RankedTensorType>(op.getValue().getType());
+    auto oTy = cast<RankedTensorType>(op.getOutput().getType());
+    auto sTy = cast<RankedTensorType>(op.getNewState().getType());
+    int64_t dk = qTy.getDimSize(2), dv = vTy.getDimSize(2);
+    if (op.getDecay() && cast<RankedTensorType>(op.getDecay().getType()).getRank() != 1)
+      return decline(op, "per-channel decay keeps the generic lowering");
+    if (ShapedType::isDynamic(dk) || ShapedType::isDynamic(dv))
+      return decline(op, "dynamic head dims keep the generic lowering");
+    int64_t bh = std::max<int64_t>(1, qTy.getDimSize(0)) *
+                 std::max<int64_t>(1, qTy.getDimSize(1));
+    int64_t ev = valueSlice(dv, bh);
+    int64_t smemBytes = (2 * dk + dk * ev) * 4;
+    if (smemBytes > maxSharedBytes)
+      return decline(op, "head dims too large for " + Twine(maxSharedBytes) +
+                             " bytes of shared memory");
+    int64_t nt = blockSize;
+    OpBuilder b(op);
+    Location l = op.getLoc();
+    KB h{b, l};
+    Value q = toBuffer(b, l, op.getQuery()), kk = toBuffer(b, l, op.getKey());
+    Value v = toBuffer(b, l, op.getValue()), s0 = toBuffer(b, l, op.getState());
+    Value decay = op.getDecay() ? toBuffer(b, l, op.getDecay()) : Value();
+    Value out = alloc(b, l, oTy, q, {{0, 0}, {1, 1}});
+    Value s1 = alloc(b, l, sTy, q, {{0, 0}, {1, 1}});
+    Value batch = memref::DimOp::create(b, l, q, 0);
+    Value heads = memref::DimOp::create(b, l, q, 1);
+    Value smem = arith::ConstantIntOp::create(b, l, smemBytes, 32);
+    auto launch = gpu::LaunchOp::create(b, l, h.idx(dv / ev), heads, batch,
+                                        h.idx(nt), h.idx(1), h.idx(1), smem);
+    OpBuilder kb = OpBuilder::atBlockBegin(&launch.getBody().front());
+    KB k{kb, l};
+    Value tid = launch.getThreadIds().x;
+    Value hd = launch.getBlockIds().y, bi = launch.getBlockIds().z;
+    Value e0 = k.mul(launch.getBlockIds().x, k.idx(ev));
+    Value ntV = k.idx(nt), evV = k.idx(ev);
+    auto wg = gpu::AddressSpaceAttr::get(kb.getContext(), gpu::AddressSpace::Workgroup);
+    Value dsm = gpu::DynamicSharedMemoryOp::create(
+        kb, l, MemRefType::get({ShapedType::kDynamic}, kb.getI8Type(),
+                               MemRefLayoutAttrInterface(), wg));
+    Value qs = smemView(k, dsm, 0, {dk}), ks = smemView(k, dsm, dk, {dk});
+    Value ss = smemView(k, dsm, 2 * dk, {dk, ev});
+    ActivationKind fm = featureMapActivation(op.getFeatureMap());
+    k.loop(tid, k.idx(dk), ntV, [&](Value c) {
+      k.store(emitActivationF32(kb, l, fm, k.toF32(k.load(q, {bi, hd, c}))), qs, {c});
+      k.store(emitActivationF32(kb, l, fm, k.toF32(k.load(kk, {bi, hd, c}))), ks, {c});
+    });
+    k.barrier();
+    Value lambda = decay ? Value(math::ExpOp::create(
+                               kb, l, arith::NegFOp::create(kb, l, k.load(decay, {hd}))))
+                         : k.f(1.0);
+    // Consecutive threads take consecutive value columns: coalesced rows.
+    k.loop(tid, k.idx(dk * ev), ntV, [&](Value idx) {
+      Value c = k.div(idx, evV), e = k.rem(idx, evV);
+      Value col = k.add(e0, e);
+      Value kv = k.fmul(k.load(ks, {c}), k.toF32(k.load(v, {bi, hd, col})));
+      Value s = math::FmaOp::create(kb, l, lambda, k.load(s0, {bi, hd, c, col}), kv);
+      k.store(s, s1, {bi, hd, c, col});
+      k.store(s, ss, {c, e});
+    });
+    k.barrier();
+    k.loop(tid, evV, ntV, [&](Value e) {
+      Value o = k.sum(k.idx(0), k.idx(dk), {k.f(0.0)}, [&](Value c, ValueRange a) {
+        return SmallVector<Value>{
+            math::FmaOp::create(kb, l, k.load(qs, {c}), k.load(ss, {c, e}), a[0])};
+      })[0];
+      k.store(k.fromF32(o, oTy.getElementType()), out, {bi, hd, k.add(e0, e)});
+    });
+    gpu::TerminatorOp::create(kb, l);
+    op->replaceAllUsesWith(ValueRange{toTensor(b, l, oTy, out), toTensor(b, l, sTy, s1)});
+    op->erase();
+    return success();
+  }
+
+  void runOnOperation() override {
+    // lf.norm_attention: expanded, then its attention takes the kernel.
+    SmallVector<NormAttentionOp> norms;
+    getOperation().walk([&](NormAttentionOp op) { norms.push_back(op); });
+    for (NormAttentionOp op : norms) {
+      OpBuilder b(op);
+      Value r = buildNormAttentionExpansion(b, op);
+      op.getOutput().replaceAllUsesWith(r);
+      op.erase();
+    }
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
+      if (isa<LinearAttentionOp, LinearAttentionStepOp>(op))
+        ops.push_back(op);
+    });
+    for (Operation *op : ops) {
+      // Declined ops keep the generic lowering (a remark says why).
+      if (auto la = dyn_cast<LinearAttentionOp>(op))
+        (void)lowerBlocks(la);
+      else
+        (void)lowerStep(cast<LinearAttentionStepOp>(op));
+    }
+  }
+};
+} // namespace
