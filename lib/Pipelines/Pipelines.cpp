@@ -278,6 +278,8 @@ void lf::buildLowerToGPUPipeline(OpPassManager &pm,
   // for the row kernels.
   if (opts.attentionKernels)
     pm.addNestedPass<func::FuncOp>(lf::createGPULinearAttentionPass());
+  if (opts.gemmKernels)
+    pm.addNestedPass<func::FuncOp>(lf::createGPULinearPass());
   if (opts.rowKernels)
     pm.addNestedPass<func::FuncOp>(lf::createGPURowNormsPass());
   // No row tiling: on the GPU every generic becomes its own kernel.

@@ -13,6 +13,8 @@
 
 #include "lightfuse/Transforms/Passes.h"
 
+#include "GPUKernelBuilder.h"
+
 #include "lightfuse/Conversion/Passes.h"
 
 #include "dialects/lf/LFOps.h"
@@ -30,74 +32,10 @@ using namespace mlir::lf;
 
 namespace {
 
-/// Small helpers for writing kernel bodies.
-struct KB {
-  OpBuilder &b;
-  Location l;
-  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, l, v); }
-  Value f(double v) { return arith::ConstantOp::create(b, l, b.getF32FloatAttr(v)); }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, l, x, y); }
-  Value sub(Value x, Value y) { return arith::SubIOp::create(b, l, x, y); }
-  Value mul(Value x, Value y) { return arith::MulIOp::create(b, l, x, y); }
-  Value div(Value x, Value y) { return arith::DivUIOp::create(b, l, x, y); }
-  Value rem(Value x, Value y) { return arith::RemUIOp::create(b, l, x, y); }
-  Value lt(Value x, Value y) {
-    return arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, x, y);
-  }
-  Value fadd(Value x, Value y) { return arith::AddFOp::create(b, l, x, y); }
-  Value fmul(Value x, Value y) { return arith::MulFOp::create(b, l, x, y); }
-  Value toF32(Value v) {
-    return v.getType().isF32() ? v
-                               : arith::ExtFOp::create(b, l, b.getF32Type(), v).getResult();
-  }
-  Value fromF32(Value v, Type t) {
-    return t.isF32() ? v : arith::TruncFOp::create(b, l, t, v).getResult();
-  }
-  Value load(Value m, ValueRange i) { return memref::LoadOp::create(b, l, m, i); }
-  void store(Value v, Value m, ValueRange i) { memref::StoreOp::create(b, l, v, m, i); }
-  void barrier() { gpu::BarrierOp::create(b, l); }
-  /// for (i = start; i < end; i += step) body(i)
-  void loop(Value start, Value end, Value step, function_ref<void(Value)> body) {
-    auto f = scf::ForOp::create(b, l, start, end, step);
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPoint(f.getBody()->getTerminator());
-    body(f.getInductionVar());
-  }
-  /// sum_{i in [start, end)} term(i) in f32, plus `init`.
-  SmallVector<Value> sum(Value start, Value end, ValueRange init,
-                         function_ref<SmallVector<Value>(Value, ValueRange)> body) {
-    auto f = scf::ForOp::create(b, l, start, end, idx(1), init);
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(f.getBody());
-    scf::YieldOp::create(b, l, body(f.getInductionVar(), f.getRegionIterArgs()));
-    return SmallVector<Value>(f.getResults());
-  }
-  /// `cond ? then() : 0` for an f32 value.
-  Value ifElseZero(Value cond, function_ref<Value()> then) {
-    auto i = scf::IfOp::create(b, l, TypeRange{b.getF32Type()}, cond, true);
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(i.thenBlock());
-    scf::YieldOp::create(b, l, then());
-    b.setInsertionPointToStart(i.elseBlock());
-    scf::YieldOp::create(b, l, f(0.0));
-    return i.getResult(0);
-  }
-};
-
 struct GPULinearAttentionPass
     : lf::impl::GPULinearAttentionPassBase<GPULinearAttentionPass> {
   using Base::Base;
 
-  static Value toBuffer(OpBuilder &b, Location l, Value t) {
-    auto ty = cast<RankedTensorType>(t.getType());
-    return bufferization::ToBufferOp::create(
-        b, l, MemRefType::get(ty.getShape(), ty.getElementType()), t,
-        b.getUnitAttr());
-  }
-  static Value toTensor(OpBuilder &b, Location l, Type ty, Value buf) {
-    return bufferization::ToTensorOp::create(b, l, ty, buf, b.getUnitAttr(),
-                                             b.getUnitAttr());
-  }
   static Value alloc(OpBuilder &b, Location l, RankedTensorType ty, Value like,
                      ArrayRef<std::pair<unsigned, unsigned>> dynFrom) {
     // dynFrom: (result dim, dim of `like`) for the dynamic result dims.
@@ -125,15 +63,6 @@ struct GPULinearAttentionPass
     while (bh * (dv / ev) < minBlocks && ev % 2 == 0 && ev / 2 >= 16)
       ev /= 2;
     return ev;
-  }
-
-  /// A typed f32 view of `floats` elements at float offset `off` of the
-  /// dynamic shared memory.
-  static Value smemView(KB &k, Value dsm, int64_t off, ArrayRef<int64_t> shape) {
-    auto wg = gpu::AddressSpaceAttr::get(k.b.getContext(),
-                                         gpu::AddressSpace::Workgroup);
-    auto ty = MemRefType::get(shape, k.b.getF32Type(), MemRefLayoutAttrInterface(), wg);
-    return memref::ViewOp::create(k.b, k.l, ty, dsm, k.idx(off * 4), ValueRange{});
   }
 
   LogicalResult lowerBlocks(LinearAttentionOp op) {
@@ -191,10 +120,7 @@ struct GPULinearAttentionPass
           bi = launch.getBlockIds().z;
     Value e0 = k.mul(slice, k.idx(ev));
     Value ntV = k.idx(nt);
-    auto wg = gpu::AddressSpaceAttr::get(kb.getContext(), gpu::AddressSpace::Workgroup);
-    Value dsm = gpu::DynamicSharedMemoryOp::create(
-        kb, l, MemRefType::get({ShapedType::kDynamic}, kb.getI8Type(),
-                               MemRefLayoutAttrInterface(), wg));
+    Value dsm = dynamicSmem(k);
     Value qs = smemView(k, dsm, offQ, {bt, dkp});
     Value ks = smemView(k, dsm, offK, {bt, dkp});
     Value vs = smemView(k, dsm, offV, {bt, ev});
@@ -361,10 +287,7 @@ struct GPULinearAttentionPass
     Value hd = launch.getBlockIds().y, bi = launch.getBlockIds().z;
     Value e0 = k.mul(launch.getBlockIds().x, k.idx(ev));
     Value ntV = k.idx(nt), evV = k.idx(ev);
-    auto wg = gpu::AddressSpaceAttr::get(kb.getContext(), gpu::AddressSpace::Workgroup);
-    Value dsm = gpu::DynamicSharedMemoryOp::create(
-        kb, l, MemRefType::get({ShapedType::kDynamic}, kb.getI8Type(),
-                               MemRefLayoutAttrInterface(), wg));
+    Value dsm = dynamicSmem(k);
     Value qs = smemView(k, dsm, 0, {dk}), ks = smemView(k, dsm, dk, {dk});
     Value ss = smemView(k, dsm, 2 * dk, {dk, ev});
     ActivationKind fm = featureMapActivation(op.getFeatureMap());

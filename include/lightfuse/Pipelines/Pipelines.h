@@ -100,6 +100,11 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
                      "the decode step as its own kernel "
                      "(lf-gpu-linear-attention)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> gemmKernels{
+      *this, "gemm-kernels",
+      llvm::cl::desc("lf.linear as the tiled GEMM kernel with the bias, "
+                     "activation or GLU gate in its epilogue (lf-gpu-linear)"),
+      llvm::cl::init(true)};
 };
 
 /// lf (tensors) -> gpu.launch_func of outlined gpu.func kernels on memrefs

@@ -769,6 +769,38 @@ def GPULinearAttentionPass
   ];
 }
 
+def GPULinearPass : Pass<"lf-gpu-linear", "::mlir::func::FuncOp"> {
+  let summary = "lf.linear as a tiled GEMM kernel; GLU and activations in its epilogue";
+  let description = [{
+    GPU path (on in `lf-gpu-pipeline`, `gemm-kernels=false` turns it off).
+    Each `lf.linear` (`x: [..., K]`, `W: [N, K]`, optional bias) becomes a
+    shared-memory tiled SIMT GEMM: a thread block of 256 threads computes a
+    64 x 64 output tile, staging 64 x 16 slices of `x` and `W` in shared
+    memory (k-major, rows padded by one float) per step of 16 along K; each
+    thread accumulates a 4 x 4 register tile (rows `ty + 16 i`, columns
+    `tx + 16 j`: conflict-free shared reads, coalesced stores) in f32. The
+    epilogue adds the bias and applies a following single-use
+    `lf.activation`. `lf.glu act(x W1^T (+ b1)) * (x W2^T (+ b2))` of one
+    input becomes one kernel that stages both weights and keeps both
+    accumulators in registers: the two projections never reach memory.
+
+    This is a plain SIMT kernel (no tensor cores, no register double
+    buffering); see docs/gpu.md for how far from cuBLAS it is expected to be
+    and what would close the gap. Rank-1 inputs keep the generic lowering
+    (`explain` says why). Checked numerically on the host by
+    `lf-gpu-emulate`; not yet run on a GPU.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::math::MathDialect"];
+  let options = [
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Emit a remark for each op left to the generic lowering">
+  ];
+}
+
 def GPUEmulatePass : Pass<"lf-gpu-emulate", "::mlir::func::FuncOp"> {
   let summary = "Run gpu.launch kernels on the host (checks kernels without a GPU)";
   let description = [{

@@ -1,0 +1,113 @@
+//===- GPUKernelBuilder.h - helpers for hand-written GPU kernels -*- C++ -*-===//
+//
+// Part of lightfuse.
+//
+// Index/f32 arithmetic, strided thread loops and sums for the kernels that
+// lightfuse writes directly as gpu.launch bodies (lf-gpu-linear-attention,
+// lf-gpu-linear), plus the tensor <-> buffer boundary they share.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIGHTFUSE_LIB_TRANSFORMS_GPUKERNELBUILDER_H
+#define LIGHTFUSE_LIB_TRANSFORMS_GPUKERNELBUILDER_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+namespace mlir::lf {
+
+/// Small helpers for writing kernel bodies.
+struct KB {
+  OpBuilder &b;
+  Location l;
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, l, v); }
+  Value f(double v) { return arith::ConstantOp::create(b, l, b.getF32FloatAttr(v)); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, l, x, y); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, l, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, l, x, y); }
+  Value div(Value x, Value y) { return arith::DivUIOp::create(b, l, x, y); }
+  Value rem(Value x, Value y) { return arith::RemUIOp::create(b, l, x, y); }
+  Value lt(Value x, Value y) {
+    return arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, x, y);
+  }
+  Value fadd(Value x, Value y) { return arith::AddFOp::create(b, l, x, y); }
+  Value fmul(Value x, Value y) { return arith::MulFOp::create(b, l, x, y); }
+  Value toF32(Value v) {
+    return v.getType().isF32() ? v
+                               : arith::ExtFOp::create(b, l, b.getF32Type(), v).getResult();
+  }
+  Value fromF32(Value v, Type t) {
+    return t.isF32() ? v : arith::TruncFOp::create(b, l, t, v).getResult();
+  }
+  Value load(Value m, ValueRange i) { return memref::LoadOp::create(b, l, m, i); }
+  void store(Value v, Value m, ValueRange i) { memref::StoreOp::create(b, l, v, m, i); }
+  void barrier() { gpu::BarrierOp::create(b, l); }
+  /// for (i = start; i < end; i += step) body(i)
+  void loop(Value start, Value end, Value step, function_ref<void(Value)> body) {
+    auto f = scf::ForOp::create(b, l, start, end, step);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(f.getBody()->getTerminator());
+    body(f.getInductionVar());
+  }
+  /// sum_{i in [start, end)} term(i) in f32, plus `init`.
+  SmallVector<Value> sum(Value start, Value end, ValueRange init,
+                         function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+    auto f = scf::ForOp::create(b, l, start, end, idx(1), init);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(f.getBody());
+    scf::YieldOp::create(b, l, body(f.getInductionVar(), f.getRegionIterArgs()));
+    return SmallVector<Value>(f.getResults());
+  }
+  /// `cond ? then() : 0` for an f32 value.
+  Value ifElseZero(Value cond, function_ref<Value()> then) {
+    auto i = scf::IfOp::create(b, l, TypeRange{b.getF32Type()}, cond, true);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(i.thenBlock());
+    scf::YieldOp::create(b, l, then());
+    b.setInsertionPointToStart(i.elseBlock());
+    scf::YieldOp::create(b, l, f(0.0));
+    return i.getResult(0);
+  }
+};
+
+/// The tensor `t` as a read-only buffer (identity layout).
+inline Value toBuffer(OpBuilder &b, Location l, Value t) {
+  auto ty = cast<RankedTensorType>(t.getType());
+  return bufferization::ToBufferOp::create(
+      b, l, MemRefType::get(ty.getShape(), ty.getElementType()), t,
+      b.getUnitAttr());
+}
+
+/// The buffer a kernel wrote, as the tensor replacing an op's result.
+inline Value toTensor(OpBuilder &b, Location l, Type ty, Value buf) {
+  return bufferization::ToTensorOp::create(b, l, ty, buf, b.getUnitAttr(),
+                                           b.getUnitAttr());
+}
+
+/// A typed view of `shape` f32 elements at float offset `off` of the
+/// dynamic shared memory `dsm` (memref<?xi8, workgroup>).
+inline Value smemView(KB &k, Value dsm, int64_t off, ArrayRef<int64_t> shape) {
+  auto wg = gpu::AddressSpaceAttr::get(k.b.getContext(),
+                                       gpu::AddressSpace::Workgroup);
+  auto ty = MemRefType::get(shape, k.b.getF32Type(),
+                            MemRefLayoutAttrInterface(), wg);
+  return memref::ViewOp::create(k.b, k.l, ty, dsm, k.idx(off * 4),
+                                ValueRange{});
+}
+
+/// The block's dynamic shared memory as bytes.
+inline Value dynamicSmem(KB &k) {
+  auto wg = gpu::AddressSpaceAttr::get(k.b.getContext(),
+                                       gpu::AddressSpace::Workgroup);
+  return gpu::DynamicSharedMemoryOp::create(
+      k.b, k.l,
+      MemRefType::get({ShapedType::kDynamic}, k.b.getI8Type(),
+                      MemRefLayoutAttrInterface(), wg));
+}
+
+} // namespace mlir::lf
+
+#endif // LIGHTFUSE_LIB_TRANSFORMS_GPUKERNELBUILDER_H
