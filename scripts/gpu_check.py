@@ -52,10 +52,20 @@ CASES = {
 }}""", [(1, H, N, DH)] * 3 + [(H,)], 0, 4 * H * N * DH * DH),
 }
 
-# The same graphs compiled with the opt-in warp-per-row kernels (--row-kernels).
-ROW_KERNELS = {"rms_norm_row_kernel", "layer_norm_row_kernel", "residual_layer_norm_row_kernel"}
-for _name in ROW_KERNELS:
-    CASES[_name] = CASES[_name[:-len("_row_kernel")]]
+CASES["decode_step"] = (f"""func.func @main(%q: tensor<1x{H}x{DH}xf32>, %k: tensor<1x{H}x{DH}xf32>, %v: tensor<1x{H}x{DH}xf32>, %S: tensor<1x{H}x{DH}x{DH}xf32>, %s: tensor<{H}xf32>) -> (tensor<1x{H}x{DH}xf32>, tensor<1x{H}x{DH}x{DH}xf32>) {{
+  %o, %S1 = lf.linear_attention_step %q, %k, %v, %S decay(%s : tensor<{H}xf32>) : tensor<1x{H}x{DH}xf32>, tensor<1x{H}x{DH}xf32>, tensor<1x{H}x{DH}xf32>, tensor<1x{H}x{DH}x{DH}xf32> -> tensor<1x{H}x{DH}xf32>, tensor<1x{H}x{DH}x{DH}xf32>
+  return %o, %S1 : tensor<1x{H}x{DH}xf32>, tensor<1x{H}x{DH}x{DH}xf32>
+}}""", [(1, H, DH)] * 3 + [(1, H, DH, DH), (H,)], 2 * H * DH * DH * 4, 0)
+
+# Rank of the first result (compared with the CPU) and number of results.
+RESULTS = {"residual_layer_norm": (2, 2), "residual_layer_norm_generic": (2, 2),
+           "lightning_attention": (4, 1), "decode_step": (3, 2)}
+
+# The same norm graphs through the generic lowering (one thread per row,
+# lf-compile --row-kernels=false), to show what the row kernels gain.
+GENERIC = {"layer_norm_generic", "residual_layer_norm_generic"}
+for _name in GENERIC:
+    CASES[_name] = CASES[_name[:-len("_generic")]]
 
 DRIVER = r"""
 #include "gpu.h"
@@ -84,14 +94,14 @@ int main(void) {
   double worst = 0, scale = 1e-30;
   for (long long i = 0; i < n; ++i) { double c = ((float *)cr->aligned)[i]; if (fabs(c) > scale) scale = fabs(c); }
   for (long long i = 0; i < n; ++i) { double d = fabs(((float *)gr->aligned)[i] - ((float *)cr->aligned)[i]) / scale; if (d > worst) worst = d; }
-  lf_release(gres.r0.allocated);
+%(release)s
   double ts[%(reps)d];
   for (int r = 0; r < %(reps)d; ++r) {
     double t0 = now();
     _mlir_ciface_main(&gres%(dargs)s);
     lfCudaSynchronize();
     ts[r] = now() - t0;
-    lf_release(gres.r0.allocated);
+%(release)s
   }
   qsort(ts, %(reps)d, sizeof(double), cmp);
   printf("%(name)s %%s maxrel=%%.2e median_ms=%%.4f\n", worst < %(tol)g ? "PASS" : "FAIL", worst, ts[%(reps)d / 2] * 1e3);
@@ -115,7 +125,7 @@ def prepare():
         run = lambda *a: subprocess.run(a, check=True)
         run(lfc, os.path.join(d, "k.mlir"), "--target=nvptx", f"--chip={CHIP}", "-o",
             os.path.join(d, "gpu.o"), "--header", os.path.join(d, "gpu.h"),
-            *(["--row-kernels"] if name in ROW_KERNELS else []))
+            *(["--row-kernels=false"] if name in GENERIC else []))
         run(lfc, os.path.join(d, "k_cpu.mlir"), "-o", os.path.join(d, "cpu.o"), "--header",
             os.path.join(d, "cpu_full.h"), "--prefix", "cpu_")
         # The CPU header repeats the descriptor types: keep its declarations only.
@@ -129,16 +139,19 @@ def prepare():
             n = 1
             for x in shp:
                 n *= x
-            lo = "0.02f" if name == "lightning_attention" and i == 3 else "-1.0f"
+            # Decay rates in [0.02, 1), everything else in [-1, 1).
+            decay = (name, i) in (("lightning_attention", 3), ("decode_step", 4))
+            lo = "0.02f" if decay else "-1.0f"
             inputs.append(f"  float *p{i} = lfCudaAllocShared({n}ull * 4);\n"
                           f"  for (long long j = 0; j < {n}; ++j) {{ s = s * 1103515245u + 12345u; "
                           f"p{i}[j] = {lo} + (float)(s >> 8) / 16777216.0f * (1.0f - ({lo})) * "
                           f"{'0.05f' if name == 'lightning_attention' and i < 3 else '1.0f'}; }}\n"
                           f"  lf_memref_{len(shp)}d d{i} = {{p{i}, p{i}, 0, {{{', '.join(map(str, shp))}}}, {{"
                           + ", ".join(str(_stride(shp, k)) for k in range(len(shp))) + "}};")
-        rank = 4 if name == "lightning_attention" else 2
+        rank, nres = RESULTS.get(name, (2, 1))
+        release = "\n".join(f"    lf_release(gres.r{i}.allocated);" for i in range(nres))
         c = DRIVER % {"name": name, "cpu_decl": decl, "inputs": "\n".join(inputs), "rank": rank,
-                      "dargs": "".join(f", &d{i}" for i in range(len(shapes))), "reps": 5 if name in ("lightning_attention", "swiglu") else 21,
+                      "dargs": "".join(f", &d{i}" for i in range(len(shapes))), "release": release, "reps": 5 if name in ("lightning_attention", "swiglu") else 21,
                       "tol": 1e-3}
         open(os.path.join(d, "check.c"), "w").write(c)
         run("clang-22", "-O2", "-std=gnu11", "-I", d, os.path.join(d, "check.c"), os.path.join(d, "gpu.o"),
@@ -214,11 +227,17 @@ def torch_times():
         return sorted(ts)[len(ts) // 2]
 
     out = {}
-    fns = {"rms_norm": (rms, (x, g)), "rms_norm_row_kernel": (rms, (x, g)), "layer_norm": (lambda x, g, b: Fn.layer_norm(x, (D,), g, b), (x, g, b)),
-           "layer_norm_row_kernel": (lambda x, g, b: Fn.layer_norm(x, (D,), g, b), (x, g, b)),
+    def decode(q, k, v, S, s):
+        S1 = torch.exp(-s).view(1, H, 1, 1) * S + k.unsqueeze(-1) * v.unsqueeze(-2)
+        return (q.unsqueeze(-2) @ S1).squeeze(-2), S1
+
+    qd1, kd1, vd1 = (torch.randn(1, H, DH, device=dev) for _ in range(3))
+    S0 = torch.randn(1, H, DH, DH, device=dev)
+    ln = lambda x, g, b: Fn.layer_norm(x, (D,), g, b)  # noqa: E731
+    fns = {"rms_norm": (rms, (x, g)), "layer_norm": (ln, (x, g, b)), "layer_norm_generic": (ln, (x, g, b)),
            "residual_layer_norm": (res_ln, (x, r, g, b)),
-           "residual_layer_norm_row_kernel": (res_ln, (x, r, g, b)), "swiglu": (swiglu, (xa, w1, w2)),
-           "lightning_attention": (chunked, (q, k, v, s))}
+           "residual_layer_norm_generic": (res_ln, (x, r, g, b)), "swiglu": (swiglu, (xa, w1, w2)),
+           "lightning_attention": (chunked, (q, k, v, s)), "decode_step": (decode, (qd1, kd1, vd1, S0, s))}
     for name, (fn, a) in fns.items():
         eager = med(fn, *a, reps=5 if name == "lightning_attention" else 21)
         try:

@@ -1,7 +1,16 @@
-// The GPU lowering of an RMSNorm: three kernels (fill, sum of squares,
-// epilogue) in one gpu.module, buffers in host-shared (managed) memory,
-// 128 threads per block along the contiguous dimension.
-// RUN: lf-opt %s --lf-lower-to-gpu-pipeline | FileCheck %s
+// The generic GPU lowering of an RMSNorm (row-kernels=false): three kernels
+// (fill, sum of squares, epilogue) in one gpu.module, buffers in host-shared
+// (managed) memory, 128 threads per block along the contiguous dimension.
+// RUN: lf-opt %s --pass-pipeline="builtin.module(lf-lower-to-gpu-pipeline{row-kernels=false})" | FileCheck %s
+// By default the warp-per-row kernel: one launch of 256 threads.
+// RUN: lf-opt %s --lf-lower-to-gpu-pipeline | FileCheck %s --check-prefix=DEFAULT
+// DEFAULT-LABEL: func.func @rms
+// DEFAULT: scf.if
+// DEFAULT: gpu.launch_func {{.*}} threads in (%c256
+// DEFAULT: else
+// DEFAULT: gpu.launch_func {{.*}} threads in (%c256
+// DEFAULT-NEXT: }
+// DEFAULT-NEXT: return
 
 // CHECK-LABEL: func.func @rms
 // CHECK: gpu.alloc host_shared
@@ -18,7 +27,7 @@ func.func @rms(%x: tensor<?x256xf32>, %g: tensor<256xf32>) -> tensor<?x256xf32> 
 }
 
 // RUN: lf-opt %s --pass-pipeline="builtin.module(func.func(lf-gpu-row-norms))" | FileCheck %s --check-prefix=ROW
-// The opt-in row kernel: one warp per row (8 rows per 256-thread block),
+// The row kernel: one warp per row (8 rows per 256-thread block),
 // a strided sum of squares per lane, a 5-step xor-shuffle butterfly. Rows
 // of 256 f32: each lane moves 4 floats (16 bytes) at a time, 128 per warp.
 // The 16-byte kernel runs when the input and gain are 16-byte aligned

@@ -83,8 +83,20 @@ static cl::opt<bool> explainOpt(
     cl::desc("Print why each declined lf-optimize rewrite was declined"));
 static cl::opt<bool> rowKernels(
     "row-kernels",
-    cl::desc("nvptx: RMSNorm as one warp per row (lf-gpu-row-norms; not yet "
-             "run on a GPU)"));
+    cl::desc("nvptx: RMSNorm, LayerNorm and residual+norm as one warp per "
+             "row (lf-gpu-row-norms); --row-kernels=false for the generic "
+             "one-thread-per-row loops"),
+    cl::init(true));
+static cl::opt<bool> attentionKernels(
+    "attention-kernels",
+    cl::desc("nvptx: Lightning Attention and the decode step as dedicated "
+             "kernels (lf-gpu-linear-attention)"),
+    cl::init(true));
+static cl::opt<bool> gemmKernels(
+    "gemm-kernels",
+    cl::desc("nvptx: lf.linear as the tiled GEMM kernel with fused "
+             "epilogues (lf-gpu-linear)"),
+    cl::init(true));
 static cl::opt<unsigned> threads(
     "cpu-threads",
     cl::desc("cpu: threads of the generated parallel loops (1: sequential, "
@@ -362,6 +374,8 @@ int main(int argc, char **argv) {
     gpuOpts.chip = chip;
     gpuOpts.emitCInterface = true;
     gpuOpts.rowKernels = rowKernels;
+    gpuOpts.attentionKernels = attentionKernels;
+    gpuOpts.gemmKernels = gemmKernels;
     if (emit == "gpu")
       mlir::lf::buildLowerToGPUPipeline(pm, gpuOpts);
     else

@@ -91,9 +91,9 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::init(128)};
   PassOptions::Option<bool> rowKernels{
       *this, "row-kernels",
-      llvm::cl::desc("RMSNorm as one block per row with a block-wide "
-                     "reduction (lf-gpu-row-norms); not yet run on a GPU"),
-      llvm::cl::init(false)};
+      llvm::cl::desc("RMSNorm, LayerNorm and residual+norm as one warp per "
+                     "row with shuffle reductions (lf-gpu-row-norms)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> attentionKernels{
       *this, "attention-kernels",
       llvm::cl::desc("Causal linear attention as the Lightning kernel and "

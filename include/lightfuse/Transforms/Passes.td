@@ -673,7 +673,8 @@ def GPUTileParallelLoopsPass
 def GPURowNormsPass : Pass<"lf-gpu-row-norms", "::mlir::func::FuncOp"> {
   let summary = "Lower lf.rms_norm, lf.layer_norm and lf.residual_norm to one warp per row with shuffle reductions";
   let description = [{
-    GPU path, opt-in (`lf-gpu-pipeline{row-kernels}`). Each row of an
+    GPU path, on by default (`lf-gpu-pipeline{row-kernels=false}` or
+    `lf-compile --row-kernels=false` keep the generic lowering). Each row of an
     `lf.rms_norm`, `lf.layer_norm` or `lf.residual_norm` (any rank; the rows
     are all leading dimensions) is handled by one warp (`block-size / 32`
     rows per block): each lane sums a strided slice of the row in f32, a
@@ -692,8 +693,10 @@ def GPURowNormsPass : Pass<"lf-gpu-row-norms", "::mlir::func::FuncOp"> {
     Reads are coalesced (consecutive lanes read consecutive elements). The
     generic lowering instead runs one thread per row.
 
-    Not yet checked on a GPU (no device was available when it was written):
-    `scripts/gpu-check.sh` and the GPU integration tests run it once one is.
+    Checked numerically on the host by `lf-gpu-emulate`
+    (test/Integration/Emulated/row_norms.py); not yet run on a GPU:
+    `scripts/gpu-check.sh` and test/Integration/GPU/kernels.test run it
+    once one is available.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::bufferization::BufferizationDialect",

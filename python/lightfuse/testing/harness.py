@@ -27,8 +27,8 @@ TOL = {"f32": (1e-5, 1e-5), "f16": (2e-3, 2e-3), "bf16": (1.6e-2, 1.6e-2)}
 
 
 def lf_run(src, inputs, pipeline, workdir, entry="main"):
-    """Runs @entry of the MLIR text `src` through `lf-run` with the textual
-    pass `pipeline` on `inputs` (arrays, passed as .npy files under
+    """Runs @entry of the MLIR text `src` through `lf-run` (on the GPU with
+    LF_TARGET=nvptx) with the textual pass `pipeline` on `inputs` (arrays, passed as .npy files under
     `workdir`); returns the results as a list of arrays. Raises RuntimeError
     with lf-run's stderr when it fails."""
     path = os.path.join(workdir, "case.mlir")
@@ -41,12 +41,25 @@ def lf_run(src, inputs, pipeline, workdir, entry="main"):
         flags += ["--input", p]
     out = os.path.join(workdir, "out")
     shutil.rmtree(out, ignore_errors=True)
+    if os.environ.get("LF_TARGET", "cpu") == "nvptx":
+        flags += ["--target", "nvptx", "--chip", os.environ.get("LF_CHIP", "sm_80")]
     r = subprocess.run(["lf-run", path, "--entry", entry, "--output-dir", out,
                         "--pass-pipeline", pipeline] + flags, capture_output=True, text=True)
     if r.returncode:
         raise RuntimeError(r.stderr)
     n = len([f for f in os.listdir(out) if f.startswith("result") and f.endswith(".npy")])
     return [np.load(os.path.join(out, f"result{i}.npy")) for i in range(n)]
+
+
+def kernel_pipeline(passes):
+    """The pipeline that checks hand-written GPU kernels: the kernel `passes`
+    (e.g. "lf-gpu-linear"), then lf-gpu-emulate and the CPU pipeline (runs
+    anywhere), or with LF_TARGET=nvptx the GPU pipeline on a device."""
+    if os.environ.get("LF_TARGET", "cpu") == "nvptx":
+        chip = os.environ.get("LF_CHIP", "sm_80")
+        return (f"builtin.module(func.func({passes}),"
+                f"lf-gpu-pipeline{{chip={chip} emit-c-interface}})")
+    return f"builtin.module(func.func({passes},lf-gpu-emulate),lf-cpu-pipeline)"
 
 
 def to_bf16(x):

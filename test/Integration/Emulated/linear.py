@@ -12,12 +12,12 @@ import tempfile
 import numpy as np
 
 from lightfuse.testing import reference as R
-from lightfuse.testing.harness import cast, lf_run, ttype
+from lightfuse.testing.harness import cast, kernel_pipeline, lf_run, ttype
 
 rng = np.random.default_rng(3)
 tmp = tempfile.mkdtemp(prefix="lf-emu-gemm-")
 failures = []
-PIPE = "builtin.module(func.func(lf-gpu-linear,lf-gpu-emulate),lf-cpu-pipeline)"
+PIPE = kernel_pipeline("lf-gpu-linear")
 TOL = {"f32": 2e-5, "f16": 3e-3, "bf16": 2e-2}
 NPT = {"f32": np.float32, "f16": np.float16, "bf16": np.float32}
 

@@ -14,7 +14,7 @@ import tempfile
 import numpy as np
 
 from lightfuse.testing import reference as R
-from lightfuse.testing.harness import lf_run
+from lightfuse.testing.harness import kernel_pipeline, lf_run
 
 rng = np.random.default_rng(7)
 tmp = tempfile.mkdtemp(prefix="lf-emu-la-")
@@ -24,8 +24,7 @@ NP = {"f32": np.float32, "f16": np.float16}
 
 def pipe(opts="", rows=False):
     row = ",lf-gpu-row-norms" if rows else ""
-    return (f"builtin.module(func.func(lf-gpu-linear-attention{{{opts}}}{row},lf-gpu-emulate),"
-            "lf-cpu-pipeline)")
+    return kernel_pipeline(f"lf-gpu-linear-attention{{{opts}}}{row}")
 
 
 def uses_kernel(name, src, opts):

@@ -10,7 +10,7 @@ import tempfile
 import numpy as np
 
 from lightfuse.testing import reference as R
-from lightfuse.testing.harness import lf_run, ttype
+from lightfuse.testing.harness import kernel_pipeline, lf_run, ttype
 
 rng = np.random.default_rng(11)
 tmp = tempfile.mkdtemp(prefix="lf-emu-rows-")
@@ -20,8 +20,7 @@ TOL = {"f32": 2e-5, "f16": 3e-3}
 
 
 def pipeline(block):
-    return ("builtin.module(func.func(lf-gpu-row-norms{block-size=%d},lf-gpu-emulate),"
-            "lf-cpu-pipeline)" % block)
+    return kernel_pipeline("lf-gpu-row-norms{block-size=%d}" % block)
 
 
 def check(name, kind, shape, dtype="f32", gain=True, bias=False, residual=False,
