@@ -13,7 +13,9 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef int CUresult;
@@ -191,11 +193,87 @@ const char *lfCudaTakeError(void) {
   return r;
 }
 
-void *lfCudaAllocShared(size_t bytes) {
+/* Managed allocations are cached for reuse, like PyTorch's caching
+ * allocator: compiled code allocates its results and temporaries on every
+ * call, and a fresh managed block is populated page by page on the GPU's
+ * first touch (and cuMemFree synchronizes the device). Freed blocks are kept
+ * by rounded size, up to LF_CUDA_CACHE_BYTES (default 8 GiB) in total, and
+ * handed out again to requests of the same rounded size; the cache is
+ * released when an allocation fails. Only blocks allocated here are cached
+ * (lfCudaFree of any other pointer frees it). Reuse follows host order: the
+ * compiled code launches on one stream per call and synchronizes before
+ * returning, so a block is never handed out while a kernel still uses it. */
+typedef struct {
+  void *ptr;
+  size_t bytes;
+} Block;
+static Block *liveBlocks, *freeBlocks;
+static size_t numLive, capLive, numFreeBlocks, capFree, cachedBytes;
+static size_t cacheLimit = (size_t)8 << 30;
+static pthread_once_t cacheOnce = PTHREAD_ONCE_INIT;
+
+static void readCacheLimit(void) {
+  const char *e = getenv("LF_CUDA_CACHE_BYTES");
+  if (e && *e)
+    cacheLimit = (size_t)strtoull(e, NULL, 10);
+}
+
+static size_t roundBytes(size_t bytes) {
+  size_t g = bytes > ((size_t)1 << 20) ? ((size_t)2 << 20) : 512;
+  return (bytes + g - 1) / g * g;
+}
+
+static int push(Block **v, size_t *n, size_t *cap, Block b) {
+  if (*n == *cap) {
+    size_t nc = *cap ? 2 * *cap : 64;
+    Block *nv = realloc(*v, nc * sizeof(Block));
+    if (!nv)
+      return 0;
+    *v = nv;
+    *cap = nc;
+  }
+  (*v)[(*n)++] = b;
+  return 1;
+}
+
+/* Frees every cached block (lock held). */
+static void flushCache(void) {
+  for (size_t i = 0; i < numFreeBlocks; ++i)
+    cu.memFree((CUdeviceptr)(uintptr_t)freeBlocks[i].ptr);
+  numFreeBlocks = 0;
+  cachedBytes = 0;
+}
+
+static void *allocManaged(size_t bytes) {
   if (!ensure())
     return NULL;
+  pthread_once(&cacheOnce, readCacheLimit);
+  size_t want = roundBytes(bytes ? bytes : 1);
+  pthread_mutex_lock(&lock);
+  for (size_t i = numFreeBlocks; i-- > 0;)
+    if (freeBlocks[i].bytes == want) {
+      Block b = freeBlocks[i];
+      freeBlocks[i] = freeBlocks[--numFreeBlocks];
+      cachedBytes -= b.bytes;
+      void *p = push(&liveBlocks, &numLive, &capLive, b) ? b.ptr : NULL;
+      if (!p)
+        cu.memFree((CUdeviceptr)(uintptr_t)b.ptr);
+      pthread_mutex_unlock(&lock);
+      return p;
+    }
+  cu.ctxSetCurrent(context);
   CUdeviceptr p = 0;
-  CUresult rc = cu.memAllocManaged(&p, bytes ? bytes : 1, CU_MEM_ATTACH_GLOBAL);
+  CUresult rc = cu.memAllocManaged(&p, want, CU_MEM_ATTACH_GLOBAL);
+  if (rc != 0 && numFreeBlocks) {
+    flushCache();
+    rc = cu.memAllocManaged(&p, want, CU_MEM_ATTACH_GLOBAL);
+  }
+  if (rc == 0 && !push(&liveBlocks, &numLive, &capLive,
+                       (Block){(void *)(uintptr_t)p, want})) {
+    cu.memFree(p);
+    rc = 2; /* CUDA_ERROR_OUT_OF_MEMORY */
+  }
+  pthread_mutex_unlock(&lock);
   if (rc != 0) {
     recordError("cuMemAllocManaged", rc);
     return NULL;
@@ -203,10 +281,26 @@ void *lfCudaAllocShared(size_t bytes) {
   return (void *)(uintptr_t)p;
 }
 
+void *lfCudaAllocShared(size_t bytes) { return allocManaged(bytes); }
+
 void lfCudaFree(void *ptr) {
   if (!ptr || !ready)
     return;
+  pthread_mutex_lock(&lock);
   cu.ctxSetCurrent(context);
+  for (size_t i = numLive; i-- > 0;)
+    if (liveBlocks[i].ptr == ptr) {
+      Block b = liveBlocks[i];
+      liveBlocks[i] = liveBlocks[--numLive];
+      if (cachedBytes + b.bytes <= cacheLimit &&
+          push(&freeBlocks, &numFreeBlocks, &capFree, b))
+        cachedBytes += b.bytes;
+      else
+        cu.memFree((CUdeviceptr)(uintptr_t)ptr);
+      pthread_mutex_unlock(&lock);
+      return;
+    }
+  pthread_mutex_unlock(&lock);
   cu.memFree((CUdeviceptr)(uintptr_t)ptr);
 }
 
@@ -339,15 +433,14 @@ void mgpuStreamSynchronize(void *stream) {
 
 void *mgpuMemAlloc(uint64_t bytes, void *stream, int8_t isHostShared) {
   (void)stream;
+  if (isHostShared)
+    return allocManaged(bytes);
   if (!ensure())
     return NULL;
   CUdeviceptr p = 0;
-  CUresult rc = isHostShared
-                    ? cu.memAllocManaged(&p, bytes ? bytes : 1,
-                                         CU_MEM_ATTACH_GLOBAL)
-                    : cu.memAlloc(&p, bytes ? bytes : 1);
+  CUresult rc = cu.memAlloc(&p, bytes ? bytes : 1);
   if (rc != 0) {
-    recordError(isHostShared ? "cuMemAllocManaged" : "cuMemAlloc", rc);
+    recordError("cuMemAlloc", rc);
     return NULL;
   }
   return (void *)(uintptr_t)p;
