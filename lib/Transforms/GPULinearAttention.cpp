@@ -323,6 +323,15 @@ struct GPULinearAttentionPass
   }
 
   void runOnOperation() override {
+    if (blockSize < 1 || blockSize > 1024 || block < 4 || block % 4 != 0 ||
+        valueTile < 0) {
+      getOperation().emitError(
+          "lf-gpu-linear-attention: needs block-size in [1, 1024], block a "
+          "positive multiple of 4 and value-tile >= 0; got block-size=")
+          << static_cast<int64_t>(blockSize) << " block=" << static_cast<int64_t>(block)
+          << " value-tile=" << static_cast<int64_t>(valueTile);
+      return signalPassFailure();
+    }
     // lf.norm_attention: expanded, then its attention takes the kernel.
     SmallVector<NormAttentionOp> norms;
     getOperation().walk([&](NormAttentionOp op) { norms.push_back(op); });

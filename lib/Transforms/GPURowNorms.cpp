@@ -263,6 +263,12 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
   }
 
   void runOnOperation() override {
+    if (blockSize < 32 || blockSize > 1024 || blockSize % 32 != 0) {
+      getOperation().emitError("lf-gpu-row-norms: block-size must be a "
+                               "multiple of 32 (one warp per row) in [32, 1024], got ")
+          << static_cast<int64_t>(blockSize);
+      return signalPassFailure();
+    }
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (isa<RMSNormOp, LayerNormOp, ResidualNormOp>(op))

@@ -64,3 +64,14 @@ func.func @declined(%q: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %c: tens
   %d = lf.linear_attention %qd, %qd, %v : tensor<1x2x8x?xf32>, tensor<1x2x8x?xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %a, %b, %d : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
 }
+
+// -----
+
+// RUN: not lf-opt %s --pass-pipeline='builtin.module(func.func(lf-gpu-linear-attention{block=6}))' 2>&1 | FileCheck %s --check-prefix=BADOPT
+// RUN: not lf-opt %s --pass-pipeline='builtin.module(func.func(lf-gpu-row-norms{block-size=48}))' 2>&1 | FileCheck %s --check-prefix=BADROWS
+// BADOPT: error: lf-gpu-linear-attention: needs block-size in [1, 1024], block a positive multiple of 4 and value-tile >= 0; got block-size=256 block=6 value-tile=0
+// BADROWS: error: lf-gpu-row-norms: block-size must be a multiple of 32 (one warp per row) in [32, 1024], got 48
+func.func @options(%x: tensor<4x64xf32>) -> tensor<4x64xf32> {
+  %y = lf.rms_norm %x : tensor<4x64xf32>
+  return %y : tensor<4x64xf32>
+}
