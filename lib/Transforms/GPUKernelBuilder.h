@@ -52,10 +52,12 @@ struct KB {
     b.setInsertionPoint(f.getBody()->getTerminator());
     body(f.getInductionVar());
   }
-  /// sum_{i in [start, end)} term(i) in f32, plus `init`.
+  /// Loop-carried values over i in [start, end) by `step` (default 1):
+  /// sums in f32 starting from `init`.
   SmallVector<Value> sum(Value start, Value end, ValueRange init,
-                         function_ref<SmallVector<Value>(Value, ValueRange)> body) {
-    auto f = scf::ForOp::create(b, l, start, end, idx(1), init);
+                         function_ref<SmallVector<Value>(Value, ValueRange)> body,
+                         Value step = Value()) {
+    auto f = scf::ForOp::create(b, l, start, end, step ? step : idx(1), init);
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(f.getBody());
     scf::YieldOp::create(b, l, body(f.getInductionVar(), f.getRegionIterArgs()));

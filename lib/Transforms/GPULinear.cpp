@@ -6,7 +6,10 @@
 // steps of 16, 4x4 outputs per thread), with the bias and a following
 // lf.activation in its epilogue; lf.glu of two lf.linear of the same input
 // as one kernel accumulating both projections and writing act(gate) * up
-// (the projections never reach memory).
+// (the projections never reach memory). lf.norm_linear (rms or layer) is
+// the same kernel with the row statistics computed in its prologue (one warp
+// per row, shuffle reductions), the centring applied as x is staged and rstd
+// in the epilogue.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,11 +38,34 @@ constexpr int64_t kStep = 16;   // K per shared-memory stage
 constexpr int64_t kThreads = 256;
 constexpr int64_t kPad = kTile + 1; // shared row stride (floats)
 
-/// One kernel: y = epilogue(x W1^T (+ b1) [, x W2^T (+ b2)]).
+/// One projection x W^T (+ b), optionally of norm(x) (lf.norm_linear).
+struct Proj {
+  Operation *op = nullptr;
+  Value x, w, bias;
+  std::optional<NormKind> norm;
+  double eps = 0.0;
+
+  static std::optional<Proj> of(Value v) {
+    Proj p;
+    if (auto l = v.getDefiningOp<LinearOp>()) {
+      p = {l, l.getInput(), l.getWeight(), l.getBias(), std::nullopt, 0.0};
+      return p;
+    }
+    if (auto n = v.getDefiningOp<NormLinearOp>()) {
+      p = {n, n.getInput(), n.getWeight(), n.getBias(), n.getKind(),
+           n.getEps().convertToDouble()};
+      return p;
+    }
+    return std::nullopt;
+  }
+};
+
+/// One kernel: y = epilogue(p1 [, p2]) with p2 the GLU's up projection.
+/// Holds ops, not values: an earlier kernel may replace this one's input.
 struct Gemm {
-  LinearOp first, second; // second: the GLU's up projection
+  Operation *first, *second;
   ActivationKind act = ActivationKind::identity;
-  Operation *root;        // the op whose result the kernel replaces
+  Operation *root; // the op whose result the kernel replaces
 };
 
 struct GPULinearPass : lf::impl::GPULinearPassBase<GPULinearPass> {
@@ -51,12 +77,12 @@ struct GPULinearPass : lf::impl::GPULinearPassBase<GPULinearPass> {
     return failure();
   }
 
-  LogicalResult check(LinearOp op) {
-    auto xTy = cast<RankedTensorType>(op.getInput().getType());
+  LogicalResult check(const Proj &p) {
+    auto xTy = cast<RankedTensorType>(p.x.getType());
     if (xTy.getRank() < 2)
-      return decline(op, "a rank-1 input keeps the generic lowering");
-    if (op.getBias() && cast<RankedTensorType>(op.getBias().getType()).getRank() != 1)
-      return decline(op, "a bias that is not [N] keeps the generic lowering");
+      return decline(p.op, "a rank-1 input keeps the generic lowering");
+    if (p.bias && cast<RankedTensorType>(p.bias.getType()).getRank() != 1)
+      return decline(p.op, "a bias that is not [N] keeps the generic lowering");
     return success();
   }
 
@@ -65,18 +91,21 @@ struct GPULinearPass : lf::impl::GPULinearPassBase<GPULinearPass> {
     OpBuilder b(root);
     Location l = root->getLoc();
     KB h{b, l};
-    LinearOp a = g.first;
-    auto xTy = cast<RankedTensorType>(a.getInput().getType());
+    const Proj a = *Proj::of(g.first->getResult(0));
+    std::optional<Proj> second;
+    if (g.second)
+      second = Proj::of(g.second->getResult(0));
+    auto xTy = cast<RankedTensorType>(a.x.getType());
     auto yTy = cast<RankedTensorType>(root->getResult(0).getType());
     unsigned r = xTy.getRank();
-    Value x = toBuffer(b, l, a.getInput());
-    Value w1 = toBuffer(b, l, a.getWeight());
-    Value b1 = a.getBias() ? toBuffer(b, l, a.getBias()) : Value();
+    Value x = toBuffer(b, l, a.x);
+    Value w1 = toBuffer(b, l, a.w);
+    Value b1 = a.bias ? toBuffer(b, l, a.bias) : Value();
     Value w2, b2;
-    if (g.second) {
-      w2 = toBuffer(b, l, g.second.getWeight());
-      if (g.second.getBias())
-        b2 = toBuffer(b, l, g.second.getBias());
+    if (second) {
+      w2 = toBuffer(b, l, second->w);
+      if (second->bias)
+        b2 = toBuffer(b, l, second->bias);
     }
     SmallVector<Value> dyn;
     for (unsigned i = 0; i < r; ++i)
@@ -98,7 +127,9 @@ struct GPULinearPass : lf::impl::GPULinearPassBase<GPULinearPass> {
     Value gx = arith::CeilDivUIOp::create(b, l, n, tileV);
     Value gy = arith::CeilDivUIOp::create(b, l, m, tileV);
     int64_t operands = g.second ? 3 : 2;
-    int64_t smemBytes = operands * kStep * kPad * 4;
+    // + the tile rows' mean and rstd for a norm.
+    int64_t statsOff = operands * kStep * kPad;
+    int64_t smemBytes = (statsOff + (a.norm ? 2 * kTile : 0)) * 4;
     Value smem = arith::ConstantIntOp::create(b, l, smemBytes, 32);
     auto launch = gpu::LaunchOp::create(b, l, gx, gy, h.idx(1), h.idx(kThreads),
                                         h.idx(1), h.idx(1), smem);
@@ -115,17 +146,28 @@ struct GPULinearPass : lf::impl::GPULinearPassBase<GPULinearPass> {
     Value xs = smemView(k, dsm, 0, {kStep, kPad});
     Value ws1 = smemView(k, dsm, kStep * kPad, {kStep, kPad});
     Value ws2 = g.second ? smemView(k, dsm, 2 * kStep * kPad, {kStep, kPad}) : Value();
+    Value muS, rstdS;
+    if (a.norm) {
+      muS = smemView(k, dsm, statsOff, {kTile});
+      rstdS = smemView(k, dsm, statsOff + kTile, {kTile});
+      rowStats(k, tid, x2, m, m0, kDim, *a.norm, a.eps, muS, rstdS);
+      k.barrier();
+    }
     int64_t nAcc = g.second ? 32 : 16;
     SmallVector<Value> zero(nAcc, k.f(0.0));
     Value stepV = k.idx(kStep);
     // Loads a tile x stage of `src` rows [r0, r0 + 64) into `dst` (k-major),
     // zero past the ends; consecutive threads read consecutive k.
-    auto stage = [&](Value src, Value rows, Value r0, Value k0, Value dst) {
+    // `shift`: LayerNorm's row means, subtracted as x is staged.
+    auto stage = [&](Value src, Value rows, Value r0, Value k0, Value dst, Value shift) {
       k.loop(tid, k.idx(kTile * kStep), k.idx(kThreads), [&](Value idx) {
         Value rr = k.div(idx, stepV), cc = k.rem(idx, stepV);
         Value row = k.add(r0, rr), col = k.add(k0, cc);
         Value in = arith::AndIOp::create(kb, l, k.lt(row, rows), k.lt(col, kDim));
-        Value v = k.ifElseZero(in, [&] { return k.toF32(k.load(src, {row, col})); });
+        Value v = k.ifElseZero(in, [&] {
+          Value e = k.toF32(k.load(src, {row, col}));
+          return shift ? arith::SubFOp::create(kb, l, e, k.load(shift, {rr})).getResult() : e;
+        });
         k.store(v, dst, {cc, rr});
       });
     };
@@ -134,10 +176,10 @@ struct GPULinearPass : lf::impl::GPULinearPassBase<GPULinearPass> {
       OpBuilder::InsertionGuard guard(kb);
       kb.setInsertionPointToStart(mainLoop.getBody());
       Value k0 = mainLoop.getInductionVar();
-      stage(x2, m, m0, k0, xs);
-      stage(w1, n, n0, k0, ws1);
+      stage(x2, m, m0, k0, xs, a.norm == NormKind::layer ? muS : Value());
+      stage(w1, n, n0, k0, ws1, Value());
       if (g.second)
-        stage(w2, n, n0, k0, ws2);
+        stage(w2, n, n0, k0, ws2, Value());
       k.barrier();
       SmallVector<Value> acc = k.sum(k.idx(0), stepV, mainLoop.getRegionIterArgs(),
                                      [&](Value kk, ValueRange a) {
@@ -170,12 +212,17 @@ struct GPULinearPass : lf::impl::GPULinearPassBase<GPULinearPass> {
         auto st = scf::IfOp::create(kb, l, in, false);
         OpBuilder::InsertionGuard guard(kb);
         kb.setInsertionPoint(st.thenBlock()->getTerminator());
+        Value rs = a.norm ? k.load(rstdS, {k.add(ty, k.idx(16 * i))}) : Value();
         Value v = mainLoop.getResult(i * 4 + j);
+        if (rs)
+          v = k.fmul(v, rs);
         if (b1)
           v = k.fadd(v, k.toF32(k.load(b1, {col})));
         v = emitActivationF32(kb, l, g.act, v);
         if (g.second) {
           Value u = mainLoop.getResult(16 + i * 4 + j);
+          if (rs)
+            u = k.fmul(u, rs);
           if (b2)
             u = k.fadd(u, k.toF32(k.load(b2, {col})));
           v = k.fmul(v, u);
@@ -185,38 +232,91 @@ struct GPULinearPass : lf::impl::GPULinearPassBase<GPULinearPass> {
     gpu::TerminatorOp::create(kb, l);
     root->getResult(0).replaceAllUsesWith(toTensor(b, l, yTy, out));
     root->erase();
-    if (g.second && g.second->use_empty())
-      g.second->erase();
-    if (a != root && a->use_empty())
-      a->erase();
+    for (Operation *p : {g.second, g.first})
+      if (p && p != root && p->use_empty())
+        p->erase();
+  }
+
+  /// mean (LayerNorm, shifted two-pass) and rstd of the tile's rows
+  /// [m0, m0 + 64) into shared memory: warp w takes rows w, w + 8, ...;
+  /// lanes stride over the row, 5-step xor shuffles combine them. Rows past
+  /// the end get zeros (their loops run no iterations).
+  void rowStats(KB &k, Value tid, Value x, Value m, Value m0, Value kDim,
+                NormKind kind, double eps, Value muS, Value rstdS) {
+    OpBuilder &kb = k.b;
+    Location l = k.l;
+    Value lane = k.rem(tid, k.idx(32)), warp = k.div(tid, k.idx(32));
+    int64_t warps = kThreads / 32;
+    k.loop(k.idx(0), k.idx(kTile / warps), k.idx(1), [&](Value it) {
+      Value rr = k.add(k.mul(it, k.idx(warps)), warp);
+      Value row = k.add(m0, rr);
+      Value in = k.lt(row, m);
+      Value end = arith::SelectOp::create(kb, l, in, kDim, k.idx(0));
+      auto warpSum = [&](function_ref<Value(Value)> f) {
+        Value s = k.sum(lane, end, {k.f(0.0)}, [&](Value c, ValueRange a) {
+          return SmallVector<Value>{k.fadd(a[0], f(k.toF32(k.load(x, {row, c}))))};
+        }, k.idx(32))[0];
+        Value width = arith::ConstantIntOp::create(kb, l, 32, 32);
+        for (int off = 16; off >= 1; off /= 2) {
+          Value o = arith::ConstantIntOp::create(kb, l, off, 32);
+          auto sh = gpu::ShuffleOp::create(kb, l, s, o, width, gpu::ShuffleMode::XOR);
+          s = k.fadd(s, sh.getShuffleResult());
+        }
+        return s;
+      };
+      Value kF = arith::UIToFPOp::create(
+          kb, l, kb.getF32Type(),
+          arith::IndexCastUIOp::create(kb, l, kb.getI64Type(), kDim));
+      Value mu = k.f(0.0);
+      if (kind == NormKind::layer) {
+        Value shift = k.ifElseZero(in, [&] { return k.toF32(k.load(x, {row, k.idx(0)})); });
+        Value s1 = warpSum([&](Value v) { return arith::SubFOp::create(kb, l, v, shift); });
+        mu = k.fadd(shift, arith::DivFOp::create(kb, l, s1, kF));
+      }
+      Value s2 = warpSum([&](Value v) {
+        Value c = kind == NormKind::layer ? Value(arith::SubFOp::create(kb, l, v, mu)) : v;
+        return k.fmul(c, c);
+      });
+      Value rstd = math::RsqrtOp::create(
+          kb, l, k.fadd(arith::DivFOp::create(kb, l, s2, kF), k.f(eps)));
+      rstd = arith::SelectOp::create(kb, l, in, rstd, k.f(0.0));
+      auto first = scf::IfOp::create(kb, l, k.lt(lane, k.idx(1)), false);
+      OpBuilder::InsertionGuard g(kb);
+      kb.setInsertionPoint(first.thenBlock()->getTerminator());
+      k.store(mu, muS, {rr});
+      k.store(rstd, rstdS, {rr});
+    });
   }
 
   void runOnOperation() override {
     SmallVector<Gemm> gemms;
     DenseSet<Operation *> taken;
     getOperation().walk([&](GluOp glu) {
-      auto gate = glu.getGate().getDefiningOp<LinearOp>();
-      auto up = glu.getUp().getDefiningOp<LinearOp>();
-      if (!gate || !up || gate == up || gate.getInput() != up.getInput() ||
-          !gate->hasOneUse() || !up->hasOneUse() ||
-          gate.getWeight().getType() != up.getWeight().getType()) {
+      std::optional<Proj> gate = Proj::of(glu.getGate()), up = Proj::of(glu.getUp());
+      if (!gate || !up || gate->op == up->op || gate->x != up->x ||
+          !gate->op->hasOneUse() || !up->op->hasOneUse() ||
+          gate->w.getType() != up->w.getType() || gate->norm != up->norm ||
+          gate->eps != up->eps) {
         (void)decline(glu, "not act(x W1^T) * (x W2^T) of one input: the "
                            "projections are separate kernels");
         return;
       }
-      if (failed(check(gate)) || failed(check(up)))
+      if (failed(check(*gate)) || failed(check(*up)))
         return;
-      Gemm g{gate, up, ActivationKind::identity, glu};
+      Gemm g{gate->op, up->op, ActivationKind::identity, glu};
       g.act = symbolizeActivationKind(stringifyEnum(glu.getActivation()))
                   .value_or(ActivationKind::identity);
       gemms.push_back(g);
-      taken.insert(gate);
-      taken.insert(up);
+      taken.insert(gate->op);
+      taken.insert(up->op);
     });
-    getOperation().walk([&](LinearOp op) {
-      if (taken.contains(op) || failed(check(op)))
+    getOperation().walk([&](Operation *op) {
+      if (!isa<LinearOp, NormLinearOp>(op) || taken.contains(op))
         return;
-      Gemm g{op, LinearOp(), ActivationKind::identity, op};
+      std::optional<Proj> p = Proj::of(op->getResult(0));
+      if (failed(check(*p)))
+        return;
+      Gemm g{op, nullptr, ActivationKind::identity, op};
       if (op->hasOneUse())
         if (auto act = dyn_cast<ActivationOp>(*op->user_begin())) {
           g.act = act.getKind();

@@ -66,3 +66,25 @@ func.func @vector_input(%x: tensor<16xf32>, %w: tensor<32x16xf32>) -> tensor<32x
   %a = lf.linear %x, %w : tensor<16xf32>, tensor<32x16xf32> -> tensor<32xf32>
   return %a : tensor<32xf32>
 }
+
+// -----
+
+// lf.norm_linear: the tile rows' statistics in the prologue (warp shuffles,
+// 64 + 64 floats after the two stages), the mean subtracted as x is staged,
+// rstd in the epilogue.
+// CHECK-LABEL: func.func @norm_linear
+// CHECK-NOT: lf.norm_linear
+// CHECK: gpu.launch {{.*}} dynamic_shared_memory_size %c8832_i32
+// CHECK: memref.view {{.*}} to memref<64xf32, #gpu.address_space<workgroup>>
+// CHECK: memref.view {{.*}} to memref<64xf32, #gpu.address_space<workgroup>>
+// CHECK-COUNT-10: gpu.shuffle xor
+// CHECK: math.rsqrt
+// CHECK: gpu.barrier
+// CHECK: scf.for
+// CHECK:   arith.subf
+// CHECK: arith.mulf
+// CHECK: gpu.terminator
+func.func @norm_linear(%x: tensor<?x96xbf16>, %w: tensor<128x96xbf16>) -> tensor<?x128xbf16> {
+  %y = lf.norm_linear layer %x, %w {eps = 1.0e-05 : f32} : tensor<?x96xbf16>, tensor<128x96xbf16> -> tensor<?x128xbf16>
+  return %y : tensor<?x128xbf16>
+}
