@@ -207,6 +207,8 @@ static void addBufferization(OpPassManager &pm, bool intoVariants = false) {
   pm.addPass(createConvertBufferizationToMemRefPass());
 }
 
+static void addCPUCodegen(OpPassManager &pm, unsigned threads);
+
 void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
   if (opts.emitCInterface)
     pm.addPass(std::make_unique<EmitCInterfacePass>());
@@ -218,9 +220,14 @@ void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
   pm.addPass(lf::createApproximateMathPass());
 
   addBufferization(pm, opts.intoVariants);
+  addCPUCodegen(pm, opts.threads);
+}
+
+/// Bufferized IR (loops, vectors, memrefs) -> LLVM dialect for the host.
+static void addCPUCodegen(OpPassManager &pm, unsigned threads) {
   // The (batch, head) foralls of the tiled attention: in sequence, or
   // parallel loops that become OpenMP work-sharing loops below.
-  bool openmp = opts.threads != 1;
+  bool openmp = threads != 1;
   if (openmp)
     pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   else
@@ -232,7 +239,7 @@ void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   if (openmp) {
     ConvertSCFToOpenMPPassOptions omp;
-    omp.numThreads = opts.threads;
+    omp.numThreads = threads;
     pm.addPass(createConvertSCFToOpenMPPass(omp));
     // Inlines the memref.alloca_scope it wraps loop bodies in (they hold
     // no allocas), whose region could not take the multi-block loops of
@@ -268,8 +275,11 @@ void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
   pm.addPass(createCanonicalizerPass());
 }
 
-void lf::buildLowerToGPUPipeline(OpPassManager &pm,
-                                 const GPUPipelineOptions &opts) {
+/// `forEmulation`: buffers stay memref.alloc and kernels stay gpu.launch
+/// (not outlined), for lf-gpu-emulate.
+static void addLowerToGPU(OpPassManager &pm, const lf::GPUPipelineOptions &opts,
+                          bool forEmulation) {
+  using namespace lf;
   if (opts.emitCInterface)
     pm.addPass(std::make_unique<EmitCInterfacePass>());
   if (opts.optimize)
@@ -288,17 +298,33 @@ void lf::buildLowerToGPUPipeline(OpPassManager &pm,
   // Tiled attention (when lf-tile-linear-attention ran first): heads in
   // sequence on the host, each block's products as kernels.
   pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
-  pm.addNestedPass<func::FuncOp>(lf::createGPUSharedAllocsPass());
+  if (!forEmulation)
+    pm.addNestedPass<func::FuncOp>(lf::createGPUSharedAllocsPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(lf::createGPUTileParallelLoopsPass(
       lf::GPUTileParallelLoopsPassOptions{opts.blockSize}));
   pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+  if (forEmulation)
+    return;
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(lf::createGPUMergeModulesPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createCanonicalizerPass());
+}
+
+void lf::buildLowerToGPUPipeline(OpPassManager &pm,
+                                 const GPUPipelineOptions &opts) {
+  addLowerToGPU(pm, opts, /*forEmulation=*/false);
+}
+
+void lf::buildGPUEmulatedPipeline(OpPassManager &pm,
+                                  const GPUPipelineOptions &opts) {
+  addLowerToGPU(pm, opts, /*forEmulation=*/true);
+  pm.addNestedPass<func::FuncOp>(lf::createGPUEmulatePass());
+  pm.addPass(createCanonicalizerPass());
+  addCPUCodegen(pm, /*threads=*/1);
 }
 
 void lf::buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &opts) {
@@ -335,6 +361,12 @@ void lf::registerPipelines() {
       "Lower lf on tensors to gpu.launch_func and outlined gpu.func kernels "
       "(the first stage of lf-gpu-pipeline)",
       buildLowerToGPUPipeline);
+  PassPipelineRegistration<GPUPipelineOptions>(
+      "lf-gpu-emulated-pipeline",
+      "The GPU lowering (kernels, generic kernels mapped to blocks and "
+      "threads) with every gpu.launch run on the host by lf-gpu-emulate: "
+      "checks the GPU path numerically without a GPU",
+      buildGPUEmulatedPipeline);
   PassPipelineRegistration<>(
       "lf-lower-to-linalg-pipeline",
       "Lower lf to fused linalg on tensors (the first stage of the CPU "

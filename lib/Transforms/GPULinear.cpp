@@ -129,7 +129,7 @@ struct GPULinearPass : lf::impl::GPULinearPassBase<GPULinearPass> {
     int64_t operands = g.second ? 3 : 2;
     // + the tile rows' mean and rstd for a norm.
     int64_t statsOff = operands * kStep * kPad;
-    int64_t smemBytes = (statsOff + (a.norm ? 2 * kTile : 0)) * 4;
+    int64_t smemBytes = (statsOff + (a.norm ? 3 * kTile : 0)) * 4;
     Value smem = arith::ConstantIntOp::create(b, l, smemBytes, 32);
     auto launch = gpu::LaunchOp::create(b, l, gx, gy, h.idx(1), h.idx(kThreads),
                                         h.idx(1), h.idx(1), smem);
@@ -146,11 +146,12 @@ struct GPULinearPass : lf::impl::GPULinearPassBase<GPULinearPass> {
     Value xs = smemView(k, dsm, 0, {kStep, kPad});
     Value ws1 = smemView(k, dsm, kStep * kPad, {kStep, kPad});
     Value ws2 = g.second ? smemView(k, dsm, 2 * kStep * kPad, {kStep, kPad}) : Value();
-    Value muS, rstdS;
+    Value shiftS, muS, rstdS;
     if (a.norm) {
-      muS = smemView(k, dsm, statsOff, {kTile});
-      rstdS = smemView(k, dsm, statsOff + kTile, {kTile});
-      rowStats(k, tid, x2, m, m0, kDim, *a.norm, a.eps, muS, rstdS);
+      shiftS = smemView(k, dsm, statsOff, {kTile});
+      muS = smemView(k, dsm, statsOff + kTile, {kTile});
+      rstdS = smemView(k, dsm, statsOff + 2 * kTile, {kTile});
+      rowStats(k, tid, x2, m, m0, kDim, *a.norm, a.eps, shiftS, muS, rstdS);
       k.barrier();
     }
     int64_t nAcc = g.second ? 32 : 16;
@@ -158,15 +159,19 @@ struct GPULinearPass : lf::impl::GPULinearPassBase<GPULinearPass> {
     Value stepV = k.idx(kStep);
     // Loads a tile x stage of `src` rows [r0, r0 + 64) into `dst` (k-major),
     // zero past the ends; consecutive threads read consecutive k.
-    // `shift`: LayerNorm's row means, subtracted as x is staged.
-    auto stage = [&](Value src, Value rows, Value r0, Value k0, Value dst, Value shift) {
+    // `shift`, `dmu`: LayerNorm's (x - K) - dmu, applied as x is staged.
+    auto stage = [&](Value src, Value rows, Value r0, Value k0, Value dst, Value shift,
+                     Value dmu) {
       k.loop(tid, k.idx(kTile * kStep), k.idx(kThreads), [&](Value idx) {
         Value rr = k.div(idx, stepV), cc = k.rem(idx, stepV);
         Value row = k.add(r0, rr), col = k.add(k0, cc);
         Value in = arith::AndIOp::create(kb, l, k.lt(row, rows), k.lt(col, kDim));
         Value v = k.ifElseZero(in, [&] {
           Value e = k.toF32(k.load(src, {row, col}));
-          return shift ? arith::SubFOp::create(kb, l, e, k.load(shift, {rr})).getResult() : e;
+          if (!shift)
+            return e;
+          Value c = arith::SubFOp::create(kb, l, e, k.load(shift, {rr}));
+          return arith::SubFOp::create(kb, l, c, k.load(dmu, {rr})).getResult();
         });
         k.store(v, dst, {cc, rr});
       });
@@ -176,10 +181,11 @@ struct GPULinearPass : lf::impl::GPULinearPassBase<GPULinearPass> {
       OpBuilder::InsertionGuard guard(kb);
       kb.setInsertionPointToStart(mainLoop.getBody());
       Value k0 = mainLoop.getInductionVar();
-      stage(x2, m, m0, k0, xs, a.norm == NormKind::layer ? muS : Value());
-      stage(w1, n, n0, k0, ws1, Value());
+      bool center = a.norm == NormKind::layer;
+      stage(x2, m, m0, k0, xs, center ? shiftS : Value(), center ? muS : Value());
+      stage(w1, n, n0, k0, ws1, Value(), Value());
       if (g.second)
-        stage(w2, n, n0, k0, ws2, Value());
+        stage(w2, n, n0, k0, ws2, Value(), Value());
       k.barrier();
       SmallVector<Value> acc = k.sum(k.idx(0), stepV, mainLoop.getRegionIterArgs(),
                                      [&](Value kk, ValueRange a) {
@@ -237,12 +243,14 @@ struct GPULinearPass : lf::impl::GPULinearPassBase<GPULinearPass> {
         p->erase();
   }
 
-  /// mean (LayerNorm, shifted two-pass) and rstd of the tile's rows
-  /// [m0, m0 + 64) into shared memory: warp w takes rows w, w + 8, ...;
-  /// lanes stride over the row, 5-step xor shuffles combine them. Rows past
-  /// the end get zeros (their loops run no iterations).
+  /// LayerNorm's shift K (the row's first element) and dmu = mean(x - K),
+  /// and rstd, of the tile's rows [m0, m0 + 64) into shared memory (mu is
+  /// never formed: x - mu = (x - K) - dmu keeps large-mean rows exact):
+  /// warp w takes rows w, w + 8, ...; lanes stride over the row, 5-step xor
+  /// shuffles combine them. Rows past the end get zeros (their loops run no
+  /// iterations).
   void rowStats(KB &k, Value tid, Value x, Value m, Value m0, Value kDim,
-                NormKind kind, double eps, Value muS, Value rstdS) {
+                NormKind kind, double eps, Value shiftS, Value muS, Value rstdS) {
     OpBuilder &kb = k.b;
     Location l = k.l;
     Value lane = k.rem(tid, k.idx(32)), warp = k.div(tid, k.idx(32));
@@ -267,14 +275,16 @@ struct GPULinearPass : lf::impl::GPULinearPassBase<GPULinearPass> {
       Value kF = arith::UIToFPOp::create(
           kb, l, kb.getF32Type(),
           arith::IndexCastUIOp::create(kb, l, kb.getI64Type(), kDim));
-      Value mu = k.f(0.0);
+      Value shift = k.f(0.0), mu = k.f(0.0);
       if (kind == NormKind::layer) {
-        Value shift = k.ifElseZero(in, [&] { return k.toF32(k.load(x, {row, k.idx(0)})); });
+        shift = k.ifElseZero(in, [&] { return k.toF32(k.load(x, {row, k.idx(0)})); });
         Value s1 = warpSum([&](Value v) { return arith::SubFOp::create(kb, l, v, shift); });
-        mu = k.fadd(shift, arith::DivFOp::create(kb, l, s1, kF));
+        mu = arith::DivFOp::create(kb, l, s1, kF);
       }
       Value s2 = warpSum([&](Value v) {
-        Value c = kind == NormKind::layer ? Value(arith::SubFOp::create(kb, l, v, mu)) : v;
+        if (kind != NormKind::layer)
+          return k.fmul(v, v);
+        Value c = arith::SubFOp::create(kb, l, arith::SubFOp::create(kb, l, v, shift), mu);
         return k.fmul(c, c);
       });
       Value rstd = math::RsqrtOp::create(
@@ -283,6 +293,7 @@ struct GPULinearPass : lf::impl::GPULinearPassBase<GPULinearPass> {
       auto first = scf::IfOp::create(kb, l, k.lt(lane, k.idx(1)), false);
       OpBuilder::InsertionGuard g(kb);
       kb.setInsertionPoint(first.thenBlock()->getTerminator());
+      k.store(shift, shiftS, {rr});
       k.store(mu, muS, {rr});
       k.store(rstd, rstdS, {rr});
     });

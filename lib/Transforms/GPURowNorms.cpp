@@ -173,8 +173,10 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
       };
       Value dF = arith::UIToFPOp::create(
           kb, l, f32, arith::IndexCastUIOp::create(kb, l, kb.getI64Type(), d));
-      // LayerNorm: shift by the row's first element so large-mean rows do not
-      // cancel; mu = K + sum(x - K) / d, var = mean((x - mu)^2).
+      // LayerNorm: shift by the row's first element K so large-mean rows do
+      // not cancel: dmu = sum(x - K) / d, x - mu = (x - K) - dmu (mu itself
+      // is never formed: near 1e4 its f32 rounding alone is 5e-4),
+      // var = mean(((x - K) - dmu)^2).
       Value shift, mu;
       bool first = true;
       if (rn.layer) {
@@ -194,12 +196,16 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
           return arith::SubFOp::create(nb, nl, v, shiftV);
         });
         first = false;
-        mu = arith::AddFOp::create(kb, l, shift,
-                                   arith::DivFOp::create(kb, l, s1, dF));
+        mu = arith::DivFOp::create(kb, l, s1, dF); // dmu
       }
       Value muV = mu ? splat(kb, l, mu) : Value();
+      Value shiftVec = shift ? splat(kb, l, shift) : Value();
+      // (x - K) - dmu.
+      auto center = [&](OpBuilder &nb, Location nl, Value v) -> Value {
+        return arith::SubFOp::create(nb, nl, arith::SubFOp::create(nb, nl, v, shiftVec), muV);
+      };
       Value total = rowSum(first, [&](OpBuilder &nb, Location nl, Value v) -> Value {
-        Value c = rn.layer ? Value(arith::SubFOp::create(nb, nl, v, muV)) : v;
+        Value c = rn.layer ? center(nb, nl, v) : v;
         return arith::MulFOp::create(nb, nl, c, c);
       });
       Value ms = arith::DivFOp::create(kb, l, total, dF);
@@ -214,7 +220,7 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
           [&](OpBuilder &nb, Location nl, Value j, ValueRange) {
             Value v = rowValue(nb, nl, j, /*first=*/false);
             if (rn.layer)
-              v = arith::SubFOp::create(nb, nl, v, muV);
+              v = center(nb, nl, v);
             Value y = arith::MulFOp::create(nb, nl, v, rsV);
             if (gain)
               y = arith::MulFOp::create(nb, nl, y, load(nb, nl, gain, ValueRange{j}));

@@ -69,18 +69,18 @@ func.func @vector_input(%x: tensor<16xf32>, %w: tensor<32x16xf32>) -> tensor<32x
 
 // -----
 
-// lf.norm_linear: the tile rows' statistics in the prologue (warp shuffles,
-// 64 + 64 floats after the two stages), the mean subtracted as x is staged,
-// rstd in the epilogue.
+// lf.norm_linear: the tile rows' statistics in the prologue (warp shuffles;
+// shift, mean of x - shift and rstd: 3 x 64 floats after the two stages),
+// (x - shift) - mean as x is staged, rstd in the epilogue.
 // CHECK-LABEL: func.func @norm_linear
 // CHECK-NOT: lf.norm_linear
-// CHECK: gpu.launch {{.*}} dynamic_shared_memory_size %c8832_i32
-// CHECK: memref.view {{.*}} to memref<64xf32, #gpu.address_space<workgroup>>
-// CHECK: memref.view {{.*}} to memref<64xf32, #gpu.address_space<workgroup>>
+// CHECK: gpu.launch {{.*}} dynamic_shared_memory_size %c9088_i32
+// CHECK-COUNT-3: memref.view {{.*}} to memref<64xf32, #gpu.address_space<workgroup>>
 // CHECK-COUNT-10: gpu.shuffle xor
 // CHECK: math.rsqrt
 // CHECK: gpu.barrier
 // CHECK: scf.for
+// CHECK:   arith.subf
 // CHECK:   arith.subf
 // CHECK: arith.mulf
 // CHECK: gpu.terminator

@@ -111,6 +111,11 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
 /// (host-shared buffers), one gpu.module.
 void buildLowerToGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &o);
 
+/// The lowering of buildLowerToGPUPipeline with the kernels left as
+/// gpu.launch and run on the host (lf-gpu-emulate), then CPU code
+/// generation: the GPU path's kernels, checked numerically without a GPU.
+void buildGPUEmulatedPipeline(OpPassManager &pm, const GPUPipelineOptions &o);
+
 /// lf (tensors) -> LLVM dialect host code launching NVVM kernels serialized
 /// into a gpu.binary (PTX or cubin for `chip`).
 void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &options);
