@@ -3,7 +3,8 @@
 // Part of lightfuse.
 //
 // Replaces each gpu.launch by host loops with the same semantics, so that
-// hand-written kernels (lf-gpu-row-norms, lf-gpu-lightning) are checked
+// hand-written kernels (lf-gpu-row-norms, lf-gpu-linear-attention,
+// lf-gpu-linear) are checked
 // numerically on machines without a GPU. Blocks run one after the other;
 // within a block the body is cut at every synchronization point (gpu.barrier,
 // gpu.shuffle, or a region op containing one) into segments, and each segment

@@ -6,6 +6,8 @@
 
 #include "lightfuse/Transforms/Passes.h"
 
+#include "GPUKernelBuilder.h"
+
 #include "dialects/lf/LFOps.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -234,6 +236,155 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
       kb.setInsertionPointAfter(guard);
       gpu::TerminatorOp::create(kb, l);
     };
+    // One thread block per row with the row held in registers: `bt`
+    // threads each keep `nvec` w-vectors, so x (and r) are read from memory
+    // once and the normalized row is written from registers - memory traffic
+    // is one read and one write, not one read per statistic plus the
+    // output pass. Warp butterflies, then the warps' partial sums through
+    // shared memory. For static rows of a multiple of 32 w-vectors, at most
+    // 16 per thread (rows up to 16384 f32).
+    int64_t bt = 0, nvec = 0;
+    if (w > 1 && rowLen % (32 * w) == 0) {
+      int64_t vecs = rowLen / w;
+      bt = std::min<int64_t>(blockSize, 256);
+      while (bt > 32 && vecs % bt != 0)
+        bt /= 2;
+      nvec = vecs / bt;
+      if (vecs % bt != 0 || nvec > 16)
+        bt = nvec = 0;
+    }
+    auto emitBlockRow = [&](OpBuilder &b) {
+      Value rows = arith::ConstantIndexOp::create(b, l, 1);
+      for (unsigned i = 0; i + 1 < rank; ++i)
+        rows = arith::MulIOp::create(b, l, rows, memref::DimOp::create(b, l, x, i));
+      Value one = arith::ConstantIndexOp::create(b, l, 1);
+      int64_t warps = bt / 32;
+      // The warps' partial sums of the two statistics in (dynamic) shared
+      // memory: workgroup attributions would be taken for buffers by
+      // ownership-based deallocation.
+      Value smem = arith::ConstantIntOp::create(b, l, 2 * warps * 4, 32);
+      auto launch = gpu::LaunchOp::create(
+          b, l, rows, one, one, arith::ConstantIndexOp::create(b, l, bt), one, one, smem);
+      OpBuilder kb = OpBuilder::atBlockBegin(&launch.getBody().front());
+      KB k{kb, l};
+      Value dsm = dynamicSmem(k);
+      Value red1 = smemView(k, dsm, 0, {warps}), red2 = smemView(k, dsm, warps, {warps});
+      auto cI = [&](int64_t v) { return arith::ConstantIndexOp::create(kb, l, v); };
+      Value tid = launch.getThreadIds().x;
+      Value lane = arith::RemUIOp::create(kb, l, tid, cI(32));
+      Value warp = arith::DivUIOp::create(kb, l, tid, cI(32));
+      SmallVector<Value> lead;
+      Value rem = launch.getBlockIds().x;
+      for (int i = static_cast<int>(rank) - 2; i >= 0; --i) {
+        Value size = memref::DimOp::create(kb, l, x, i);
+        lead.insert(lead.begin(), arith::RemUIOp::create(kb, l, rem, size));
+        rem = arith::DivUIOp::create(kb, l, rem, size);
+      }
+      auto at = [&](Value j) {
+        SmallVector<Value> idx(lead);
+        idx.push_back(j);
+        return idx;
+      };
+      VectorType vTy = VectorType::get({w}, et), vF32 = VectorType::get({w}, f32);
+      auto load = [&](Value buf, ValueRange idx) -> Value {
+        Value v = vector::LoadOp::create(kb, l, vTy, buf, idx, false, llvm::MaybeAlign(16));
+        return et.isF32() ? v : arith::ExtFOp::create(kb, l, vF32, v).getResult();
+      };
+      auto store = [&](Value v, Value buf, ValueRange idx) {
+        if (!et.isF32())
+          v = arith::TruncFOp::create(kb, l, vTy, v);
+        vector::StoreOp::create(kb, l, v, buf, idx, false, llvm::MaybeAlign(16));
+      };
+      auto splatF = [&](Value sc) -> Value {
+        return vector::BroadcastOp::create(kb, l, vF32, sc);
+      };
+      // Thread t holds columns (i * bt + t) * w .. + w - 1, i < nvec.
+      SmallVector<Value> cols, vals;
+      for (int64_t i = 0; i < nvec; ++i) {
+        Value col = arith::MulIOp::create(
+            kb, l, arith::AddIOp::create(kb, l, tid, cI(i * bt)), cI(w));
+        cols.push_back(col);
+        Value v = load(x, at(col));
+        if (res) {
+          v = arith::AddFOp::create(kb, l, v, load(res, at(col)));
+          store(v, sumBuf, at(col));
+          // The norm reads the sum as stored (rounded to the storage type).
+          if (!et.isF32())
+            v = arith::ExtFOp::create(
+                kb, l, vF32, arith::TruncFOp::create(kb, l, vTy, v).getResult());
+        }
+        vals.push_back(v);
+      }
+      auto blockSum = [&](Value red, function_ref<Value(Value)> f) -> Value {
+        Value part = splatF(arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(0.0)));
+        for (Value v : vals)
+          part = arith::AddFOp::create(kb, l, part, f(v));
+        Value t = vector::ReductionOp::create(kb, l, vector::CombiningKind::ADD, part);
+        Value width = arith::ConstantIntOp::create(kb, l, 32, 32);
+        for (int off = 16; off >= 1; off /= 2) {
+          Value o = arith::ConstantIntOp::create(kb, l, off, 32);
+          auto sh = gpu::ShuffleOp::create(kb, l, t, o, width, gpu::ShuffleMode::XOR);
+          t = arith::AddFOp::create(kb, l, t, sh.getShuffleResult());
+        }
+        auto first = scf::IfOp::create(
+            kb, l, arith::CmpIOp::create(kb, l, arith::CmpIPredicate::eq, lane, cI(0)),
+            false);
+        {
+          OpBuilder::InsertionGuard g(kb);
+          kb.setInsertionPoint(first.thenBlock()->getTerminator());
+          memref::StoreOp::create(kb, l, t, red, ValueRange{warp});
+        }
+        gpu::BarrierOp::create(kb, l);
+        Value total = memref::LoadOp::create(kb, l, red, ValueRange{cI(0)});
+        for (int64_t i = 1; i < warps; ++i)
+          total = arith::AddFOp::create(
+              kb, l, total, memref::LoadOp::create(kb, l, red, ValueRange{cI(i)}));
+        return total;
+      };
+      Value dF = arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(double(rowLen)));
+      Value shiftV, muV;
+      if (rn.layer) {
+        // Shifted two-pass statistics from registers (as the warp kernel).
+        auto scalar = [&](Value buf) -> Value {
+          Value v = memref::LoadOp::create(kb, l, buf, at(cI(0)));
+          return et.isF32() ? v : arith::ExtFOp::create(kb, l, f32, v);
+        };
+        Value shift = scalar(x);
+        if (res) {
+          shift = arith::AddFOp::create(kb, l, shift, scalar(res));
+          if (!et.isF32())
+            shift = arith::ExtFOp::create(
+                kb, l, f32, arith::TruncFOp::create(kb, l, et, shift).getResult());
+        }
+        shiftV = splatF(shift);
+        Value s1 = blockSum(red1, [&](Value v) -> Value {
+          return arith::SubFOp::create(kb, l, v, shiftV);
+        });
+        muV = splatF(arith::DivFOp::create(kb, l, s1, dF));
+        for (Value &v : vals)
+          v = arith::SubFOp::create(kb, l, arith::SubFOp::create(kb, l, v, shiftV), muV);
+      }
+      Value s2 = blockSum(red2, [&](Value v) -> Value {
+        return arith::MulFOp::create(kb, l, v, v);
+      });
+      Value rs = math::RsqrtOp::create(
+          kb, l, arith::AddFOp::create(
+                     kb, l, arith::DivFOp::create(kb, l, s2, dF),
+                     arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(rn.eps))));
+      Value rsV = splatF(rs);
+      Value scaleV = splatF(arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(rn.scale)));
+      for (int64_t i = 0; i < nvec; ++i) {
+        Value y = arith::MulFOp::create(kb, l, vals[i], rsV);
+        if (gain)
+          y = arith::MulFOp::create(kb, l, y, load(gain, ValueRange{cols[i]}));
+        if (bias)
+          y = arith::AddFOp::create(kb, l, y, load(bias, ValueRange{cols[i]}));
+        if (rn.scale != 1.0)
+          y = arith::MulFOp::create(kb, l, y, scaleV);
+        store(y, out, at(cols[i]));
+      }
+      gpu::TerminatorOp::create(kb, l);
+    };
     if (w == 1) {
       emitLaunch(b, 1);
     } else {
@@ -255,7 +406,10 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
       }
       auto choice = scf::IfOp::create(b, l, ok, /*withElse=*/true);
       OpBuilder tb = choice.getThenBodyBuilder();
-      emitLaunch(tb, w);
+      if (nvec)
+        emitBlockRow(tb);
+      else
+        emitLaunch(tb, w);
       OpBuilder eb = choice.getElseBodyBuilder();
       emitLaunch(eb, 1);
     }

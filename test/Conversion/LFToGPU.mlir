@@ -21,15 +21,15 @@
 // CHECK: gpu.module @[[M]]
 // CHECK-COUNT-3: gpu.func @{{.*}} kernel
 // CHECK-NOT: gpu.module
-func.func @rms(%x: tensor<?x256xf32>, %g: tensor<256xf32>) -> tensor<?x256xf32> {
-  %y = lf.rms_norm %x gain(%g : tensor<256xf32>) : tensor<?x256xf32>
-  return %y : tensor<?x256xf32>
+func.func @rms(%x: tensor<?x192xf32>, %g: tensor<192xf32>) -> tensor<?x192xf32> {
+  %y = lf.rms_norm %x gain(%g : tensor<192xf32>) : tensor<?x192xf32>
+  return %y : tensor<?x192xf32>
 }
 
 // RUN: lf-opt %s --pass-pipeline="builtin.module(func.func(lf-gpu-row-norms))" | FileCheck %s --check-prefix=ROW
 // The row kernel: one warp per row (8 rows per 256-thread block),
 // a strided sum of squares per lane, a 5-step xor-shuffle butterfly. Rows
-// of 256 f32: each lane moves 4 floats (16 bytes) at a time, 128 per warp.
+// of 192 f32: each lane moves 4 floats (16 bytes) at a time, 128 per warp.
 // The 16-byte kernel runs when the input and gain are 16-byte aligned
 // (checked on the host); otherwise the same kernel with scalar lanes.
 // ROW-LABEL: func.func @rms
@@ -40,11 +40,11 @@ func.func @rms(%x: tensor<?x256xf32>, %g: tensor<256xf32>) -> tensor<?x256xf32> 
 // ROW: gpu.launch blocks({{.*}}) threads({{.*}}) in ({{.*}} = %c256
 // ROW: scf.if
 // ROW: scf.for {{.*}} step %c128
-// ROW: vector.load {{.*}} {alignment = 16 : i64} : memref<?x256xf32>, vector<4xf32>
+// ROW: vector.load {{.*}} {alignment = 16 : i64} : memref<?x192xf32>, vector<4xf32>
 // ROW: vector.reduction <add>
 // ROW-COUNT-5: gpu.shuffle  xor
 // ROW: math.rsqrt
-// ROW: vector.store {{.*}} {alignment = 16 : i64} : memref<?x256xf32>, vector<4xf32>
+// ROW: vector.store {{.*}} {alignment = 16 : i64} : memref<?x192xf32>, vector<4xf32>
 // ROW: } else {
 // ROW: gpu.launch
 // ROW: scf.for {{.*}} step %c32
@@ -94,4 +94,27 @@ func.func @residual(%x: tensor<?x64xf32>, %r: tensor<?x64xf32>) -> (tensor<?x64x
 func.func @odd(%x: tensor<?x30xf32>) -> tensor<?x30xf32> {
   %y = lf.rms_norm %x : tensor<?x30xf32>
   return %y : tensor<?x30xf32>
+}
+
+// RUN: lf-opt %s --pass-pipeline="builtin.module(func.func(lf-gpu-row-norms))" | FileCheck %s --check-prefix=BLOCK
+// Rows of 4096 f32 (1024 16-byte vectors): a 256-thread block per row, each
+// thread holding 4 vectors; the two statistics reduce through shuffles and
+// 8 + 8 floats of shared memory; the output is stored from registers (the
+// row is read once).
+// BLOCK-LABEL: func.func @wide_rows
+// BLOCK: scf.if
+// BLOCK: gpu.launch blocks(%{{.*}}) in (%{{.*}} = %{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) threads({{.*}}) in (%{{.*}} = %c256{{.*}}) dynamic_shared_memory_size %c64_i32
+// BLOCK-COUNT-4: vector.load {{.*}} : memref<?x4096xf32>, vector<4xf32>
+// BLOCK-NOT: vector.load {{.*}} : memref<?x4096xf32>
+// BLOCK-COUNT-5: gpu.shuffle xor
+// BLOCK: gpu.barrier
+// BLOCK-COUNT-5: gpu.shuffle xor
+// BLOCK: gpu.barrier
+// BLOCK: math.rsqrt
+// BLOCK-COUNT-4: vector.store
+// BLOCK: } else {
+// BLOCK: gpu.launch
+func.func @wide_rows(%x: tensor<?x4096xf32>, %g: tensor<4096xf32>, %b: tensor<4096xf32>) -> tensor<?x4096xf32> {
+  %y = lf.layer_norm %x gain(%g : tensor<4096xf32>) bias(%b : tensor<4096xf32>) : tensor<?x4096xf32>
+  return %y : tensor<?x4096xf32>
 }

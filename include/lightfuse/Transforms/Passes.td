@@ -671,7 +671,7 @@ def GPUTileParallelLoopsPass
 }
 
 def GPURowNormsPass : Pass<"lf-gpu-row-norms", "::mlir::func::FuncOp"> {
-  let summary = "Lower lf.rms_norm, lf.layer_norm and lf.residual_norm to one warp per row with shuffle reductions";
+  let summary = "Lower lf.rms_norm, lf.layer_norm and lf.residual_norm to row kernels with shuffle reductions";
   let description = [{
     GPU path, on by default (`lf-gpu-pipeline{row-kernels=false}` or
     `lf-compile --row-kernels=false` keep the generic lowering). Each row of an
@@ -693,6 +693,14 @@ def GPURowNormsPass : Pass<"lf-gpu-row-norms", "::mlir::func::FuncOp"> {
     Reads are coalesced (consecutive lanes read consecutive elements). The
     generic lowering instead runs one thread per row.
 
+    Rows of a static length that is a multiple of 32 such vectors (and at
+    most 16 vectors per thread: 16384 f32) instead take one thread block
+    per row (up to 256 threads) holding the row in registers: x (and r)
+    are read once, the statistics reduce through warp butterflies and the
+    warps' partial sums in shared memory, and the output is written from
+    registers - one read and one write of memory per element, where the
+    warp kernel re-reads the row for each statistic (from L2 at best).
+
     Checked numerically on the host by `lf-gpu-emulate`
     (test/Integration/Emulated/row_norms.py); not yet run on a GPU:
     `scripts/gpu-check.sh` and test/Integration/GPU/kernels.test run it
@@ -706,7 +714,8 @@ def GPURowNormsPass : Pass<"lf-gpu-row-norms", "::mlir::func::FuncOp"> {
                            "::mlir::vector::VectorDialect"];
   let options = [
     Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
-           "Threads per row">
+           "Threads per block (warp kernel: block-size / 32 rows per block; "
+           "block per row: at most this many threads)">
   ];
 }
 
@@ -808,10 +817,12 @@ def GPUEmulatePass : Pass<"lf-gpu-emulate", "::mlir::func::FuncOp"> {
   let summary = "Run gpu.launch kernels on the host (checks kernels without a GPU)";
   let description = [{
     Replaces every `gpu.launch` by host loops with the same semantics, so
-    that the hand-written kernels (`lf-gpu-row-norms`, `lf-gpu-lightning`)
-    are checked numerically by the CPU test suite on machines without a
-    GPU: `lf-run --pass-pipeline='builtin.module(func.func(lf-gpu-lightning,
-    lf-gpu-emulate),lf-cpu-pipeline)'`.
+    that the hand-written kernels (`lf-gpu-row-norms`, `lf-gpu-linear-attention`,
+    `lf-gpu-linear`) are checked numerically by the CPU test suite on
+    machines without a GPU. `lf-gpu-emulated-pipeline` is the GPU lowering
+    with this pass in place of kernel outlining and NVVM code generation,
+    then CPU code generation (`lf-run --pass-pipeline=
+    'builtin.module(lf-gpu-emulated-pipeline{emit-c-interface})'`).
 
     Blocks run one after the other. Within a block the body is cut at every
     synchronization point - `gpu.barrier`, `gpu.shuffle`, or an `scf.for` /

@@ -53,13 +53,15 @@ def lf_run(src, inputs, pipeline, workdir, entry="main"):
 
 def kernel_pipeline(passes):
     """The pipeline that checks hand-written GPU kernels: the kernel `passes`
-    (e.g. "lf-gpu-linear"), then lf-gpu-emulate and the CPU pipeline (runs
-    anywhere), or with LF_TARGET=nvptx the GPU pipeline on a device."""
+    (e.g. "lf-gpu-linear"), then the rest of the GPU lowering with every
+    kernel run on the host (lf-gpu-emulated-pipeline: bufferization and
+    deallocation see the kernels as on the GPU path), or with
+    LF_TARGET=nvptx the GPU pipeline on a device."""
     if os.environ.get("LF_TARGET", "cpu") == "nvptx":
         chip = os.environ.get("LF_CHIP", "sm_80")
         return (f"builtin.module(func.func({passes}),"
                 f"lf-gpu-pipeline{{chip={chip} emit-c-interface}})")
-    return f"builtin.module(func.func({passes},lf-gpu-emulate),lf-cpu-pipeline)"
+    return f"builtin.module(func.func({passes}),lf-gpu-emulated-pipeline{{emit-c-interface}})"
 
 
 def to_bf16(x):

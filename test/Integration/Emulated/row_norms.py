@@ -1,8 +1,9 @@
 # The warp-per-row GPU norm kernels (lf-gpu-row-norms) run on the host by
 # lf-gpu-emulate, against numpy: RMSNorm, LayerNorm (large-mean rows) and
 # residual+norm; 128-bit lanes (row length a multiple of 16 bytes) and
-# scalar lanes; f32 and f16 storage; rows not a multiple of the warps per
-# block; rank 3 with a dynamic dimension.
+# scalar lanes; a thread block per row with the row in registers; f32 and
+# f16 storage; rows not a multiple of the warps per block; rank 3 with a
+# dynamic dimension.
 # RUN: %PYTHON %s
 import sys
 import tempfile
@@ -91,6 +92,14 @@ check("residual rms", "rms", (7, 64), residual=True)
 check("residual layer, 2 warps per block", "layer", (9, 72), residual=True, bias=True, block=64)
 check("residual layer f16 scalar lanes", "layer", (4, 30), "f16", residual=True, bias=True)
 check("one row longer than a warp's sweep", "rms", (2, 1000))
+# A thread block per row, the row in registers (rows of a multiple of 32
+# 16-byte vectors): 2 warps x 1 vector, 8 warps x 4, 8 warps x 16.
+check("block per row: rms 256", "rms", (5, 256))
+check("block per row: layer 4096, large mean", "layer", (3, 4096), bias=True, shift=100.0)
+check("block per row: rms 16384", "rms", (2, 16384), scale=0.5)
+check("block per row: residual layer f16 512", "layer", (4, 512), "f16", residual=True, bias=True)
+check("block per row: residual rms rank 3 dynamic", "rms", (2, 3, 1024), residual=True, dyn=(1,))
+check("block per row: 64-thread blocks", "layer", (3, 1024), bias=True, block=64)
 
 if failures:
     sys.exit("FAILED: " + "; ".join(failures))
