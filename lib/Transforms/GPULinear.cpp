@@ -22,6 +22,7 @@
 #include "dialects/lf/LFOps.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 namespace mlir::lf {
 #define GEN_PASS_DEF_GPULINEARPASS
@@ -36,7 +37,7 @@ namespace {
 constexpr int64_t kTile = 64;   // output rows and columns per thread block
 constexpr int64_t kStep = 16;   // K per shared-memory stage
 constexpr int64_t kThreads = 256;
-constexpr int64_t kPad = kTile + 1; // shared row stride (floats)
+constexpr int64_t kPad = kTile + 4; // shared row stride (floats, 16-byte rows)
 
 /// One projection x W^T (+ b), optionally of norm(x) (lf.norm_linear).
 struct Proj {
@@ -141,8 +142,10 @@ struct GPULinearPass : lf::impl::GPULinearPassBase<GPULinearPass> {
     Value n0 = k.mul(launch.getBlockIds().x, tileV);
     Value m0 = k.mul(launch.getBlockIds().y, tileV);
     Value dsm = dynamicSmem(k);
-    // Stages stored k-major ([kStep][tile + 1]) so the 4x4 register tiles
-    // read rows ty + 16 i and columns tx + 16 j without bank conflicts.
+    // Stages stored k-major ([kStep][tile + 4]): thread (tx, ty) owns rows
+    // 4 ty .. 4 ty + 3 and columns 4 tx .. 4 tx + 3, read per k as one
+    // 16-byte vector each (ld.shared.v4: 2 loads per 16 FMAs; the x reads
+    // are broadcasts, the W reads contiguous).
     Value xs = smemView(k, dsm, 0, {kStep, kPad});
     Value ws1 = smemView(k, dsm, kStep * kPad, {kStep, kPad});
     Value ws2 = g.second ? smemView(k, dsm, 2 * kStep * kPad, {kStep, kPad}) : Value();
@@ -187,15 +190,21 @@ struct GPULinearPass : lf::impl::GPULinearPassBase<GPULinearPass> {
       if (g.second)
         stage(w2, n, n0, k0, ws2, Value(), Value());
       k.barrier();
-      SmallVector<Value> acc = k.sum(k.idx(0), stepV, mainLoop.getRegionIterArgs(),
-                                     [&](Value kk, ValueRange a) {
+      // The 16 k steps of a stage, unrolled (the backend keeps a loop with
+      // 32 carried accumulators rolled).
+      auto step = [&](Value kk, ValueRange a) {
         SmallVector<Value> xa, wa, wb, next;
-        for (int64_t i = 0; i < 4; ++i) {
-          xa.push_back(k.load(xs, {kk, k.add(ty, k.idx(16 * i))}));
-          wa.push_back(k.load(ws1, {kk, k.add(tx, k.idx(16 * i))}));
-          if (g.second)
-            wb.push_back(k.load(ws2, {kk, k.add(tx, k.idx(16 * i))}));
-        }
+        auto quad = [&](Value buf, Value t, SmallVectorImpl<Value> &dst) {
+          Value v = vector::LoadOp::create(kb, l, VectorType::get({4}, kb.getF32Type()), buf,
+                                           ValueRange{kk, k.mul(t, k.idx(4))},
+                                           /*nontemporal=*/false, llvm::MaybeAlign(16));
+          for (int64_t e = 0; e < 4; ++e)
+            dst.push_back(vector::ExtractOp::create(kb, l, v, ArrayRef<int64_t>{e}));
+        };
+        quad(xs, ty, xa);
+        quad(ws1, tx, wa);
+        if (g.second)
+          quad(ws2, tx, wb);
         for (int64_t i = 0; i < 4; ++i)
           for (int64_t j = 0; j < 4; ++j)
             next.push_back(math::FmaOp::create(kb, l, xa[i], wa[j], a[i * 4 + j]));
@@ -205,20 +214,23 @@ struct GPULinearPass : lf::impl::GPULinearPassBase<GPULinearPass> {
               next.push_back(
                   math::FmaOp::create(kb, l, xa[i], wb[j], a[16 + i * 4 + j]));
         return next;
-      });
+      };
+      SmallVector<Value> acc(mainLoop.getRegionIterArgs());
+      for (int64_t kk = 0; kk < kStep; ++kk)
+        acc = step(k.idx(kk), acc);
       k.barrier();
       scf::YieldOp::create(kb, l, acc);
     }
     Type et = yTy.getElementType();
     for (int64_t i = 0; i < 4; ++i)
       for (int64_t j = 0; j < 4; ++j) {
-        Value row = k.add(m0, k.add(ty, k.idx(16 * i)));
-        Value col = k.add(n0, k.add(tx, k.idx(16 * j)));
+        Value row = k.add(m0, k.add(k.mul(ty, k.idx(4)), k.idx(i)));
+        Value col = k.add(n0, k.add(k.mul(tx, k.idx(4)), k.idx(j)));
         Value in = arith::AndIOp::create(kb, l, k.lt(row, m), k.lt(col, n));
         auto st = scf::IfOp::create(kb, l, in, false);
         OpBuilder::InsertionGuard guard(kb);
         kb.setInsertionPoint(st.thenBlock()->getTerminator());
-        Value rs = a.norm ? k.load(rstdS, {k.add(ty, k.idx(16 * i))}) : Value();
+        Value rs = a.norm ? k.load(rstdS, {k.sub(row, m0)}) : Value();
         Value v = mainLoop.getResult(i * 4 + j);
         if (rs)
           v = k.fmul(v, rs);

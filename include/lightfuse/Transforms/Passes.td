@@ -788,9 +788,10 @@ def GPULinearPass : Pass<"lf-gpu-linear", "::mlir::func::FuncOp"> {
     Each `lf.linear` (`x: [..., K]`, `W: [N, K]`, optional bias) becomes a
     shared-memory tiled SIMT GEMM: a thread block of 256 threads computes a
     64 x 64 output tile, staging 64 x 16 slices of `x` and `W` in shared
-    memory (k-major, rows padded by one float) per step of 16 along K; each
-    thread accumulates a 4 x 4 register tile (rows `ty + 16 i`, columns
-    `tx + 16 j`: conflict-free shared reads, coalesced stores) in f32. The
+    memory (k-major, rows padded to 68 floats) per step of 16 along K; each
+    thread accumulates a 4 x 4 register tile (rows `4 ty + i`, columns
+    `4 tx + j`) in f32, reading its x and W values for each k as one
+    16-byte shared load each (x: a broadcast, W: contiguous). The
     epilogue adds the bias and applies a following single-use
     `lf.activation`. `lf.glu act(x W1^T (+ b1)) * (x W2^T (+ b2))` of one
     input becomes one kernel that stages both weights and keeps both
@@ -806,7 +807,8 @@ def GPULinearPass : Pass<"lf-gpu-linear", "::mlir::func::FuncOp"> {
                            "::mlir::bufferization::BufferizationDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect",
-                           "::mlir::math::MathDialect"];
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
   let options = [
     Option<"explain", "explain", "bool", /*default=*/"false",
            "Emit a remark for each op left to the generic lowering">
