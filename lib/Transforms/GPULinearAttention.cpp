@@ -21,6 +21,7 @@
 
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 namespace mlir::lf {
 #define GEN_PASS_DEF_GPULINEARATTENTIONPASS
@@ -79,10 +80,16 @@ struct GPULinearAttentionPass
     int64_t bh = std::max<int64_t>(1, qTy.getDimSize(0)) *
                  std::max<int64_t>(1, qTy.getDimSize(1));
     int64_t ev = valueSlice(dv, bh);
+    // Value columns per thread in phases C and D (16-byte shared loads).
+    int64_t vw = ev % 4 == 0 ? 4 : 1;
     // Shared memory (f32): Q and K blocks (rows padded by one float so the
     // column reads of the score tiles hit distinct banks), the value slice,
     // the masked scores, the state and the decay powers lambda^0..^bt.
-    int64_t bt = block, dkp = dk + 1;
+    // Key channels per shared load in phase B (16 bytes when Dk allows);
+    // rows padded so they stay 16-byte aligned (cw = 4) or hit distinct
+    // banks (cw = 1).
+    int64_t cw = dk % 4 == 0 ? 4 : 1;
+    int64_t bt = block, dkp = dk + (cw == 4 ? 4 : 1);
     auto floats = [&](int64_t bt) {
       return 2 * bt * dkp + bt * ev + bt * bt + dk * ev + bt + 1;
     };
@@ -178,17 +185,25 @@ struct GPULinearAttentionPass
           cols.push_back(k.add(tj, k.idx(rr * a)));
         }
         SmallVector<Value> zero(16, k.f(0.0));
+        // cw channels per step: one (16-byte) load per row of Q and of K.
+        VectorType cT = VectorType::get({cw}, kb.getF32Type());
         SmallVector<Value> acc = k.sum(k.idx(0), dkV, zero, [&](Value c, ValueRange a) {
-          SmallVector<Value> qa, kbv, next;
+          SmallVector<Value> qa, kbv, next(a.begin(), a.end());
           for (int64_t x = 0; x < 4; ++x) {
-            qa.push_back(k.load(qs, {rows[x], c}));
-            kbv.push_back(k.load(ks, {cols[x], c}));
+            qa.push_back(vector::LoadOp::create(kb, l, cT, qs, ValueRange{rows[x], c},
+                                                false, llvm::MaybeAlign(4 * cw)));
+            kbv.push_back(vector::LoadOp::create(kb, l, cT, ks, ValueRange{cols[x], c},
+                                                 false, llvm::MaybeAlign(4 * cw)));
           }
-          for (int64_t x = 0; x < 4; ++x)
-            for (int64_t y = 0; y < 4; ++y)
-              next.push_back(math::FmaOp::create(kb, l, qa[x], kbv[y], a[x * 4 + y]));
+          for (int64_t z = 0; z < cw; ++z)
+            for (int64_t x = 0; x < 4; ++x)
+              for (int64_t y = 0; y < 4; ++y) {
+                Value qz = vector::ExtractOp::create(kb, l, qa[x], ArrayRef<int64_t>{z});
+                Value kz = vector::ExtractOp::create(kb, l, kbv[y], ArrayRef<int64_t>{z});
+                next[x * 4 + y] = math::FmaOp::create(kb, l, qz, kz, next[x * 4 + y]);
+              }
           return next;
-        });
+        }, k.idx(cw));
         for (int64_t x = 0; x < 4; ++x)
           for (int64_t y = 0; y < 4; ++y) {
             Value i = rows[x], j = cols[y];
@@ -200,35 +215,50 @@ struct GPULinearAttentionPass
       });
       k.barrier();
       // C: O = P V + lambda^(i+1) Q S (the state of the previous blocks).
+      // Each thread takes `vw` consecutive value columns of a row: one
+      // scalar and one 16-byte shared load per vw FMAs.
       Type oe = oTy.getElementType();
-      k.loop(tid, k.idx(bt * ev), ntV, [&](Value idx) {
-        Value i = k.div(idx, evV), e = k.rem(idx, evV);
-        Value intra = k.sum(k.idx(0), btV, {k.f(0.0)}, [&](Value j, ValueRange a) {
-          return SmallVector<Value>{math::FmaOp::create(
-              kb, l, k.load(ps, {i, j}), k.load(vs, {j, e}), a[0])};
+      VectorType vT = VectorType::get({vw}, kb.getF32Type());
+      Value vwV = k.idx(vw), groups = k.idx(ev / vw);
+      auto vload = [&](Value buf, Value r, Value c) -> Value {
+        return vector::LoadOp::create(kb, l, vT, buf, ValueRange{r, c},
+                                      /*nontemporal=*/false, llvm::MaybeAlign(4 * vw));
+      };
+      auto splat = [&](Value x) -> Value { return vector::BroadcastOp::create(kb, l, vT, x); };
+      Value zeroV = splat(k.f(0.0));
+      k.loop(tid, k.idx(bt * ev / vw), ntV, [&](Value idx) {
+        Value i = k.div(idx, groups), e = k.mul(k.rem(idx, groups), vwV);
+        Value intra = k.sum(k.idx(0), btV, {zeroV}, [&](Value j, ValueRange a) {
+          return SmallVector<Value>{vector::FMAOp::create(
+              kb, l, splat(k.load(ps, {i, j})), vload(vs, j, e), a[0])};
         })[0];
-        Value inter = k.sum(k.idx(0), dkV, {k.f(0.0)}, [&](Value c, ValueRange a) {
-          return SmallVector<Value>{math::FmaOp::create(
-              kb, l, k.load(qs, {i, c}), k.load(ss, {c, e}), a[0])};
+        Value inter = k.sum(k.idx(0), dkV, {zeroV}, [&](Value c, ValueRange a) {
+          return SmallVector<Value>{vector::FMAOp::create(
+              kb, l, splat(k.load(qs, {i, c})), vload(ss, c, e), a[0])};
         })[0];
-        Value o = math::FmaOp::create(kb, l, inter, k.load(dec, {k.add(i, k.idx(1))}), intra);
+        Value o = vector::FMAOp::create(
+            kb, l, inter, splat(k.load(dec, {k.add(i, k.idx(1))})), intra);
         auto st = scf::IfOp::create(kb, l, k.lt(i, len), false);
         OpBuilder::InsertionGuard g(kb);
         kb.setInsertionPoint(st.thenBlock()->getTerminator());
-        k.store(k.fromF32(o, oe), out, {bi, hd, k.add(t0, i), k.add(e0, e)});
+        for (int64_t x = 0; x < vw; ++x)
+          k.store(k.fromF32(vector::ExtractOp::create(kb, l, o, ArrayRef<int64_t>{x}), oe),
+                  out, {bi, hd, k.add(t0, i), k.add(e0, k.add(e, k.idx(x)))});
       });
       k.barrier();
-      // D: S = lambda^len S + sum_{j < len} lambda^(len-1-j) k_j^T v_j.
-      k.loop(tid, k.idx(dk * ev), ntV, [&](Value idx) {
-        Value c = k.div(idx, evV), e = k.rem(idx, evV);
-        Value acc = k.sum(k.idx(0), len, {k.f(0.0)}, [&](Value j, ValueRange a) {
+      // D: S = lambda^len S + sum_{j < len} lambda^(len-1-j) k_j^T v_j, a
+      // thread per (key channel, vw value columns).
+      k.loop(tid, k.idx(dk * ev / vw), ntV, [&](Value idx) {
+        Value c = k.div(idx, groups), e = k.mul(k.rem(idx, groups), vwV);
+        Value acc = k.sum(k.idx(0), len, {zeroV}, [&](Value j, ValueRange a) {
           Value w = k.load(dec, {k.sub(k.sub(len, j), k.idx(1))});
           Value kv = k.fmul(k.load(ks, {j, c}), w);
           return SmallVector<Value>{
-              math::FmaOp::create(kb, l, kv, k.load(vs, {j, e}), a[0])};
+              vector::FMAOp::create(kb, l, splat(kv), vload(vs, j, e), a[0])};
         })[0];
-        Value s = math::FmaOp::create(kb, l, k.load(dec, {len}), k.load(ss, {c, e}), acc);
-        k.store(s, ss, {c, e});
+        Value s = vector::FMAOp::create(kb, l, splat(k.load(dec, {len})), vload(ss, c, e), acc);
+        vector::StoreOp::create(kb, l, s, ss, ValueRange{c, e}, /*nontemporal=*/false,
+                                llvm::MaybeAlign(4 * vw));
       });
       k.barrier();
     });

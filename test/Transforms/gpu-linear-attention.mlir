@@ -7,9 +7,9 @@
 // CHECK-LABEL: func.func @blocks
 // CHECK-NOT: lf.linear_attention
 // CHECK: %[[H:.*]] = memref.dim %{{.*}}, %c1
-// CHECK: gpu.launch blocks(%{{.*}}, %[[HEAD:.*]], %[[B:.*]]) in (%{{.*}} = %c2{{.*}}, %{{.*}} = %[[H]], %{{.*}} = %{{.*}}) threads({{.*}}) in (%{{.*}} = %c256{{.*}}, {{.*}}) dynamic_shared_memory_size %c30468_i32
+// CHECK: gpu.launch blocks(%{{.*}}, %[[HEAD:.*]], %[[B:.*]]) in (%{{.*}} = %c2{{.*}}, %{{.*}} = %[[H]], %{{.*}} = %{{.*}}) threads({{.*}}) in (%{{.*}} = %c256{{.*}}, {{.*}}) dynamic_shared_memory_size %c32004_i32
 // CHECK: gpu.dynamic_shared_memory
-// CHECK-COUNT-2: memref.view {{.*}} to memref<64x17xf32, #gpu.address_space<workgroup>>
+// CHECK-COUNT-2: memref.view {{.*}} to memref<64x20xf32, #gpu.address_space<workgroup>>
 // CHECK: memref.view {{.*}} to memref<64x16xf32
 // CHECK: memref.view {{.*}} to memref<64x64xf32
 // CHECK: memref.view {{.*}} to memref<16x16xf32

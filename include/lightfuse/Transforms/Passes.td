@@ -733,15 +733,17 @@ def GPULinearAttentionPass
     ```
     A  load phi(Q_b), phi(K_b) (f32), V_b[:, slice]; zero rows past the end
     B  P = (Q_b K_b^T) * lambda^(i-j) (j <= i, else 0)   4x4 tiles per thread
-    C  O_b = P V_b + lambda^(i+1) Q_b S                  f32, stored rounded
-    D  S = lambda^len S + sum_j lambda^(len-1-j) k_j^T v_j
+    C  O_b = P V_b + lambda^(i+1) Q_b S                  4 value columns per
+    D  S = lambda^len S + sum_j lambda^(len-1-j) k_j^T v_j   thread (16-byte
+                                                            shared loads)
     ```
 
     with a barrier after each phase. The powers `lambda^0..block` are one
-    table per thread block; Q/K rows are padded by one float so the column
-    reads of phase B hit distinct banks. Shared memory (dynamic, above the
-    48 KiB static limit - the runtime raises the kernel's limit) is
-    `4 * (2*block*(Dk+1) + block*Ev + block^2 + Dk*Ev + block + 1)` bytes;
+    table per thread block; phase B reads 4 key channels of a Q/K row per
+    16-byte load (rows padded to `Dk + 4` floats; `Dk + 1`, scalar reads, when
+    `Dk` is not a multiple of 4). Shared memory (dynamic, above the 48 KiB
+    static limit - the runtime raises the kernel's limit) is
+    `4 * (2*block*(Dk+4) + block*Ev + block^2 + Dk*Ev + block + 1)` bytes;
     `block` is halved until it fits `max-shared-bytes`. `Ev` is `Dv`, halved
     while it stays a divisor >= 16 and there are fewer than `min-blocks`
     thread blocks (few heads still fill the GPU; phase B is then repeated
@@ -763,6 +765,7 @@ def GPULinearAttentionPass
                            "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect",
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
   let options = [

@@ -149,6 +149,8 @@ blocks("elu+1 with padding rows", 1, 1, 37, 8, 8, slopes[1:2], "block=16", fm="e
 blocks("shorter than one block", 1, 2, 5, 8, 16, slopes[:2], state=True)
 blocks("one token", 1, 1, 1, 4, 4, slopes[:1], "block=16 block-size=32", state=True)
 blocks("f16 storage", 1, 2, 80, 16, 16, slopes[:2], "block=32", dtype="f16", tol=3e-3)
+blocks("Dv = 6: one value column per thread", 1, 2, 50, 8, 6, slopes[:2], "block=16", state=True)
+blocks("Dk = 6: one key channel per load", 1, 1, 40, 6, 8, slopes[:1], "block=16", state=True)
 blocks("more threads than work", 1, 1, 20, 4, 4, slopes[:1], "block=8 block-size=128")
 step("decode step", 2, 3, 16, 32, slopes[:3])
 step("decode step, value slices, silu", 1, 2, 8, 64, slopes[:2], "value-tile=16", fm="silu")
