@@ -33,6 +33,34 @@ using namespace mlir::lf;
 
 namespace {
 
+/// A gpu.launch with one thread block of `threads` threads per (slice of
+/// `ev` of the `dv` value columns, head, batch) of `q` ([B, H, ...]) and
+/// `smemBytes` of dynamic shared memory; the kernel body's builder and ids.
+struct HeadSliceLaunch {
+  gpu::LaunchOp launch;
+  OpBuilder kb;
+  Value tid, head, batch, e0, dsm;
+};
+
+HeadSliceLaunch launchPerHeadSlice(OpBuilder &b, Location l, Value q, int64_t dv,
+                                   int64_t ev, int64_t threads, int64_t smemBytes) {
+  KB h{b, l};
+  Value batch = memref::DimOp::create(b, l, q, 0);
+  Value heads = memref::DimOp::create(b, l, q, 1);
+  Value smem = arith::ConstantIntOp::create(b, l, smemBytes, 32);
+  auto launch = gpu::LaunchOp::create(b, l, h.idx(dv / ev), heads, batch,
+                                      h.idx(threads), h.idx(1), h.idx(1), smem);
+  HeadSliceLaunch r{launch, OpBuilder::atBlockBegin(&launch.getBody().front()),
+                    {}, {}, {}, {}, {}};
+  KB k{r.kb, l};
+  r.tid = launch.getThreadIds().x;
+  r.head = launch.getBlockIds().y;
+  r.batch = launch.getBlockIds().z;
+  r.e0 = k.mul(launch.getBlockIds().x, k.idx(ev));
+  r.dsm = dynamicSmem(k);
+  return r;
+}
+
 struct GPULinearAttentionPass
     : lf::impl::GPULinearAttentionPassBase<GPULinearAttentionPass> {
   using Base::Base;
@@ -66,6 +94,20 @@ struct GPULinearAttentionPass
     return ev;
   }
 
+  /// The value columns per thread block for an op with head dims `dk`,
+  /// `dv` and batch x heads from `qTy`; declines per-channel decays and
+  /// dynamic head dims.
+  FailureOr<int64_t> headSlice(Operation *op, Value decay, RankedTensorType qTy,
+                               int64_t dk, int64_t dv) {
+    if (decay && cast<RankedTensorType>(decay.getType()).getRank() != 1)
+      return decline(op, "per-channel decay keeps the generic lowering");
+    if (ShapedType::isDynamic(dk) || ShapedType::isDynamic(dv))
+      return decline(op, "dynamic head dims keep the generic lowering");
+    int64_t bh = std::max<int64_t>(1, qTy.getDimSize(0)) *
+                 std::max<int64_t>(1, qTy.getDimSize(1));
+    return valueSlice(dv, bh);
+  }
+
   LogicalResult lowerBlocks(LinearAttentionOp op) {
     auto qTy = cast<RankedTensorType>(op.getQuery().getType());
     auto vTy = cast<RankedTensorType>(op.getValue().getType());
@@ -73,13 +115,10 @@ struct GPULinearAttentionPass
     int64_t dk = qTy.getDimSize(3), dv = vTy.getDimSize(3);
     if (!op.getCausal())
       return decline(op, "non-causal (two GEMMs) keeps the generic lowering");
-    if (op.getDecay() && cast<RankedTensorType>(op.getDecay().getType()).getRank() != 1)
-      return decline(op, "per-channel decay keeps the generic lowering");
-    if (ShapedType::isDynamic(dk) || ShapedType::isDynamic(dv))
-      return decline(op, "dynamic head dims keep the generic lowering");
-    int64_t bh = std::max<int64_t>(1, qTy.getDimSize(0)) *
-                 std::max<int64_t>(1, qTy.getDimSize(1));
-    int64_t ev = valueSlice(dv, bh);
+    FailureOr<int64_t> slice = headSlice(op, op.getDecay(), qTy, dk, dv);
+    if (failed(slice))
+      return failure();
+    int64_t ev = *slice;
     // Value columns per thread in phases C and D (16-byte shared loads).
     int64_t vw = ev % 4 == 0 ? 4 : 1;
     // Shared memory (f32): Q and K blocks (rows padded by one float so the
@@ -105,7 +144,6 @@ struct GPULinearAttentionPass
 
     OpBuilder b(op);
     Location l = op.getLoc();
-    KB h{b, l};
     Value q = toBuffer(b, l, op.getQuery()), kk = toBuffer(b, l, op.getKey());
     Value v = toBuffer(b, l, op.getValue());
     Value decay = op.getDecay() ? toBuffer(b, l, op.getDecay()) : Value();
@@ -114,20 +152,12 @@ struct GPULinearAttentionPass
     if (op.getReturnState())
       state = alloc(b, l, cast<RankedTensorType>(op.getFinalState().getType()), q,
                     {{0, 0}, {1, 1}});
-    Value batch = memref::DimOp::create(b, l, q, 0);
-    Value heads = memref::DimOp::create(b, l, q, 1);
     Value n = memref::DimOp::create(b, l, q, 2);
-    Value smem = arith::ConstantIntOp::create(b, l, smemBytes, 32);
-    auto launch = gpu::LaunchOp::create(b, l, h.idx(dv / ev), heads, batch,
-                                        h.idx(nt), h.idx(1), h.idx(1), smem);
-    OpBuilder kb = OpBuilder::atBlockBegin(&launch.getBody().front());
+    HeadSliceLaunch hs = launchPerHeadSlice(b, l, q, dv, ev, nt, smemBytes);
+    OpBuilder &kb = hs.kb;
     KB k{kb, l};
-    Value tid = launch.getThreadIds().x;
-    Value slice = launch.getBlockIds().x, hd = launch.getBlockIds().y,
-          bi = launch.getBlockIds().z;
-    Value e0 = k.mul(slice, k.idx(ev));
+    Value tid = hs.tid, hd = hs.head, bi = hs.batch, e0 = hs.e0, dsm = hs.dsm;
     Value ntV = k.idx(nt);
-    Value dsm = dynamicSmem(k);
     Value qs = smemView(k, dsm, offQ, {bt, dkp});
     Value ks = smemView(k, dsm, offK, {bt, dkp});
     Value vs = smemView(k, dsm, offV, {bt, ev});
@@ -158,11 +188,12 @@ struct GPULinearAttentionPass
         Value r = k.div(i, dkV), c = k.rem(i, dkV);
         Value in = k.lt(r, len);
         Value t = k.add(t0, r);
-        for (auto [src, dst] : {std::pair{q, qs}, std::pair{kk, ks}}) {
+        for (auto pair : {std::pair{q, qs}, std::pair{kk, ks}}) {
+          Value src = pair.first;
           Value x = k.ifElseZero(in, [&] {
             return emitActivationF32(kb, l, fm, k.toF32(k.load(src, {bi, hd, t, c})));
           });
-          k.store(x, dst, {r, c});
+          k.store(x, pair.second, {r, c});
         }
       });
       k.loop(tid, k.idx(bt * ev), ntV, [&](Value i) {
@@ -286,13 +317,10 @@ struct GPULinearAttentionPass
     auto oTy = cast<RankedTensorType>(op.getOutput().getType());
     auto sTy = cast<RankedTensorType>(op.getNewState().getType());
     int64_t dk = qTy.getDimSize(2), dv = vTy.getDimSize(2);
-    if (op.getDecay() && cast<RankedTensorType>(op.getDecay().getType()).getRank() != 1)
-      return decline(op, "per-channel decay keeps the generic lowering");
-    if (ShapedType::isDynamic(dk) || ShapedType::isDynamic(dv))
-      return decline(op, "dynamic head dims keep the generic lowering");
-    int64_t bh = std::max<int64_t>(1, qTy.getDimSize(0)) *
-                 std::max<int64_t>(1, qTy.getDimSize(1));
-    int64_t ev = valueSlice(dv, bh);
+    FailureOr<int64_t> slice = headSlice(op, op.getDecay(), qTy, dk, dv);
+    if (failed(slice))
+      return failure();
+    int64_t ev = *slice;
     int64_t smemBytes = (2 * dk + dk * ev) * 4;
     if (smemBytes > maxSharedBytes)
       return decline(op, "head dims too large for " + Twine(maxSharedBytes) +
@@ -300,24 +328,16 @@ struct GPULinearAttentionPass
     int64_t nt = blockSize;
     OpBuilder b(op);
     Location l = op.getLoc();
-    KB h{b, l};
     Value q = toBuffer(b, l, op.getQuery()), kk = toBuffer(b, l, op.getKey());
     Value v = toBuffer(b, l, op.getValue()), s0 = toBuffer(b, l, op.getState());
     Value decay = op.getDecay() ? toBuffer(b, l, op.getDecay()) : Value();
     Value out = alloc(b, l, oTy, q, {{0, 0}, {1, 1}});
     Value s1 = alloc(b, l, sTy, q, {{0, 0}, {1, 1}});
-    Value batch = memref::DimOp::create(b, l, q, 0);
-    Value heads = memref::DimOp::create(b, l, q, 1);
-    Value smem = arith::ConstantIntOp::create(b, l, smemBytes, 32);
-    auto launch = gpu::LaunchOp::create(b, l, h.idx(dv / ev), heads, batch,
-                                        h.idx(nt), h.idx(1), h.idx(1), smem);
-    OpBuilder kb = OpBuilder::atBlockBegin(&launch.getBody().front());
+    HeadSliceLaunch hs = launchPerHeadSlice(b, l, q, dv, ev, nt, smemBytes);
+    OpBuilder &kb = hs.kb;
     KB k{kb, l};
-    Value tid = launch.getThreadIds().x;
-    Value hd = launch.getBlockIds().y, bi = launch.getBlockIds().z;
-    Value e0 = k.mul(launch.getBlockIds().x, k.idx(ev));
+    Value tid = hs.tid, hd = hs.head, bi = hs.batch, e0 = hs.e0, dsm = hs.dsm;
     Value ntV = k.idx(nt), evV = k.idx(ev);
-    Value dsm = dynamicSmem(k);
     Value qs = smemView(k, dsm, 0, {dk}), ks = smemView(k, dsm, dk, {dk});
     Value ss = smemView(k, dsm, 2 * dk, {dk, ev});
     ActivationKind fm = featureMapActivation(op.getFeatureMap());

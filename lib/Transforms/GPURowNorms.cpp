@@ -22,6 +22,24 @@ using namespace mlir;
 using namespace mlir::lf;
 
 namespace {
+/// Row `row` of `x` (rank `rank`; rows are all leading dims) as a function
+/// from a column index to the full index.
+std::function<SmallVector<Value>(Value)> rowIndexer(OpBuilder &b, Location l, Value x,
+                                                    unsigned rank, Value row) {
+  SmallVector<Value> lead;
+  Value rem = row;
+  for (int i = static_cast<int>(rank) - 2; i >= 0; --i) {
+    Value size = memref::DimOp::create(b, l, x, i);
+    lead.insert(lead.begin(), arith::RemUIOp::create(b, l, rem, size));
+    rem = arith::DivUIOp::create(b, l, rem, size);
+  }
+  return [lead](Value j) {
+    SmallVector<Value> idx(lead);
+    idx.push_back(j);
+    return idx;
+  };
+}
+
 struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
   using Base::Base;
 
@@ -93,19 +111,7 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
       Value inRange = arith::CmpIOp::create(kb, l, arith::CmpIPredicate::ult, row, rows);
       auto guard = scf::IfOp::create(kb, l, inRange, /*withElse=*/false);
       kb.setInsertionPointToStart(&guard.getThenRegion().front());
-      // Multi-index of the row in the leading dims.
-      SmallVector<Value> lead;
-      Value rem = row;
-      for (int i = static_cast<int>(rank) - 2; i >= 0; --i) {
-        Value size = memref::DimOp::create(kb, l, x, i);
-        lead.insert(lead.begin(), arith::RemUIOp::create(kb, l, rem, size));
-        rem = arith::DivUIOp::create(kb, l, rem, size);
-      }
-      auto at = [&](Value j) {
-        SmallVector<Value> idx(lead);
-        idx.push_back(j);
-        return idx;
-      };
+      auto at = rowIndexer(kb, l, x, rank, row);
       // Element (w == 1) or w-vector access at column j, in f32.
       VectorType vTy = VectorType::get({w}, et), vF32 = VectorType::get({w}, f32);
       Type accTy = w == 1 ? f32 : Type(vF32);
@@ -273,18 +279,7 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
       Value tid = launch.getThreadIds().x;
       Value lane = arith::RemUIOp::create(kb, l, tid, cI(32));
       Value warp = arith::DivUIOp::create(kb, l, tid, cI(32));
-      SmallVector<Value> lead;
-      Value rem = launch.getBlockIds().x;
-      for (int i = static_cast<int>(rank) - 2; i >= 0; --i) {
-        Value size = memref::DimOp::create(kb, l, x, i);
-        lead.insert(lead.begin(), arith::RemUIOp::create(kb, l, rem, size));
-        rem = arith::DivUIOp::create(kb, l, rem, size);
-      }
-      auto at = [&](Value j) {
-        SmallVector<Value> idx(lead);
-        idx.push_back(j);
-        return idx;
-      };
+      auto at = rowIndexer(kb, l, x, rank, launch.getBlockIds().x);
       VectorType vTy = VectorType::get({w}, et), vF32 = VectorType::get({w}, f32);
       auto load = [&](Value buf, ValueRange idx) -> Value {
         Value v = vector::LoadOp::create(kb, l, vTy, buf, idx, false, llvm::MaybeAlign(16));

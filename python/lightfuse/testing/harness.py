@@ -51,6 +51,34 @@ def lf_run(src, inputs, pipeline, workdir, entry="main"):
     return [np.load(os.path.join(out, f"result{i}.npy")) for i in range(n)]
 
 
+def run_case(name, src, inputs, pipeline, workdir, failures):
+    """lf_run for a named test case: returns the results, or records `name`
+    in `failures` (printing lf-run's error) and returns None."""
+    try:
+        return lf_run(src, inputs, pipeline, workdir)
+    except RuntimeError as e:
+        failures.append(name)
+        print(f"FAIL {name}: lf-run: {e}")
+        return None
+
+
+def kernel_takes(name, src, passes, ops, workdir, failures):
+    """Whether the kernel pass(es) `passes` replace every op named in `ops`
+    (e.g. ["lf.linear"]) of `src` by a gpu.launch: a declined op would
+    silently test the generic lowering instead. Records `name` in
+    `failures` when not."""
+    path = os.path.join(workdir, "kernel.mlir")
+    with open(path, "w") as f:
+        f.write(src)
+    r = subprocess.run(["lf-opt", path, "--pass-pipeline", f"builtin.module(func.func({passes}))"],
+                       capture_output=True, text=True)
+    if r.returncode or any(op in r.stdout for op in ops) or "gpu.launch" not in r.stdout:
+        failures.append(name)
+        print(f"FAIL {name}: {passes} did not take the ops\n{r.stderr}")
+        return False
+    return True
+
+
 def kernel_pipeline(passes):
     """The pipeline that checks hand-written GPU kernels: the kernel `passes`
     (e.g. "lf-gpu-linear"), then the rest of the GPU lowering with every

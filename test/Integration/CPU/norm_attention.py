@@ -12,7 +12,7 @@ import tempfile
 import numpy as np
 
 from lightfuse.testing import reference as R
-from lightfuse.testing.harness import lf_run
+from lightfuse.testing.harness import run_case
 
 rng = np.random.default_rng(5)
 tmp = tempfile.mkdtemp(prefix="lf-norm-attention-")
@@ -54,12 +54,10 @@ def check(name, b, h, n, dk, dv, decay, pipeline, gain=False, dtype="f32", fm="i
     src = (f"func.func @main({', '.join(args)}) -> {tu} {{\n"
            f"  %y = lf.norm_attention %q, %k, %v gate(%u : {tu}){clauses}{attrs}"
            f" : {tq}, {tq}, {tv} -> {tu}\n  return %y : {tu}\n}}\n")
-    try:
-        (got,) = lf_run(src, ins, pipeline, tmp)
-    except RuntimeError as e:
-        failures.append(name)
-        print(f"FAIL {name}: lf-run: {e}")
+    got = run_case(name, src, ins, pipeline, tmp, failures)
+    if got is None:
         return
+    (got,) = got
     got = got.astype(np.float64)
     want = reference(q, k, v, u, decay, g, eps, fm)
     err = float(np.abs(got - want).max() / np.abs(want).max())

@@ -5,36 +5,20 @@
 # bf16 storage; lf.norm_linear (rms, and layer on rows with a large mean)
 # alone, with an activation and as both GLU projections.
 # RUN: %PYTHON %s
-import os
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
 
 from lightfuse.testing import reference as R
-from lightfuse.testing.harness import cast, kernel_pipeline, lf_run, ttype
+from lightfuse.testing.harness import cast, kernel_pipeline, kernel_takes, run_case, ttype
 
 rng = np.random.default_rng(3)
 tmp = tempfile.mkdtemp(prefix="lf-emu-gemm-")
 failures = []
 PIPE = kernel_pipeline("lf-gpu-linear")
 TOL = {"f32": 2e-5, "f16": 3e-3, "bf16": 2e-2}
-NPT = {"f32": np.float32, "f16": np.float16, "bf16": np.float32}
-
-
-def uses_kernel(name, src):
-    path = os.path.join(tmp, "kernel.mlir")
-    with open(path, "w") as f:
-        f.write(src)
-    r = subprocess.run(["lf-opt", path, "--pass-pipeline",
-                        "builtin.module(func.func(lf-gpu-linear))"], capture_output=True, text=True)
-    if (r.returncode or "lf.linear" in r.stdout or "lf.norm_linear" in r.stdout
-            or "lf.glu" in r.stdout or "gpu.launch" not in r.stdout):
-        failures.append(name)
-        print(f"FAIL {name}: the kernel pass did not take the ops\n{r.stderr}")
-        return False
-    return True
+OPS = ["lf.linear", "lf.norm_linear", "lf.glu"]
 
 
 def check(name, xshape, n, dtype="f32", bias=False, act=None, glu=None, dyn=(), norm=None,
@@ -73,14 +57,13 @@ def check(name, xshape, n, dtype="f32", bias=False, act=None, glu=None, dyn=(), 
         body += f"  %y = lf.activation {act} %a : {ty}\n"
         res = "%y"
     src = f"func.func @main({', '.join(args)}) -> {ty} {{\n{body}  return {res} : {ty}\n}}\n"
-    if not uses_kernel(name, src):
+    if not kernel_takes(name, src, "lf-gpu-linear", OPS, tmp, failures):
         return
-    try:
-        (got,) = lf_run(src, ins, PIPE, tmp)
-    except RuntimeError as e:
-        failures.append(name)
-        print(f"FAIL {name}: lf-run: {e}")
+    got = run_case(name, src, ins, PIPE, tmp, failures)
+    if got is None:
         return
+    (got,) = got
+
     def proj(w, bb):
         if norm:
             return R.norm_linear(norm, x, w, bb, eps)
@@ -132,14 +115,12 @@ def chain(name, m, d, f):
            f"  %g = lf.glu silu %a, %u : {th}\n"
            f"  %y = lf.linear %g, %w3 bias(%b3 : tensor<{d}xf32>) : {th}, tensor<{d}x{f}xf32> -> {tx}\n"
            f"  return %y : {tx}\n}}\n")
-    if not uses_kernel(name, src):
+    if not kernel_takes(name, src, "lf-gpu-linear", OPS, tmp, failures):
         return
-    try:
-        (got,) = lf_run(src, [x, w1, w2, w3, b3], PIPE, tmp)
-    except RuntimeError as e:
-        failures.append(name)
-        print(f"FAIL {name}: lf-run: {e}")
+    got = run_case(name, src, [x, w1, w2, w3, b3], PIPE, tmp, failures)
+    if got is None:
         return
+    (got,) = got
     want = R.linear(R.glu("silu", R.linear(x, w1), R.linear(x, w2)), w3, b3)
     err = float(np.abs(got - want).max() / max(1.0, np.abs(want).max()))
     ok = err < 2e-5

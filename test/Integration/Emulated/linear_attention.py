@@ -6,20 +6,19 @@
 # count), f16 storage, the final state, lf.norm_attention through the kernel
 # (with the row-norm kernel for its RMSNorm).
 # RUN: %PYTHON %s
-import os
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
 
 from lightfuse.testing import reference as R
-from lightfuse.testing.harness import kernel_pipeline, lf_run
+from lightfuse.testing.harness import kernel_pipeline, kernel_takes, run_case
 
 rng = np.random.default_rng(7)
 tmp = tempfile.mkdtemp(prefix="lf-emu-la-")
 failures = []
 NP = {"f32": np.float32, "f16": np.float16}
+OPS = ["lf.linear_attention", "lf.norm_attention"]
 
 
 def pipe(opts="", rows=False):
@@ -27,20 +26,12 @@ def pipe(opts="", rows=False):
     return kernel_pipeline(f"lf-gpu-linear-attention{{{opts}}}{row}")
 
 
-def uses_kernel(name, src, opts):
-    """The kernel pass must take the op (a declined op would silently test
-    the generic lowering instead)."""
-    path = os.path.join(tmp, "kernel.mlir")
-    with open(path, "w") as f:
-        f.write(src)
-    r = subprocess.run(["lf-opt", path, "--pass-pipeline",
-                        f"builtin.module(func.func(lf-gpu-linear-attention{{{opts}}}))"],
-                       capture_output=True, text=True)
-    if r.returncode or "lf.linear_attention" in r.stdout or "gpu.launch" not in r.stdout:
-        failures.append(name)
-        print(f"FAIL {name}: the kernel pass did not take the op\n{r.stderr}")
-        return False
-    return True
+def run(name, src, ins, opts="", rows=False):
+    """The results of the kernel(s) on `ins`, or None (failure recorded) when
+    the kernel pass declined the op or the run failed."""
+    if not kernel_takes(name, src, f"lf-gpu-linear-attention{{{opts}}}", OPS, tmp, failures):
+        return None
+    return run_case(name, src, ins, pipe(opts, rows), tmp, failures)
 
 
 def report(name, got, want, tol):
@@ -71,13 +62,8 @@ def blocks(name, b, h, n, dk, dv, decay, opts="", dtype="f32", fm="identity", st
            f"  %o{', %S' if state else ''} = lf.linear_attention %q, %k, %v{clause} {{{attrs}}}"
            f" : {tq}, {tq}, {tv} -> {res}\n"
            f"  return %o{', %S' if state else ''} : {res}\n}}\n")
-    if not uses_kernel(name, src, opts):
-        return
-    try:
-        got = lf_run(src, ins, pipe(opts), tmp)
-    except RuntimeError as e:
-        failures.append(name)
-        print(f"FAIL {name}: lf-run: {e}")
+    got = run(name, src, ins, opts)
+    if got is None:
         return
     o, s = R.linear_attention_recurrent(q, k, v, decay, fm)
     report(name, got, [o, s] if state else [o], tol)
@@ -100,13 +86,8 @@ def step(name, b, h, dk, dv, decay, opts="", dtype="f32", fm="identity", tol=2e-
            f"  %o, %s1 = lf.linear_attention_step %q, %k, %v, %s0{clause}"
            f" {{feature_map = #lf.feature_map<{fm}>}} : {tq}, {tq}, {tv}, {ts} -> {tv}, {ts}\n"
            f"  return %o, %s1 : {tv}, {ts}\n}}\n")
-    if not uses_kernel(name, src, opts):
-        return
-    try:
-        got = lf_run(src, ins, pipe(opts), tmp)
-    except RuntimeError as e:
-        failures.append(name)
-        print(f"FAIL {name}: lf-run: {e}")
+    got = run(name, src, ins, opts)
+    if got is None:
         return
     o, s = R.linear_attention_step(q, k, v, s0, decay, fm)
     report(name, got, [o, s], tol)
@@ -122,14 +103,10 @@ def norm_attention(name, b, h, n, dk, dv, decay, rows):
     src = (f"func.func @main(%q: {tq}, %k: {tq}, %v: {tv}, %u: {tu}, %s: tensor<{h}xf32>) -> {tu} {{\n"
            f"  %y = lf.norm_attention %q, %k, %v gate(%u : {tu}) decay(%s : tensor<{h}xf32>)"
            f" : {tq}, {tq}, {tv} -> {tu}\n  return %y : {tu}\n}}\n")
-    if not uses_kernel(name, src, ""):
+    got = run(name, src, [q, k, v, u, decay.astype(np.float32)], rows=rows)
+    if got is None:
         return
-    try:
-        (got,) = lf_run(src, [q, k, v, u, decay.astype(np.float32)], pipe(rows=rows), tmp)
-    except RuntimeError as e:
-        failures.append(name)
-        print(f"FAIL {name}: lf-run: {e}")
-        return
+    (got,) = got
     o, _ = R.linear_attention_recurrent(q, k, v, decay)
     c = o.transpose(0, 2, 1, 3).reshape(b, n, h * dv)
     want = c / np.sqrt((c * c).mean(-1, keepdims=True) + 1e-6) * u

@@ -11,7 +11,7 @@ import tempfile
 import numpy as np
 
 from lightfuse.testing import reference as R
-from lightfuse.testing.harness import kernel_pipeline, lf_run, ttype
+from lightfuse.testing.harness import kernel_pipeline, run_case, ttype
 
 rng = np.random.default_rng(11)
 tmp = tempfile.mkdtemp(prefix="lf-emu-rows-")
@@ -58,11 +58,8 @@ def check(name, kind, shape, dtype="f32", gain=True, bias=False, residual=False,
         body = f"  %y = {op} %x{clauses}{attrs} : {ty}\n  return %y : {ty}\n"
         res = ty
     src = f"func.func @main({', '.join(args)}) -> {res} {{\n{body}}}\n"
-    try:
-        got = lf_run(src, ins, pipeline(block), tmp)
-    except RuntimeError as e:
-        failures.append(name)
-        print(f"FAIL {name}: lf-run: {e}")
+    got = run_case(name, src, ins, pipeline(block), tmp, failures)
+    if got is None:
         return
     s = x.astype(np.float64)
     wants = []
