@@ -283,13 +283,19 @@ static void addLowerToGPU(OpPassManager &pm, const lf::GPUPipelineOptions &opts,
   if (opts.emitCInterface)
     pm.addPass(std::make_unique<EmitCInterfacePass>());
   if (opts.optimize)
-    buildOptimizePipeline(pm);
+    buildOptimizePipeline(pm, opts.explain);
   // Attention first: lf.norm_attention's expansion yields an lf.rms_norm
   // for the row kernels.
-  if (opts.attentionKernels)
-    pm.addNestedPass<func::FuncOp>(lf::createGPULinearAttentionPass());
-  if (opts.gemmKernels)
-    pm.addNestedPass<func::FuncOp>(lf::createGPULinearPass());
+  if (opts.attentionKernels) {
+    lf::GPULinearAttentionPassOptions la;
+    la.explain = opts.explain;
+    pm.addNestedPass<func::FuncOp>(lf::createGPULinearAttentionPass(la));
+  }
+  if (opts.gemmKernels) {
+    lf::GPULinearPassOptions gl;
+    gl.explain = opts.explain;
+    pm.addNestedPass<func::FuncOp>(lf::createGPULinearPass(gl));
+  }
   if (opts.rowKernels)
     pm.addNestedPass<func::FuncOp>(lf::createGPURowNormsPass());
   // No row tiling: on the GPU every generic becomes its own kernel.

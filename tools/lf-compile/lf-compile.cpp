@@ -80,7 +80,8 @@ static cl::opt<bool> noOptimize(
     cl::desc("Skip lf-optimize (graph folding); lower the graph as written"));
 static cl::opt<bool> explainOpt(
     "explain",
-    cl::desc("Print why each declined lf-optimize rewrite was declined"));
+    cl::desc("Print why each declined lf-optimize rewrite was declined and, "
+             "for nvptx, why an op keeps the generic GPU kernels"));
 static cl::opt<bool> rowKernels(
     "row-kernels",
     cl::desc("nvptx: RMSNorm, LayerNorm and residual+norm as one warp per "
@@ -376,6 +377,7 @@ int main(int argc, char **argv) {
     gpuOpts.rowKernels = rowKernels;
     gpuOpts.attentionKernels = attentionKernels;
     gpuOpts.gemmKernels = gemmKernels;
+    gpuOpts.explain = explainOpt;
     if (emit == "gpu")
       mlir::lf::buildLowerToGPUPipeline(pm, gpuOpts);
     else

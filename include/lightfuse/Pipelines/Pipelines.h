@@ -100,6 +100,12 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
                      "the decode step as its own kernel "
                      "(lf-gpu-linear-attention)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> explain{
+      *this, "explain",
+      llvm::cl::desc("Emit a remark for each op a kernel pass leaves to the "
+                     "generic GPU lowering (and each declined lf-optimize "
+                     "rewrite), saying why"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> gemmKernels{
       *this, "gemm-kernels",
       llvm::cl::desc("lf.linear as the tiled GEMM kernel with the bias, "
