@@ -57,9 +57,46 @@ CASES["decode_step"] = (f"""func.func @main(%q: tensor<1x{H}x{DH}xf32>, %k: tens
   return %o, %S1 : tensor<1x{H}x{DH}xf32>, tensor<1x{H}x{DH}x{DH}xf32>
 }}""", [(1, H, DH)] * 3 + [(1, H, DH, DH), (H,)], 2 * H * DH * DH * 4, 0)
 
+# Correctness-only cases (small, ragged shapes; no timing target): every
+# kernel variant the benchmark shapes do not reach - tail blocks and value
+# slices of the Lightning kernel, scalar-lane and warp norm kernels, ragged
+# GEMM tiles, the fused GLU and norm_linear epilogues, a small decode step.
+SMALL = {
+    "lightning_tail": ("""func.func @main(%q: tensor<2x3x1000x64xf32>, %k: tensor<2x3x1000x64xf32>, %v: tensor<2x3x1000x48xf32>, %s: tensor<3xf32>) -> tensor<2x3x1000x48xf32> {
+  %o = lf.linear_attention %q, %k, %v decay(%s : tensor<3xf32>) {feature_map = #lf.feature_map<silu>} : tensor<2x3x1000x64xf32>, tensor<2x3x1000x64xf32>, tensor<2x3x1000x48xf32> -> tensor<2x3x1000x48xf32>
+  return %o : tensor<2x3x1000x48xf32>
+}""", [(2, 3, 1000, 64), (2, 3, 1000, 64), (2, 3, 1000, 48), (3,)]),
+    "decode_small": ("""func.func @main(%q: tensor<2x3x16xf32>, %k: tensor<2x3x16xf32>, %v: tensor<2x3x48xf32>, %S: tensor<2x3x16x48xf32>, %s: tensor<3xf32>) -> (tensor<2x3x48xf32>, tensor<2x3x16x48xf32>) {
+  %o, %S1 = lf.linear_attention_step %q, %k, %v, %S decay(%s : tensor<3xf32>) : tensor<2x3x16xf32>, tensor<2x3x16xf32>, tensor<2x3x48xf32>, tensor<2x3x16x48xf32> -> tensor<2x3x48xf32>, tensor<2x3x16x48xf32>
+  return %o, %S1 : tensor<2x3x48xf32>, tensor<2x3x16x48xf32>
+}""", [(2, 3, 16), (2, 3, 16), (2, 3, 48), (2, 3, 16, 48), (3,)]),
+    "layer_norm_warp": ("""func.func @main(%x: tensor<77x1000xf32>, %g: tensor<1000xf32>, %b: tensor<1000xf32>) -> tensor<77x1000xf32> {
+  %y = lf.layer_norm %x gain(%g : tensor<1000xf32>) bias(%b : tensor<1000xf32>) : tensor<77x1000xf32>
+  return %y : tensor<77x1000xf32>
+}""", [(77, 1000), (1000,), (1000,)]),
+    "rms_norm_scalar_lanes": ("""func.func @main(%x: tensor<33x37xf32>) -> tensor<33x37xf32> {
+  %y = lf.rms_norm %x : tensor<33x37xf32>
+  return %y : tensor<33x37xf32>
+}""", [(33, 37)]),
+    "linear_gelu_ragged": ("""func.func @main(%x: tensor<333x200xf32>, %w: tensor<170x200xf32>, %b: tensor<170xf32>) -> tensor<333x170xf32> {
+  %a = lf.linear %x, %w bias(%b : tensor<170xf32>) : tensor<333x200xf32>, tensor<170x200xf32> -> tensor<333x170xf32>
+  %y = lf.activation gelu %a : tensor<333x170xf32>
+  return %y : tensor<333x170xf32>
+}""", [(333, 200), (170, 200), (170,)]),
+    "norm_linear_swiglu": ("""func.func @main(%x: tensor<100x96xf32>, %w1: tensor<130x96xf32>, %w2: tensor<130x96xf32>) -> tensor<100x130xf32> {
+  %a = lf.norm_linear layer %x, %w1 {eps = 1.0e-05 : f32} : tensor<100x96xf32>, tensor<130x96xf32> -> tensor<100x130xf32>
+  %u = lf.norm_linear layer %x, %w2 {eps = 1.0e-05 : f32} : tensor<100x96xf32>, tensor<130x96xf32> -> tensor<100x130xf32>
+  %y = lf.glu silu %a, %u : tensor<100x130xf32>
+  return %y : tensor<100x130xf32>
+}""", [(100, 96), (130, 96), (130, 96)]),
+}
+for _name, (_src, _shapes) in SMALL.items():
+    CASES[_name] = (_src, _shapes, 0, 0)
+
 # Rank of the first result (compared with the CPU) and number of results.
 RESULTS = {"residual_layer_norm": (2, 2), "residual_layer_norm_generic": (2, 2),
-           "lightning_attention": (4, 1), "decode_step": (3, 2)}
+           "lightning_attention": (4, 1), "decode_step": (3, 2), "lightning_tail": (4, 1),
+           "decode_small": (3, 2)}
 
 # The same norm graphs through the generic lowering (one thread per row,
 # lf-compile --row-kernels=false), to show what the row kernels gain.
@@ -140,7 +177,8 @@ def prepare():
             for x in shp:
                 n *= x
             # Decay rates in [0.02, 1), everything else in [-1, 1).
-            decay = (name, i) in (("lightning_attention", 3), ("decode_step", 4))
+            decay = (name, i) in (("lightning_attention", 3), ("decode_step", 4),
+                                  ("lightning_tail", 3), ("decode_small", 4))
             lo = "0.02f" if decay else "-1.0f"
             inputs.append(f"  float *p{i} = lfCudaAllocShared({n}ull * 4);\n"
                           f"  for (long long j = 0; j < {n}; ++j) {{ s = s * 1103515245u + 12345u; "
@@ -151,7 +189,7 @@ def prepare():
         rank, nres = RESULTS.get(name, (2, 1))
         release = "\n".join(f"    lf_release(gres.r{i}.allocated);" for i in range(nres))
         c = DRIVER % {"name": name, "cpu_decl": decl, "inputs": "\n".join(inputs), "rank": rank,
-                      "dargs": "".join(f", &d{i}" for i in range(len(shapes))), "release": release, "reps": 5 if name in ("lightning_attention", "swiglu") else 21,
+                      "dargs": "".join(f", &d{i}" for i in range(len(shapes))), "release": release, "reps": 3 if name in SMALL else 5 if name in ("lightning_attention", "swiglu") else 21,
                       "tol": 1e-3}
         open(os.path.join(d, "check.c"), "w").write(c)
         run("clang-22", "-O2", "-std=gnu11", "-I", d, os.path.join(d, "check.c"), os.path.join(d, "gpu.o"),
@@ -292,7 +330,8 @@ def run():
     lines.append("|---|---|---|---|---|---|---|")
     for name, (_, _, nbytes, flops) in CASES.items():
         st, err, ms = results.get(name, ("-", "-", float("nan")))
-        rate = f"{nbytes / ms / 1e6:.0f} GB/s" if nbytes else f"{flops / ms / 1e9:.1f} TFLOP/s"
+        rate = (f"{nbytes / ms / 1e6:.0f} GB/s" if nbytes else
+                f"{flops / ms / 1e9:.1f} TFLOP/s" if flops else "-")
         pct = f"{100 * (nbytes / ms) / (2 * T * D * 4 / copy_ms):.0f}%" if nbytes and copy_ms == copy_ms else "-"
         e, c = tt.get(name, (float("nan"), float("nan")))
         lines.append(f"| {name} | {st} ({err}) | {ms:.3f} | {rate} | {pct} | {e:.3f} | {c:.3f} |")
