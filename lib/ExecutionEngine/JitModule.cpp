@@ -675,6 +675,7 @@ bool JitModule::invokeImpl(const FunctionSignature &sig,
       else
         stridedCopy(t.shape, t.strides, es, static_cast<const uint8_t *>(data),
                     static_cast<uint8_t *>(dev), /*toStrided=*/false);
+      lfCudaPrefetchToDevice(dev, n * es);
       data = dev;
     } else if (!isContiguous(t.shape, t.strides)) {
       int64_t n = 1;

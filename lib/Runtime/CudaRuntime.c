@@ -25,6 +25,10 @@ typedef void *CUmodule;
 typedef void *CUfunction;
 typedef void *CUstream;
 typedef unsigned long long CUdeviceptr;
+typedef struct {
+  int type; /* CUmemLocationType: 1 = a device ordinal */
+  int id;
+} CUmemLocation;
 
 #define CU_MEM_ATTACH_GLOBAL 0x1
 #define CU_MEMHOSTREGISTER_PORTABLE 0x1
@@ -43,6 +47,11 @@ static struct {
                            unsigned, unsigned, unsigned, CUstream, void **,
                            void **);
   CUresult (*funcSetAttribute)(CUfunction, int, int);
+  /* Optional (NULL when the driver lacks them): the CUDA 12.2+ form with a
+   * location, else the original one. */
+  CUresult (*memPrefetchAsyncV2)(CUdeviceptr, size_t, CUmemLocation, unsigned,
+                                 CUstream);
+  CUresult (*memPrefetchAsync)(CUdeviceptr, size_t, CUdevice, CUstream);
   CUresult (*streamCreate)(CUstream *, unsigned);
   CUresult (*streamDestroy)(CUstream);
   CUresult (*streamSynchronize)(CUstream);
@@ -60,6 +69,7 @@ static pthread_once_t loadOnce = PTHREAD_ONCE_INIT;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static char loadError[512];
 static CUcontext context;
+static CUdevice device;
 static int ready;
 
 /* The first unreported error. */
@@ -128,6 +138,9 @@ static void load(void) {
   SYM(memHostUnregister, "cuMemHostUnregister");
   SYM(getErrorString, "cuGetErrorString");
 #undef SYM
+  *(void **)(&cu.memPrefetchAsyncV2) = dlsym(lib, "cuMemPrefetchAsync_v2");
+  if (!cu.memPrefetchAsyncV2)
+    *(void **)(&cu.memPrefetchAsync) = dlsym(lib, "cuMemPrefetchAsync");
   CUresult rc = cu.init(0);
   int count = 0;
   if (rc == 0)
@@ -149,6 +162,7 @@ static void load(void) {
              "no CUDA device: cannot open device 0 (%s)", s ? s : "?");
     return;
   }
+  device = dev;
   ready = 1;
 }
 
@@ -302,6 +316,22 @@ void lfCudaFree(void *ptr) {
     }
   pthread_mutex_unlock(&lock);
   cu.memFree((CUdeviceptr)(uintptr_t)ptr);
+}
+
+void lfCudaPrefetchToDevice(void *ptr, size_t bytes) {
+  /* A hint: inputs staged by the host would otherwise fault page by page
+   * into the GPU on first touch. Failure (or a driver without the call) is
+   * harmless, so it is not recorded. */
+  if (!ptr || !bytes || !ready)
+    return;
+  cu.ctxSetCurrent(context);
+  CUdeviceptr p = (CUdeviceptr)(uintptr_t)ptr;
+  if (cu.memPrefetchAsyncV2) {
+    CUmemLocation where = {1, device};
+    (void)cu.memPrefetchAsyncV2(p, bytes, where, 0, NULL);
+  } else if (cu.memPrefetchAsync) {
+    (void)cu.memPrefetchAsync(p, bytes, device, NULL);
+  }
 }
 
 void lfCudaSynchronize(void) {

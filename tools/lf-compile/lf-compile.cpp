@@ -156,6 +156,7 @@ static void writeHeader(llvm::raw_ostream &os, llvm::ArrayRef<mlir::lf::Function
           "int lfCudaProbe(char *msg, unsigned long msgSize);\n"
           "const char *lfCudaTakeError(void);\n"
           "void *lfCudaAllocShared(unsigned long bytes);\n"
+          "void lfCudaPrefetchToDevice(void *ptr, unsigned long bytes);\n"
           "void lfCudaFree(void *ptr);\n"
           "void lfCudaSynchronize(void);\n\n";
   std::set<size_t> ranks;
@@ -251,7 +252,8 @@ static void writeHeader(llvm::raw_ostream &os, llvm::ArrayRef<mlir::lf::Function
              << "];\n";
         os << "  void *g" << i << " = lfCudaAllocShared(n" << i << ");\n"
            << "  if (!g" << i << ")\n    return 3;\n"
-           << "  memcpy(g" << i << ", in" << i << ", n" << i << ");\n";
+           << "  memcpy(g" << i << ", in" << i << ", n" << i << ");\n"
+           << "  lfCudaPrefetchToDevice(g" << i << ", n" << i << ");\n";
       }
     }
     for (size_t i = 0; i < s.inputs.size(); ++i) {

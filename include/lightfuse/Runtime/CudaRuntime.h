@@ -35,6 +35,11 @@ const char *lfCudaTakeError(void);
 void *lfCudaAllocShared(size_t bytes);
 void lfCudaFree(void *ptr);
 
+/* Starts moving managed memory the host just wrote to the GPU (on the
+ * default stream, ahead of the kernels that read it); a no-op without a
+ * device or where the driver cannot. */
+void lfCudaPrefetchToDevice(void *ptr, size_t bytes);
+
 /* Waits for all work on the device (context synchronize). */
 void lfCudaSynchronize(void);
 
