@@ -3,7 +3,7 @@
 # f64 token recurrence in numpy: default and small tile shapes, tail blocks,
 # sequences shorter than a block, value slices, per-head decay or none,
 # feature maps (elu+1 maps the zero padding to ones: padded rows must not
-# count), f16 storage, the final state, lf.norm_attention through the kernel
+# count), f16 and bf16 storage, the final state, lf.norm_attention through the kernel
 # (with the row-norm kernel for its RMSNorm).
 # RUN: %PYTHON %s
 import sys
@@ -12,7 +12,7 @@ import tempfile
 import numpy as np
 
 from lightfuse.testing import reference as R
-from lightfuse.testing.harness import kernel_pipeline, kernel_takes, run_case
+from lightfuse.testing.harness import cast, kernel_pipeline, kernel_takes, run_case
 
 rng = np.random.default_rng(7)
 tmp = tempfile.mkdtemp(prefix="lf-emu-la-")
@@ -45,10 +45,9 @@ def report(name, got, want, tol):
 
 def blocks(name, b, h, n, dk, dv, decay, opts="", dtype="f32", fm="identity", state=False,
            tol=2e-5):
-    t = NP[dtype]
-    q = rng.uniform(-1, 1, (b, h, n, dk)).astype(t)
-    k = rng.uniform(-1, 1, (b, h, n, dk)).astype(t)
-    v = rng.uniform(-1, 1, (b, h, n, dv)).astype(t)
+    q = cast(rng.uniform(-1, 1, (b, h, n, dk)), dtype)
+    k = cast(rng.uniform(-1, 1, (b, h, n, dk)), dtype)
+    v = cast(rng.uniform(-1, 1, (b, h, n, dv)), dtype)
     tq, tv = f"tensor<{b}x{h}x?x{dk}x{dtype}>", f"tensor<{b}x{h}x?x{dv}x{dtype}>"
     ts = f"tensor<{b}x{h}x{dk}x{dv}xf32>"
     args, ins, clause = [f"%q: {tq}", f"%k: {tq}", f"%v: {tv}"], [q, k, v], ""
@@ -126,6 +125,8 @@ blocks("elu+1 with padding rows", 1, 1, 37, 8, 8, slopes[1:2], "block=16", fm="e
 blocks("shorter than one block", 1, 2, 5, 8, 16, slopes[:2], state=True)
 blocks("one token", 1, 1, 1, 4, 4, slopes[:1], "block=16 block-size=32", state=True)
 blocks("f16 storage", 1, 2, 80, 16, 16, slopes[:2], "block=32", dtype="f16", tol=3e-3)
+blocks("bf16 storage, state", 1, 2, 70, 16, 16, slopes[:2], "block=32", dtype="bf16", state=True,
+       tol=2e-2)
 blocks("Dv = 6: one value column per thread", 1, 2, 50, 8, 6, slopes[:2], "block=16", state=True)
 blocks("Dk = 6: one key channel per load", 1, 1, 40, 6, 8, slopes[:1], "block=16", state=True)
 blocks("more threads than work", 1, 1, 20, 4, 4, slopes[:1], "block=8 block-size=128")
