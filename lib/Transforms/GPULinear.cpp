@@ -128,7 +128,7 @@ struct GPULinearPass : lf::impl::GPULinearPassBase<GPULinearPass> {
     Value gx = arith::CeilDivUIOp::create(b, l, n, tileV);
     Value gy = arith::CeilDivUIOp::create(b, l, m, tileV);
     int64_t operands = g.second ? 3 : 2;
-    // + the tile rows' mean and rstd for a norm.
+    // + the tile rows' shift, mean and rstd for a norm.
     int64_t statsOff = operands * kStep * kPad;
     int64_t smemBytes = (statsOff + (a.norm ? 3 * kTile : 0)) * 4;
     Value smem = arith::ConstantIntOp::create(b, l, smemBytes, 32);
