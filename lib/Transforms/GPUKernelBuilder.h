@@ -45,6 +45,17 @@ struct KB {
   Value load(Value m, ValueRange i) { return memref::LoadOp::create(b, l, m, i); }
   void store(Value v, Value m, ValueRange i) { memref::StoreOp::create(b, l, v, m, i); }
   void barrier() { gpu::BarrierOp::create(b, l); }
+  /// The sum of the f32 `v` over the 32 lanes of a warp, in every lane: a
+  /// 5-step xor-shuffle butterfly (all lanes must execute it).
+  Value warpSum(Value v) {
+    Value width = arith::ConstantIntOp::create(b, l, 32, 32);
+    for (int off = 16; off >= 1; off /= 2) {
+      Value o = arith::ConstantIntOp::create(b, l, off, 32);
+      auto sh = gpu::ShuffleOp::create(b, l, v, o, width, gpu::ShuffleMode::XOR);
+      v = arith::AddFOp::create(b, l, v, sh.getShuffleResult());
+    }
+    return v;
+  }
   /// for (i = start; i < end; i += step) body(i)
   void loop(Value start, Value end, Value step, function_ref<void(Value)> body) {
     auto f = scf::ForOp::create(b, l, start, end, step);

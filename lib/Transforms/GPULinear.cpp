@@ -276,13 +276,7 @@ struct GPULinearPass : lf::impl::GPULinearPassBase<GPULinearPass> {
         Value s = k.sum(lane, end, {k.f(0.0)}, [&](Value c, ValueRange a) {
           return SmallVector<Value>{k.fadd(a[0], f(k.toF32(k.load(x, {row, c}))))};
         }, k.idx(32))[0];
-        Value width = arith::ConstantIntOp::create(kb, l, 32, 32);
-        for (int off = 16; off >= 1; off /= 2) {
-          Value o = arith::ConstantIntOp::create(kb, l, off, 32);
-          auto sh = gpu::ShuffleOp::create(kb, l, s, o, width, gpu::ShuffleMode::XOR);
-          s = k.fadd(s, sh.getShuffleResult());
-        }
-        return s;
+        return k.warpSum(s);
       };
       Value kF = arith::UIToFPOp::create(
           kb, l, kb.getF32Type(),

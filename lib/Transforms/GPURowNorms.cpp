@@ -63,16 +63,9 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
     Type f32 = b.getF32Type();
     unsigned rank = ty.getRank();
     auto memTy = MemRefType::get(ty.getShape(), et);
-    auto toBuffer = [&](Value t) -> Value {
-      if (!t)
-        return Value();
-      return bufferization::ToBufferOp::create(
-          b, l,
-          MemRefType::get(cast<RankedTensorType>(t.getType()).getShape(), et),
-          t, b.getUnitAttr());
-    };
-    Value x = toBuffer(rn.input), res = toBuffer(rn.residual);
-    Value gain = toBuffer(rn.gain), bias = toBuffer(rn.bias);
+    auto buffer = [&](Value t) { return t ? toBuffer(b, l, t) : Value(); };
+    Value x = buffer(rn.input), res = buffer(rn.residual);
+    Value gain = buffer(rn.gain), bias = buffer(rn.bias);
     SmallVector<Value> dyn;
     for (unsigned i = 0; i < rank; ++i)
       if (ty.isDynamicDim(i))
@@ -85,13 +78,47 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
     int64_t w = 16 / std::max<int64_t>(1, et.getIntOrFloatBitWidth() / 8);
     if (ShapedType::isDynamic(rowLen) || rowLen % w != 0)
       w = 1;
-    // The kernel with lanes moving `w` elements per access.
-    auto emitLaunch = [&](OpBuilder &b, int64_t w) {
-      // Rows: the product of the leading dims (1 for a vector).
-      Value one = arith::ConstantIndexOp::create(b, l, 1);
-      Value rows = one;
+    // Pieces both kernels share. Rows: the product of the leading dims (1
+    // for a vector).
+    auto rowCount = [&](OpBuilder &b) {
+      Value rows = arith::ConstantIndexOp::create(b, l, 1);
       for (unsigned i = 0; i + 1 < rank; ++i)
         rows = arith::MulIOp::create(b, l, rows, memref::DimOp::create(b, l, x, i));
+      return rows;
+    };
+    // LayerNorm's shift K: the row's first element (of the sum x + r,
+    // rounded to the storage type as stored), in f32.
+    auto rowShift = [&](KB &k, function_ref<SmallVector<Value>(Value)> at) {
+      auto scalar = [&](Value buf) { return k.toF32(k.load(buf, at(k.idx(0)))); };
+      Value shift = scalar(x);
+      if (res) {
+        shift = k.toF32(k.fromF32(k.fadd(shift, scalar(res)), et));
+      }
+      return shift;
+    };
+    // rsqrt(sum / d + eps).
+    auto rstd = [&](KB &k, Value sum, Value dF) -> Value {
+      return math::RsqrtOp::create(
+          k.b, l, arith::AddFOp::create(k.b, l, arith::DivFOp::create(k.b, l, sum, dF),
+                                        k.f(rn.eps)));
+    };
+    // y = c * rstd (* gain[j]) (+ bias[j]) (* scale), `param` loading a
+    // gain/bias slice at column j.
+    auto finish = [&](OpBuilder &nb, Value c, Value rsV, Value scaleV,
+                      function_ref<Value(Value)> param) -> Value {
+      Value y = arith::MulFOp::create(nb, l, c, rsV);
+      if (gain)
+        y = arith::MulFOp::create(nb, l, y, param(gain));
+      if (bias)
+        y = arith::AddFOp::create(nb, l, y, param(bias));
+      if (rn.scale != 1.0)
+        y = arith::MulFOp::create(nb, l, y, scaleV);
+      return y;
+    };
+    // The kernel with lanes moving `w` elements per access.
+    auto emitLaunch = [&](OpBuilder &b, int64_t w) {
+      Value one = arith::ConstantIndexOp::create(b, l, 1);
+      Value rows = rowCount(b);
       Value d = memref::DimOp::create(b, l, x, rank - 1);
       // One warp per row, `blockSize / 32` rows per block.
       int64_t warps = std::max<int64_t>(1, blockSize / 32);
@@ -100,6 +127,7 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
       Value blocks = arith::CeilDivUIOp::create(b, l, rows, warpsV);
       auto launch = gpu::LaunchOp::create(b, l, blocks, one, one, threads, one, one);
       OpBuilder kb = OpBuilder::atBlockBegin(&launch.getBody().front());
+      KB k{kb, l};
       Value tid = launch.getThreadIds().x;
       Value c32 = arith::ConstantIndexOp::create(kb, l, 32);
       Value lane = arith::RemUIOp::create(kb, l, tid, c32);
@@ -151,7 +179,6 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
         return et.isF32() ? Value(s) : load(nb, nl, sumBuf, at(j));
       };
       Value zero = arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(0.0));
-      Value c0 = arith::ConstantIndexOp::create(kb, l, 0);
       Value laneStart = arith::MulIOp::create(
           kb, l, lane, arith::ConstantIndexOp::create(kb, l, w));
       Value stride = arith::ConstantIndexOp::create(kb, l, 32 * w);
@@ -170,14 +197,7 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
         if (w > 1)
           total = vector::ReductionOp::create(kb, l, vector::CombiningKind::ADD,
                                               total);
-        Value width = arith::ConstantIntOp::create(kb, l, 32, 32);
-        for (int off = 16; off >= 1; off /= 2) {
-          Value o = arith::ConstantIntOp::create(kb, l, off, 32);
-          auto sh = gpu::ShuffleOp::create(kb, l, total, o, width,
-                                           gpu::ShuffleMode::XOR);
-          total = arith::AddFOp::create(kb, l, total, sh.getShuffleResult());
-        }
-        return total;
+        return k.warpSum(total);
       };
       Value dF = arith::UIToFPOp::create(
           kb, l, f32, arith::IndexCastUIOp::create(kb, l, kb.getI64Type(), d));
@@ -188,17 +208,7 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
       Value shift, mu;
       bool first = true;
       if (rn.layer) {
-        auto scalar = [&](Value buf) -> Value {
-          Value v = memref::LoadOp::create(kb, l, buf, at(c0));
-          return et.isF32() ? v : arith::ExtFOp::create(kb, l, f32, v);
-        };
-        shift = scalar(x);
-        if (res) {
-          shift = arith::AddFOp::create(kb, l, shift, scalar(res));
-          if (!et.isF32())
-            shift = arith::ExtFOp::create(
-                kb, l, f32, arith::TruncFOp::create(kb, l, et, shift).getResult());
-        }
+        shift = rowShift(k, at);
         Value shiftV = splat(kb, l, shift);
         Value s1 = rowSum(first, [&](OpBuilder &nb, Location nl, Value v) {
           return arith::SubFOp::create(nb, nl, v, shiftV);
@@ -216,11 +226,7 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
         Value c = rn.layer ? center(nb, nl, v) : v;
         return arith::MulFOp::create(nb, nl, c, c);
       });
-      Value ms = arith::DivFOp::create(kb, l, total, dF);
-      Value rs = math::RsqrtOp::create(
-          kb, l, arith::AddFOp::create(
-                     kb, l, ms, arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(rn.eps))));
-      Value rsV = splat(kb, l, rs);
+      Value rsV = splat(kb, l, rstd(k, total, dF));
       Value scaleV = splat(
           kb, l, arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(rn.scale)));
       scf::ForOp::create(
@@ -229,13 +235,9 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
             Value v = rowValue(nb, nl, j, /*first=*/false);
             if (rn.layer)
               v = center(nb, nl, v);
-            Value y = arith::MulFOp::create(nb, nl, v, rsV);
-            if (gain)
-              y = arith::MulFOp::create(nb, nl, y, load(nb, nl, gain, ValueRange{j}));
-            if (bias)
-              y = arith::AddFOp::create(nb, nl, y, load(nb, nl, bias, ValueRange{j}));
-            if (rn.scale != 1.0)
-              y = arith::MulFOp::create(nb, nl, y, scaleV);
+            Value y = finish(nb, v, rsV, scaleV, [&](Value p) {
+              return load(nb, nl, p, ValueRange{j});
+            });
             store(nb, nl, y, out, at(j));
             scf::YieldOp::create(nb, nl);
           });
@@ -260,9 +262,7 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
         bt = nvec = 0;
     }
     auto emitBlockRow = [&](OpBuilder &b) {
-      Value rows = arith::ConstantIndexOp::create(b, l, 1);
-      for (unsigned i = 0; i + 1 < rank; ++i)
-        rows = arith::MulIOp::create(b, l, rows, memref::DimOp::create(b, l, x, i));
+      Value rows = rowCount(b);
       Value one = arith::ConstantIndexOp::create(b, l, 1);
       int64_t warps = bt / 32;
       // The warps' partial sums of the two statistics in (dynamic) shared
@@ -275,10 +275,9 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
       KB k{kb, l};
       Value dsm = dynamicSmem(k);
       Value red1 = smemView(k, dsm, 0, {warps}), red2 = smemView(k, dsm, warps, {warps});
-      auto cI = [&](int64_t v) { return arith::ConstantIndexOp::create(kb, l, v); };
       Value tid = launch.getThreadIds().x;
-      Value lane = arith::RemUIOp::create(kb, l, tid, cI(32));
-      Value warp = arith::DivUIOp::create(kb, l, tid, cI(32));
+      Value lane = arith::RemUIOp::create(kb, l, tid, k.idx(32));
+      Value warp = arith::DivUIOp::create(kb, l, tid, k.idx(32));
       auto at = rowIndexer(kb, l, x, rank, launch.getBlockIds().x);
       VectorType vTy = VectorType::get({w}, et), vF32 = VectorType::get({w}, f32);
       auto load = [&](Value buf, ValueRange idx) -> Value {
@@ -297,7 +296,7 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
       SmallVector<Value> cols, vals;
       for (int64_t i = 0; i < nvec; ++i) {
         Value col = arith::MulIOp::create(
-            kb, l, arith::AddIOp::create(kb, l, tid, cI(i * bt)), cI(w));
+            kb, l, arith::AddIOp::create(kb, l, tid, k.idx(i * bt)), k.idx(w));
         cols.push_back(col);
         Value v = load(x, at(col));
         if (res) {
@@ -314,15 +313,10 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
         Value part = splatF(arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(0.0)));
         for (Value v : vals)
           part = arith::AddFOp::create(kb, l, part, f(v));
-        Value t = vector::ReductionOp::create(kb, l, vector::CombiningKind::ADD, part);
-        Value width = arith::ConstantIntOp::create(kb, l, 32, 32);
-        for (int off = 16; off >= 1; off /= 2) {
-          Value o = arith::ConstantIntOp::create(kb, l, off, 32);
-          auto sh = gpu::ShuffleOp::create(kb, l, t, o, width, gpu::ShuffleMode::XOR);
-          t = arith::AddFOp::create(kb, l, t, sh.getShuffleResult());
-        }
+        Value t = k.warpSum(
+            vector::ReductionOp::create(kb, l, vector::CombiningKind::ADD, part));
         auto first = scf::IfOp::create(
-            kb, l, arith::CmpIOp::create(kb, l, arith::CmpIPredicate::eq, lane, cI(0)),
+            kb, l, arith::CmpIOp::create(kb, l, arith::CmpIPredicate::eq, lane, k.idx(0)),
             false);
         {
           OpBuilder::InsertionGuard g(kb);
@@ -330,28 +324,17 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
           memref::StoreOp::create(kb, l, t, red, ValueRange{warp});
         }
         gpu::BarrierOp::create(kb, l);
-        Value total = memref::LoadOp::create(kb, l, red, ValueRange{cI(0)});
+        Value total = memref::LoadOp::create(kb, l, red, ValueRange{k.idx(0)});
         for (int64_t i = 1; i < warps; ++i)
           total = arith::AddFOp::create(
-              kb, l, total, memref::LoadOp::create(kb, l, red, ValueRange{cI(i)}));
+              kb, l, total, memref::LoadOp::create(kb, l, red, ValueRange{k.idx(i)}));
         return total;
       };
       Value dF = arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(double(rowLen)));
       Value shiftV, muV;
       if (rn.layer) {
         // Shifted two-pass statistics from registers (as the warp kernel).
-        auto scalar = [&](Value buf) -> Value {
-          Value v = memref::LoadOp::create(kb, l, buf, at(cI(0)));
-          return et.isF32() ? v : arith::ExtFOp::create(kb, l, f32, v);
-        };
-        Value shift = scalar(x);
-        if (res) {
-          shift = arith::AddFOp::create(kb, l, shift, scalar(res));
-          if (!et.isF32())
-            shift = arith::ExtFOp::create(
-                kb, l, f32, arith::TruncFOp::create(kb, l, et, shift).getResult());
-        }
-        shiftV = splatF(shift);
+        shiftV = splatF(rowShift(k, at));
         Value s1 = blockSum(red1, [&](Value v) -> Value {
           return arith::SubFOp::create(kb, l, v, shiftV);
         });
@@ -362,22 +345,12 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
       Value s2 = blockSum(red2, [&](Value v) -> Value {
         return arith::MulFOp::create(kb, l, v, v);
       });
-      Value rs = math::RsqrtOp::create(
-          kb, l, arith::AddFOp::create(
-                     kb, l, arith::DivFOp::create(kb, l, s2, dF),
-                     arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(rn.eps))));
-      Value rsV = splatF(rs);
-      Value scaleV = splatF(arith::ConstantOp::create(kb, l, kb.getF32FloatAttr(rn.scale)));
-      for (int64_t i = 0; i < nvec; ++i) {
-        Value y = arith::MulFOp::create(kb, l, vals[i], rsV);
-        if (gain)
-          y = arith::MulFOp::create(kb, l, y, load(gain, ValueRange{cols[i]}));
-        if (bias)
-          y = arith::AddFOp::create(kb, l, y, load(bias, ValueRange{cols[i]}));
-        if (rn.scale != 1.0)
-          y = arith::MulFOp::create(kb, l, y, scaleV);
-        store(y, out, at(cols[i]));
-      }
+      Value rsV = splatF(rstd(k, s2, dF));
+      Value scaleV = splatF(k.f(rn.scale));
+      for (int64_t i = 0; i < nvec; ++i)
+        store(finish(kb, vals[i], rsV, scaleV,
+                     [&](Value p) { return load(p, ValueRange{cols[i]}); }),
+              out, at(cols[i]));
       gpu::TerminatorOp::create(kb, l);
     };
     if (w == 1) {
@@ -408,13 +381,9 @@ struct GPURowNormsPass : lf::impl::GPURowNormsPassBase<GPURowNormsPass> {
       OpBuilder eb = choice.getElseBodyBuilder();
       emitLaunch(eb, 1);
     }
-    auto tensorOf = [&](Value buf) -> Value {
-      return bufferization::ToTensorOp::create(b, l, ty, buf, b.getUnitAttr(),
-                                               b.getUnitAttr());
-    };
     if (res)
-      return {tensorOf(sumBuf), tensorOf(out)};
-    return {tensorOf(out)};
+      return {toTensor(b, l, ty, sumBuf), toTensor(b, l, ty, out)};
+    return {toTensor(b, l, ty, out)};
   }
 
   void runOnOperation() override {
