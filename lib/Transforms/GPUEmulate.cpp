@@ -42,6 +42,11 @@ Type stripGpuSpace(Type t) {
   return MemRefType::get(m.getShape(), m.getElementType(), m.getLayout());
 }
 
+/// Host buffers aligned for any vector a slot may hold (a vector<8xf32>
+/// element is loaded with its natural 32-byte alignment) and for the
+/// kernels' 16-byte shared-memory accesses.
+IntegerAttr kAlign(OpBuilder &b) { return b.getI64IntegerAttr(64); }
+
 bool isSpillable(Type t) {
   if (auto v = dyn_cast<VectorType>(t))
     return !v.isScalable() && v.getRank() == 1;
@@ -85,7 +90,7 @@ public:
       auto ty = cast<MemRefType>(stripGpuSpace(a.getType()));
       if (!ty.hasStaticShape())
         return launch.emitOpError("lf-gpu-emulate: dynamic workgroup attribution");
-      uni.map(a, memref::AllocOp::create(b, loc, ty));
+      uni.map(a, alloc(b, ty, {}));
     }
     // Every gpu.dynamic_shared_memory aliases one host buffer.
     Value dynSmem;
@@ -95,8 +100,7 @@ public:
           return WalkResult::interrupt();
         Value bytes = arith::IndexCastOp::create(
             b, loc, b.getIndexType(), launch.getDynamicSharedMemorySize());
-        dynSmem = memref::AllocOp::create(
-            b, loc, cast<MemRefType>(stripGpuSpace(op.getType())), ValueRange{bytes});
+        dynSmem = alloc(b, cast<MemRefType>(stripGpuSpace(op.getType())), bytes);
       }
       uni.map(op.getResult(), dynSmem);
       return WalkResult::advance();
@@ -127,6 +131,11 @@ public:
           for (BlockArgument a : blk.getArguments())
             a.setType(stripGpuSpace(a.getType()));
     });
+    // Everything the emulation allocated is freed when the launch completes
+    // (also inside host loops, and after buffer deallocation has run).
+    OpBuilder after(launch);
+    for (Value m : allocated)
+      memref::DeallocOp::create(after, loc, m);
     launch.erase();
     return success();
   }
@@ -147,6 +156,15 @@ private:
   /// Launch-body value -> memref<nThreads x type>, one slot per thread.
   DenseMap<Value, Value> spills;
   DenseMap<Value, bool> recomputable;
+  /// Host buffers of slots and shared memory, freed after the launch.
+  SmallVector<Value> allocated;
+
+  Value alloc(OpBuilder &b, MemRefType ty, Value size) {
+    Value m = memref::AllocOp::create(b, loc, ty, size ? ValueRange{size} : ValueRange{},
+                                      kAlign(b));
+    allocated.push_back(m);
+    return m;
+  }
   /// The thread index of the segment being emitted.
   Value curT;
 
@@ -158,7 +176,7 @@ private:
     auto ty = MemRefType::get({ShapedType::kDynamic}, t);
     // Slots are allocated as the cuts are found, before all the loops.
     allocB.setInsertionPointAfter(nThreads.getDefiningOp());
-    return memref::AllocOp::create(allocB, loc, ty, ValueRange{nThreads});
+    return alloc(allocB, ty, nThreads);
   }
 
   /// Maps gpu.thread_id/block_id/block_dim/grid_dim ops.

@@ -5,8 +5,8 @@
 // barrier, used after it) a per-thread slot.
 // CHECK-LABEL: func.func @cut
 // CHECK-NOT: gpu.
-// CHECK: %[[SLOT:.*]] = memref.alloc(%{{.*}}) : memref<?xf32>
-// CHECK: %[[BUF:.*]] = memref.alloc() : memref<32xf32>
+// CHECK: %[[SLOT:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?xf32>
+// CHECK: %[[BUF:.*]] = memref.alloc() {alignment = 64 : i64} : memref<32xf32>
 // CHECK: scf.for
 // CHECK:   scf.for
 // CHECK:     scf.for %[[BX:.*]] =
@@ -17,6 +17,10 @@
 // CHECK:       scf.for %[[T2:.*]] =
 // CHECK:         memref.load %[[BUF]]
 // CHECK:         memref.load %[[SLOT]][%[[T2]]]
+// The host buffers are freed once the launch completes.
+// CHECK-DAG: memref.dealloc %[[BUF]]
+// CHECK-DAG: memref.dealloc %[[SLOT]]
+// CHECK: return
 func.func @cut(%in: memref<64xf32>, %out: memref<64xf32>) {
   %c1 = arith.constant 1 : index
   %c2 = arith.constant 2 : index

@@ -841,7 +841,9 @@ def GPUEmulatePass : Pass<"lf-gpu-emulate", "::mlir::func::FuncOp"> {
     its branches per thread (warp-uniform conditions around shuffles).
     `gpu.shuffle` reads the source lane's value published in the previous
     piece. Workgroup attributions and `gpu.dynamic_shared_memory` become
-    host buffers. Unsupported forms (asynchronous launches, clusters,
+    host buffers (64-byte aligned, freed after the launch: the pass runs
+    after buffer deallocation, as in `lf-gpu-emulated-pipeline`).
+    Unsupported forms (asynchronous launches, clusters,
     private attributions, synchronization inside other region ops, a
     non-scalar value living across a barrier) are reported on the op.
 

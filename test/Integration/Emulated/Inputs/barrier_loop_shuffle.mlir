@@ -8,9 +8,14 @@ func.func @main(%x: tensor<128xf32>) -> tensor<128xf32> {
   %c4 = arith.constant 4 : index
   %c64 = arith.constant 64 : index
   %zero = arith.constant 0.0 : f32
+  %smem = arith.constant 256 : i32
+  // Dynamic shared memory, as lightfuse's kernels use it (workgroup
+  // attributions are taken for buffers by ownership-based deallocation).
   gpu.launch blocks(%bx, %by, %bz) in (%gx = %c2, %gy = %c1, %gz = %c1)
              threads(%tx, %ty, %tz) in (%sx = %c64, %sy = %c1, %sz = %c1)
-             workgroup(%buf : memref<64xf32, #gpu.address_space<workgroup>>) {
+             dynamic_shared_memory_size %smem {
+    %raw = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+    %buf = memref.view %raw[%c0][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<64xf32, #gpu.address_space<workgroup>>
     %base = arith.muli %bx, %sx : index
     %i = arith.addi %base, %tx : index
     %v = memref.load %in[%i] : memref<128xf32>
