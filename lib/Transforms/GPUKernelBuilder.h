@@ -86,6 +86,15 @@ struct KB {
   }
 };
 
+/// A kernel pass leaving `op` to the generic lowering: with `explain`, a
+/// remark "<pass>: <why>" on the op. Always failure().
+inline LogicalResult declineKernel(bool explain, StringRef pass, Operation *op,
+                                   const Twine &why) {
+  if (explain)
+    op->emitRemark() << pass << ": " << why;
+  return failure();
+}
+
 /// The tensor `t` as a read-only buffer (identity layout).
 inline Value toBuffer(OpBuilder &b, Location l, Value t) {
   auto ty = cast<RankedTensorType>(t.getType());

@@ -73,9 +73,7 @@ struct GPULinearPass : lf::impl::GPULinearPassBase<GPULinearPass> {
   using Base::Base;
 
   LogicalResult decline(Operation *op, const Twine &why) {
-    if (explain)
-      op->emitRemark("lf-gpu-linear: ") << why;
-    return failure();
+    return declineKernel(explain, getArgument(), op, why);
   }
 
   LogicalResult check(const Proj &p) {

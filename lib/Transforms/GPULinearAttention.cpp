@@ -77,9 +77,7 @@ struct GPULinearAttentionPass
   }
 
   LogicalResult decline(Operation *op, const Twine &why) {
-    if (explain)
-      op->emitRemark("lf-gpu-linear-attention: ") << why;
-    return failure();
+    return declineKernel(explain, getArgument(), op, why);
   }
 
   /// Value columns per thread block: all of Dv, halved (while it stays a
@@ -121,12 +119,10 @@ struct GPULinearAttentionPass
     int64_t ev = *slice;
     // Value columns per thread in phases C and D (16-byte shared loads).
     int64_t vw = ev % 4 == 0 ? 4 : 1;
-    // Shared memory (f32): Q and K blocks (rows padded by one float so the
-    // column reads of the score tiles hit distinct banks), the value slice,
-    // the masked scores, the state and the decay powers lambda^0..^bt.
-    // Key channels per shared load in phase B (16 bytes when Dk allows);
-    // rows padded so they stay 16-byte aligned (cw = 4) or hit distinct
-    // banks (cw = 1).
+    // Shared memory (f32): Q and K blocks, the value slice, the masked
+    // scores, the state and the decay powers lambda^0..^bt. Key channels per
+    // shared load in phase B: 16 bytes when Dk allows; Q/K rows padded so
+    // they stay 16-byte aligned (cw = 4) or hit distinct banks (cw = 1).
     int64_t cw = dk % 4 == 0 ? 4 : 1;
     int64_t bt = block, dkp = dk + (cw == 4 ? 4 : 1);
     auto floats = [&](int64_t bt) {

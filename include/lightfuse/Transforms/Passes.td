@@ -774,7 +774,8 @@ def GPULinearAttentionPass
     Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
            "Threads per thread block">,
     Option<"valueTile", "value-tile", "int64_t", /*default=*/"0",
-           "Value columns per thread block (0: automatic)">,
+           "Value columns per thread block when it divides Dv (else, and "
+           "for 0, automatic)">,
     Option<"minBlocks", "min-blocks", "int64_t", /*default=*/"128",
            "Split value columns until there are this many thread blocks">,
     Option<"maxSharedBytes", "max-shared-bytes", "int64_t", /*default=*/"101376",
