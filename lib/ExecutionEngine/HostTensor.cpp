@@ -16,19 +16,6 @@
 
 using namespace mlir::lf;
 
-size_t mlir::lf::dtypeSize(DType t) { return t == DType::f32 ? 4 : 2; }
-
-const char *mlir::lf::dtypeName(DType t) {
-  switch (t) {
-  case DType::f32:
-    return "f32";
-  case DType::f16:
-    return "f16";
-  case DType::bf16:
-    return "bf16";
-  }
-  return "?";
-}
 
 static uint32_t bitsOf(float f) {
   uint32_t u;

@@ -6,6 +6,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "lightfuse/Transforms/Passes.h"
+#include "PassDetail.h"
+#include "lightfuse/Support/Remarks.h"
 
 #include "dialects/lf/LFOps.h"
 #include "FoldUtils.h"
@@ -218,9 +220,7 @@ struct FoldNormIntoLinearPass
   using Base::Base;
 
   void refuse(Operation *op, const Twine &why) {
-    ++numRefused;
-    if (explain)
-      op->emitRemark() << "lf-fold-norm-into-linear: not folded: " << why;
+    DeclineReporter("lf-fold-norm-into-linear", "not folded", explain, &numRefused)(op, why);
   }
 
   /// F2: fold into the linear producing the affine's input.

@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "lightfuse/Transforms/Passes.h"
+#include "PassDetail.h"
+#include "lightfuse/Support/Remarks.h"
 
 #include "FoldUtils.h"
 #include "dialects/lf/LFOps.h"
@@ -54,9 +56,7 @@ struct FoldWeightReparamPass
   using Base::Base;
 
   void refuse(Operation *op, const Twine &why) {
-    ++numRefused;
-    if (explain)
-      op->emitRemark() << "lf-fold-weight-reparam: not folded: " << why;
+    DeclineReporter("lf-fold-weight-reparam", "not folded", explain, &numRefused)(op, why);
   }
 
   /// The spectral norm of W (n x k) by power iteration on W^T W.

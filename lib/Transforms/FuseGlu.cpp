@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "lightfuse/Transforms/Passes.h"
+#include "PassDetail.h"
+#include "lightfuse/Support/Remarks.h"
 
 #include "dialects/lf/LFOps.h"
 
@@ -43,8 +45,7 @@ struct FuseGluPass : lf::impl::FuseGluPassBase<FuseGluPass> {
   using Base::Base;
 
   void refuse(GluOp op, const Twine &why) {
-    if (explain)
-      op->emitRemark() << "lf-fuse-glu: not fused: " << why;
+    DeclineReporter("lf-fuse-glu", "not fused", explain)(op, why);
   }
 
   void runOnOperation() override {

@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "lightfuse/Transforms/Passes.h"
+#include "PassDetail.h"
+#include "lightfuse/Support/Remarks.h"
 
 #include "dialects/lf/LFOps.h"
 
@@ -25,9 +27,7 @@ struct FuseNormAttentionPass
   using Base::Base;
 
   void refuse(Operation *op, const Twine &why) {
-    ++numRefused;
-    if (explain)
-      op->emitRemark() << "lf-fuse-norm-attention: not fused: " << why;
+    DeclineReporter("lf-fuse-norm-attention", "not fused", explain, &numRefused)(op, why);
   }
 
   /// `norm` is an lf.rms_norm read by one lf.mul; returns whether the chain

@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "lightfuse/Transforms/Passes.h"
+#include "PassDetail.h"
+#include "lightfuse/Support/Remarks.h"
 
 #include "dialects/lf/LFOps.h"
 
@@ -22,9 +24,7 @@ struct FuseNormLinearPass
   using Base::Base;
 
   void refuse(Operation *op, const Twine &why) {
-    ++numRefused;
-    if (explain)
-      op->emitRemark() << "lf-fuse-norm-linear: not fused: " << why;
+    DeclineReporter("lf-fuse-norm-linear", "not fused", explain, &numRefused)(op, why);
   }
 
   void fuse(Operation *norm, NormKind kind, Value input, FloatAttr eps,

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lightfuse/Transforms/Passes.h"
+#include "PassDetail.h"
 
 #include "dialects/lf/LFOps.h"
 

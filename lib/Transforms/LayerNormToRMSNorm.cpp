@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "lightfuse/Transforms/Passes.h"
+#include "PassDetail.h"
+#include "lightfuse/Support/Remarks.h"
 
 #include "FoldUtils.h"
 #include "ResidualStream.h"
@@ -240,16 +242,12 @@ struct LayerNormToRMSNormPass
   }
 
   void refuse(const ResidualStream &s, const std::string &why) {
-    ++numRefused;
-    if (!explain)
-      return;
     Operation *first = s.readers.empty() ? s.blame : s.readers.front();
-    InFlightDiagnostic d = first->emitRemark()
-                           << "lf-layernorm-to-rmsnorm: this stream keeps its "
-                              "LayerNorms: "
-                           << why;
-    if (s.blame && s.blame != first)
-      d.attachNote(s.blame->getLoc()) << "here";
+    auto d = DeclineReporter("lf-layernorm-to-rmsnorm",
+                             "this stream keeps its LayerNorms", explain,
+                             &numRefused)(first, why);
+    if (d && s.blame && s.blame != first)
+      d->attachNote(s.blame->getLoc()) << "here";
   }
 };
 } // namespace

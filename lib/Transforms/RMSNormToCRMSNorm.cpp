@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "lightfuse/Transforms/Passes.h"
+#include "PassDetail.h"
+#include "lightfuse/Support/Remarks.h"
 
 #include "FoldUtils.h"
 #include "ResidualStream.h"
@@ -273,14 +275,11 @@ struct RMSNormToCRMSNormPass
         ++numStreams;
         continue;
       }
-      ++numRefused;
-      if (explain) {
-        Operation *first = s.readers.empty() ? at : s.readers.front();
-        auto d = first->emitRemark()
-                 << "lf-rmsnorm-to-crmsnorm: stream not compressed: " << why;
-        if (at != first)
-          d.attachNote(at->getLoc()) << "here";
-      }
+      Operation *first = s.readers.empty() ? at : s.readers.front();
+      auto d = DeclineReporter("lf-rmsnorm-to-crmsnorm", "stream not compressed",
+                               explain, &numRefused)(first, why);
+      if (d && at != first)
+        d->attachNote(at->getLoc()) << "here";
     }
   }
 };

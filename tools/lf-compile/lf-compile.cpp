@@ -13,8 +13,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/lf/LFDialect.h"
-#include "lightfuse/ExecutionEngine/JitModule.h"
-#include "lightfuse/Pipelines/Pipelines.h"
+#include "lightfuse/Driver/Compiler.h"
+#include "lightfuse/Driver/Registration.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -298,9 +298,21 @@ int main(int argc, char **argv) {
   mlir::registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "lightfuse ahead-of-time compiler\n");
 
+  mlir::lf::CompileOptions options;
+  options.target = target;
+  options.chip = chip;
+  options.cpu = cpu;
+  options.optLevel = optLevel;
+  options.optimize = !noOptimize;
+  options.explain = explainOpt;
+  options.threads = threads;
+  options.rowKernels = rowKernels;
+  options.attentionKernels = attentionKernels;
+  options.gemmKernels = gemmKernels;
+  std::string invalid = mlir::lf::validateCompileOptions(options);
+  if (!invalid.empty())
+    return fail(invalid);
   bool gpu = target == "nvptx";
-  if (!gpu && target != "cpu")
-    return fail("unknown --target=" + target + " (expected cpu or nvptx)");
   static const char *emits[] = {"linalg", "llvm-mlir", "llvm-ir", "asm", "obj"};
   static const char *gpuEmits[] = {"gpu", "ptx", "cubin"};
   bool gpuOnly = llvm::is_contained(gpuEmits, llvm::StringRef(emit));
@@ -310,12 +322,6 @@ int main(int argc, char **argv) {
                 "--target=nvptx also gpu, ptx or cubin)");
   if (gpuOnly && !gpu)
     return fail("--emit=" + emit + " needs --target=nvptx");
-  if (gpu && (!llvm::StringRef(chip).starts_with("sm_") ||
-              !llvm::all_of(llvm::StringRef(chip).drop_front(3),
-                            [](char c) { return std::isalnum(c); }) ||
-              chip.size() < 5))
-    return fail("--chip=" + chip + " is not an NVIDIA architecture name "
-                "(sm_80, sm_90, sm_90a, ...)");
   if ((emit == "obj" || emit == "cubin") && outputFile == "-")
     return fail("--emit=" + emit + " needs -o FILE");
   std::string ptxas;
@@ -344,7 +350,7 @@ int main(int argc, char **argv) {
   auto input = openInputFile(inputFile, &error);
   if (!input)
     return fail(error);
-  auto ctx = mlir::lf::JitModule::createContext();
+  auto ctx = mlir::lf::createContext();
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
   SourceMgrDiagnosticHandler handler(sourceMgr, ctx.get());
@@ -352,67 +358,19 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
-  // lf-optimize runs first, on its own: it may add functions
-  // (<fn>_prepare / <fn>_prepared), and the header lists what it leaves.
-  if (!noOptimize) {
-    PassManager opt(ctx.get());
-    if (failed(applyPassManagerCLOptions(opt)))
-      return 1;
-    mlir::lf::buildOptimizePipeline(opt, explainOpt);
-    if (failed(opt.run(*module)))
-      return 1;
-  }
+  mlir::lf::CompileStage stage =
+      emit == "linalg" ? mlir::lf::CompileStage::Linalg
+      : emit == "gpu"  ? mlir::lf::CompileStage::GPUKernels
+                       : mlir::lf::CompileStage::LLVM;
+  mlir::lf::CompileHooks hooks;
+  hooks.configure = [](PassManager &pm) { return applyPassManagerCLOptions(pm); };
   std::vector<mlir::lf::FunctionSignature> sigs;
-  if (!mlir::lf::collectSignatures(*module, sigs))
+  // Diagnostics, with locations, went to stderr already.
+  if (failed(mlir::lf::lowerModule(*module, options, stage, sigs, error, hooks)))
     return 1;
-
-  PassManager pm(ctx.get());
-  if (failed(applyPassManagerCLOptions(pm)))
-    return 1;
-  if (emit == "linalg") {
-    mlir::lf::buildLowerToLinalgPipeline(pm);
-  } else if (gpu) {
-    mlir::lf::GPUPipelineOptions gpuOpts;
-    gpuOpts.optimize = false; // ran above when requested
-    gpuOpts.chip = chip;
-    gpuOpts.emitCInterface = true;
-    gpuOpts.rowKernels = rowKernels;
-    gpuOpts.attentionKernels = attentionKernels;
-    gpuOpts.gemmKernels = gemmKernels;
-    gpuOpts.explain = explainOpt;
-    if (emit == "gpu")
-      mlir::lf::buildLowerToGPUPipeline(pm, gpuOpts);
-    else
-      mlir::lf::buildGPUPipeline(pm, gpuOpts);
-  } else {
-    mlir::lf::CPUPipelineOptions cpuOpts;
-    cpuOpts.optimize = false; // ran above when requested
-    cpuOpts.threads = threads;
-    mlir::lf::buildCPUPipeline(pm, cpuOpts);
-  }
-  if (failed(pm.run(*module)))
-    return 1;
-
-  // Export only the C interface: the exploded-argument functions it wraps
-  // become internal, so an object never defines `main` or another name
-  // the program linking it may use.
-  if (emit != "linalg")
-    for (auto fn : module->getOps<LLVM::LLVMFuncOp>())
-      if (!fn.isExternal() && module->lookupSymbol("_mlir_ciface_" +
-                                                   fn.getName().str()))
-        fn.setLinkage(LLVM::Linkage::Internal);
 
   if (emit == "ptx" || emit == "cubin") {
-    // One gpu.module (lf-gpu-merge-modules), so one PTX image.
-    std::string ptx;
-    module->walk([&](gpu::BinaryOp bin) {
-      for (Attribute a : bin.getObjects())
-        if (auto obj = dyn_cast<gpu::ObjectAttr>(a))
-          ptx += obj.getObject().getValue().str();
-    });
-    // The serialized PTX is NUL-terminated for the driver.
-    while (!ptx.empty() && ptx.back() == '\0')
-      ptx.pop_back();
+    std::string ptx = mlir::lf::extractKernelImage(*module);
     if (ptx.empty())
       return fail("the module has no GPU kernels (no lf op with work to do)");
     if (emit == "ptx") {
@@ -453,39 +411,11 @@ int main(int argc, char **argv) {
     out->keep();
     return 0;
   }
-
-  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!tmBuilder)
-    return fail(llvm::toString(tmBuilder.takeError()));
-  if (!cpu.empty())
-    tmBuilder->setCPU(cpu);
-  tmBuilder->setRelocationModel(llvm::Reloc::PIC_);
-  tmBuilder->setCodeGenOptLevel(static_cast<llvm::CodeGenOptLevel>(
-      std::min(optLevel.getValue(), 3u)));
-  auto tm = tmBuilder->createTargetMachine();
-  if (!tm)
-    return fail(llvm::toString(tm.takeError()));
-
-  llvm::LLVMContext llvmCtx;
-  auto llvmModule = translateModuleToLLVMIR(*module, llvmCtx);
-  if (!llvmModule)
-    return fail("translation to LLVM IR failed");
-  llvmModule->setDataLayout((*tm)->createDataLayout());
-  llvmModule->setTargetTriple((*tm)->getTargetTriple());
-  if (auto err = makeOptimizingTransformer(optLevel, 0, tm->get())(
-          llvmModule.get()))
-    return fail("LLVM optimization failed: " + llvm::toString(std::move(err)));
-
-  if (emit == "llvm-ir") {
-    llvmModule->print(out->os(), nullptr);
-  } else {
-    llvm::legacy::PassManager codegen;
-    auto fileType = emit == "asm" ? llvm::CodeGenFileType::AssemblyFile
-                                  : llvm::CodeGenFileType::ObjectFile;
-    if ((*tm)->addPassesToEmitFile(codegen, out->os(), nullptr, fileType))
-      return fail("the target cannot emit this file type");
-    codegen.run(*llvmModule);
-  }
+  mlir::lf::HostOutput kind = emit == "llvm-ir" ? mlir::lf::HostOutput::LLVMIR
+                              : emit == "asm"   ? mlir::lf::HostOutput::Assembly
+                                                : mlir::lf::HostOutput::Object;
+  if (failed(mlir::lf::emitHostCode(*module, options, kind, out->os(), error)))
+    return fail(error);
   out->keep();
 
   if (!headerFile.empty()) {

@@ -8,6 +8,8 @@
 #ifndef LIGHTFUSE_EXECUTIONENGINE_HOSTTENSOR_H
 #define LIGHTFUSE_EXECUTIONENGINE_HOSTTENSOR_H
 
+#include "lightfuse/Driver/Signature.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
@@ -17,13 +19,6 @@
 #include <vector>
 
 namespace mlir::lf {
-
-enum class DType { f32, f16, bf16 };
-
-/// Size in bytes of one element.
-size_t dtypeSize(DType t);
-/// "f32", "f16", "bf16".
-const char *dtypeName(DType t);
 
 float halfToFloat(uint16_t h);
 uint16_t floatToHalf(float f);

@@ -1,14 +1,18 @@
-//===- JitModule.h - compile lf modules and run them on the CPU -*- C++ -*-===//
+//===- JitModule.h - compile lf modules and run them in-process -*- C++ -*-===//
 //
-// Part of lightfuse. Parses an lf module, lowers it with the CPU pipeline and
-// JIT-compiles it with MLIR's ExecutionEngine; then invokes its public
-// functions on host tensors. Shared by lf-run and the C API.
+// Part of lightfuse. Parses an lf module, lowers it through the compile
+// driver (lightfuse/Driver/Compiler.h: the CPU pipeline, or the NVPTX one with
+// kernels embedded for the CUDA driver) and JIT-compiles the host code with
+// MLIR's ExecutionEngine; then invokes its public functions on host tensors.
+// Shared by lf-run, the C API and (through it) Python.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef LIGHTFUSE_EXECUTIONENGINE_JITMODULE_H
 #define LIGHTFUSE_EXECUTIONENGINE_JITMODULE_H
 
+#include "lightfuse/Driver/Compiler.h"
+#include "lightfuse/Driver/Signature.h"
 #include "lightfuse/ExecutionEngine/HostTensor.h"
 
 #include "llvm/ADT/ArrayRef.h"
@@ -25,35 +29,6 @@ class ModuleOp;
 } // namespace mlir
 
 namespace mlir::lf {
-
-/// A tensor argument or result type: element type and shape, with -1 for a
-/// dynamic dimension.
-struct TensorSpec {
-  DType dtype = DType::f32;
-  std::vector<int64_t> shape;
-  std::string str() const; // "f32[?x256]"
-};
-
-/// Two input dimensions an lf op requires to be equal; checked at every call
-/// when either is dynamic (a mismatch would read out of bounds).
-struct DimConstraint {
-  unsigned inputA, dimA, inputB, dimB;
-  std::string op; // "lf.layer_norm at file:line:col", for the message
-};
-
-struct FunctionSignature {
-  std::string name;
-  std::vector<TensorSpec> inputs, results;
-  std::vector<DimConstraint> constraints;
-  /// The packed `_mlir_ciface_` entry point, resolved once at compile time.
-  void (*packed)(void **) = nullptr;
-  /// The packed destination-passing variant `<name>__into` (inputs, then
-  /// one descriptor per result), when compiled (CompileOptions::intoVariants).
-  void (*packedInto)(void **) = nullptr;
-  /// Compiled for the GPU (target nvptx): inputs are staged into managed
-  /// memory, results live there.
-  bool gpu = false;
-};
 
 /// A caller-owned input: element type, shape, strides in elements (empty:
 /// row-major contiguous) and data.
@@ -74,37 +49,6 @@ struct ResultBuffer {
   bool gpu = false;            // allocation is CUDA managed memory
 };
 
-/// The signatures of `module`'s public functions, in order. Emits an error
-/// on the offending function and returns false when an argument or result
-/// is not a ranked tensor of f32, f16 or bf16.
-bool collectSignatures(ModuleOp module, std::vector<FunctionSignature> &out);
-
-struct CompileOptions {
-  /// "cpu" (the host) or "nvptx" (NVIDIA GPU through the CUDA driver).
-  std::string target = "cpu";
-  /// nvptx: the GPU architecture the PTX is generated for.
-  std::string chip = "sm_80";
-  /// LLVM optimization level for the JIT (0-3).
-  unsigned optLevel = 3;
-  /// Run lf-optimize (graph folding) before lowering.
-  bool optimize = true;
-  /// Collect lf-optimize's remarks on declined rewrites (see remarks()).
-  bool explain = false;
-  /// A textual pass pipeline replacing the default `lf-cpu-pipeline`, e.g.
-  /// "builtin.module(lf-cpu-pipeline)". Empty: the default.
-  std::string pipeline;
-  /// When set, writes the IR after each stage into this directory.
-  std::string dumpDir;
-  /// cpu: threads of the generated code's parallel loops (the
-  /// lf-cpu-pipeline option `threads`): 1 sequential, N > 1 OpenMP with N
-  /// threads, 0 OpenMP with the runtime's default. OpenMP code needs libomp,
-  /// which the JIT loads (an error names it when it is missing).
-  unsigned threads = 1;
-  /// cpu, default pipeline: give the functions with static result shapes a
-  /// destination-passing entry (lf-into-variants), which invokeInto uses
-  /// when the caller provides the outputs (results computed in place).
-  bool intoVariants = false;
-};
 
 class JitModule {
 public:

@@ -1,13 +1,19 @@
 //===- TileLinearAttention.cpp - Lightning Attention-2 block form ---------===//
 //
-// Part of lightfuse. The pass wrapper; the block lowering itself lives with
-// the other lf lowerings (LFToLinalg.cpp), whose builders it shares.
+// Part of lightfuse. The pass wrapper; the block lowering itself is
+// LightningBlocks.cpp, which shares the lowering's builders.
 //
 //===----------------------------------------------------------------------===//
 
-#include "lightfuse/Conversion/Passes.h"
+#include "lightfuse/Conversion/LFToLinalg/LFToLinalg.h"
+#include "lightfuse/Conversion/LFToLinalg/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/IR/PatternMatch.h"
@@ -15,7 +21,7 @@
 
 namespace mlir::lf {
 #define GEN_PASS_DEF_TILELINEARATTENTIONPASS
-#include "lightfuse/Conversion/Passes.h.inc"
+#include "lightfuse/Conversion/LFToLinalg/Passes.h.inc"
 } // namespace mlir::lf
 
 using namespace mlir;

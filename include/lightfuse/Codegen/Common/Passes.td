@@ -1,0 +1,77 @@
+//===- Passes.td - target-independent codegen --------------*- tablegen -*-===//
+//
+// Part of lightfuse.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIGHTFUSE_CODEGEN_COMMON_PASSES_TD
+#define LIGHTFUSE_CODEGEN_COMMON_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def FuseElementwisePass : Pass<"lf-fuse-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "Fuse elementwise linalg producers without recomputing them";
+  let description = [{
+    Upstream elementwise fusion, restricted to producers the consumer reads
+    either once per element or broadcast only along its innermost loops (a
+    per-row value in a row epilogue, which LLVM hoists out of the inner
+    loop). Fusing a producer into a consumer that broadcasts it along an
+    outer loop (the input of a contraction, read once per output column)
+    would recompute it that many times: `linalg-fuse-elementwise-ops` does
+    that, this pass does not. Producers must have a single user, as
+    upstream.
+
+    Before:
+
+    ```mlir
+    %a = linalg.generic {iterator_types = ["parallel", "parallel"]} ins(%x) ...   // x * s
+    %b = linalg.generic {iterator_types = ["parallel", "reduction"]} ins(%a) ...  // sum of squares
+    %c = linalg.generic {iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %w) ...  // a @ w^T
+    ```
+
+    After: `%a` is fused into `%b`'s body (each element read once) but not
+    into `%c` (which would recompute it per output column).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def IntoVariantsPass : Pass<"lf-into-variants", "::mlir::ModuleOp"> {
+  let summary = "Destination-passing variants of public functions with static result shapes";
+  let description = [{
+    Runs after one-shot bufferization, before buffer deallocation. Each
+    public `func.func` whose results are statically shaped buffers (each
+    returned once) gets a copy `<name>__into`, marked
+    `lf.into_of = "<name>"`, whose results upstream's
+    `promoteBufferResultsToOutParams` turns into trailing out-parameters: a
+    result allocated in the function is computed in the caller's buffer (no
+    allocation, no copy), any other result is copied into it. The original
+    becomes a wrapper that allocates the results and calls the variant
+    (`no_inline`), so the body is compiled once. The JIT calls the variant
+    when the caller provides the outputs (`lfFunctionInvoke`, Python
+    `out=`).
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect"];
+  let statistics = [
+    Statistic<"numAdded", "added", "Destination-passing variants added">
+  ];
+}
+
+def EmitCInterfacePass : Pass<"lf-emit-c-interface", "::mlir::ModuleOp"> {
+  let summary = "Mark every public function for a C interface wrapper";
+  let description = [{
+    Sets `llvm.emit_c_interface` on every public function with a body, so
+    that `convert-func-to-llvm` emits `_mlir_ciface_<fn>` wrappers taking
+    memref descriptors by pointer. The JIT (`ExecutionEngine::invokePacked`)
+    and the headers `lf-compile --header` writes call these wrappers; private
+    and external functions are left alone.
+
+    ```mlir
+    func.func @f(%x: tensor<4xf32>) -> tensor<4xf32>
+    // becomes
+    func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> attributes {llvm.emit_c_interface}
+    ```
+  }];
+}
+
+#endif // LIGHTFUSE_CODEGEN_COMMON_PASSES_TD

@@ -1,0 +1,108 @@
+//===- Pipelines.cpp - the CPU pipeline -----------------------------------===//
+//
+// Part of lightfuse.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lightfuse/Codegen/CPU/Pipelines.h"
+
+#include "lightfuse/Codegen/CPU/Passes.h"
+#include "lightfuse/Codegen/Common/Passes.h"
+#include "lightfuse/Codegen/Common/Pipelines.h"
+#include "lightfuse/Transforms/Pipelines.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void lf::buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows,
+                                    int64_t attentionBlock, unsigned threads) {
+  buildLFToLinalgPipeline(pm, attentionBlock, threads);
+  // Run each norm's reductions and epilogue on a few rows at a time.
+  if (tileRows > 0)
+    pm.addNestedPass<func::FuncOp>(
+        lf::createTileRowsPass(lf::TileRowsPassOptions{tileRows}));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // Register-tiled contractions (CPU: the row-tiled pipeline).
+  if (tileRows > 0) {
+    pm.addNestedPass<func::FuncOp>(lf::createVectorizeContractionsPass());
+    pm.addNestedPass<func::FuncOp>(lf::createVectorizeTransposesPass());
+    pm.addPass(createCanonicalizerPass());
+    // The accumulator tile becomes the reduction loop's carried vector.
+    pm.addPass(createLoopInvariantCodeMotionPass());
+    pm.addPass(createLoopInvariantSubsetHoistingPass());
+    pm.addPass(createCanonicalizerPass());
+  }
+}
+
+void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
+  if (opts.emitCInterface)
+    pm.addPass(lf::createEmitCInterfacePass());
+  if (opts.optimize)
+    buildOptimizePipeline(pm);
+  buildLowerToLinalgPipeline(pm, opts.tileRows, opts.attentionBlock,
+                             opts.threads);
+  // Polynomial exp/tanh/erf/log so activation epilogues vectorize.
+  pm.addPass(lf::createApproximateMathPass());
+
+  buildBufferizationPipeline(pm, opts.intoVariants);
+  buildCPUCodegenPipeline(pm, opts.threads);
+}
+
+void lf::buildCPUCodegenPipeline(OpPassManager &pm, unsigned threads) {
+  // The (batch, head) foralls of the tiled attention: in sequence, or
+  // parallel loops that become OpenMP work-sharing loops below.
+  bool openmp = threads != 1;
+  if (openmp)
+    pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+  else
+    pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createLoopInvariantCodeMotionPass());
+  pm.addNestedPass<func::FuncOp>(lf::createLowerVectorsPass());
+
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  if (openmp) {
+    ConvertSCFToOpenMPPassOptions omp;
+    omp.numThreads = threads;
+    pm.addPass(createConvertSCFToOpenMPPass(omp));
+    // Inlines the memref.alloca_scope it wraps loop bodies in (they hold
+    // no allocas), whose region could not take the multi-block loops of
+    // SCF-to-CF below.
+    pm.addPass(createCanonicalizerPass());
+  }
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  ConvertVectorToLLVMPassOptions vecOpts;
+  vecOpts.reassociateFPReductions = true;
+  pm.addPass(createConvertVectorToLLVMPass(vecOpts));
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  FinalizeMemRefToLLVMConversionPassOptions memrefOpts;
+  // Heap buffers go through the lightfuse runtime's caching allocator.
+  memrefOpts.useGenericFunctions = true;
+  // Aligned allocation keeps pointer provenance (no ptrtoint arithmetic), so
+  // with the noalias result attribute below LLVM can prove that fresh
+  // buffers do not alias the inputs and keep reductions in registers.
+  memrefOpts.useAlignedAlloc = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOpts));
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  if (openmp)
+    pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(lf::createMarkAllocNoAliasPass());
+  pm.addPass(createCanonicalizerPass());
+}
+

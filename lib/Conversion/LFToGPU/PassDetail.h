@@ -1,0 +1,25 @@
+//===- PassDetail.h - dialects the lf to GPU kernels passes use -*- C++ -*-===//
+//
+// Part of lightfuse. The dialects this folder's passes build or declare as
+// dependent (the generated pass bases register them), so the public Passes.h
+// stays free of dialect headers. Private to lib/Conversion/LFToGPU.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIGHTFUSE_LIB_CONVERSION_LFTOGPU_PASSDETAIL_H
+#define LIGHTFUSE_LIB_CONVERSION_LFTOGPU_PASSDETAIL_H
+
+#include "dialects/lf/LFDialect.h"
+#include "dialects/lf/LFOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#endif // LIGHTFUSE_LIB_CONVERSION_LFTOGPU_PASSDETAIL_H

@@ -1,0 +1,215 @@
+//===- Compiler.cpp - the one compile sequence of lightfuse ---------------===//
+//
+// Part of lightfuse.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lightfuse/Driver/Compiler.h"
+
+#include "lightfuse/Codegen/CPU/Pipelines.h"
+#include "lightfuse/Codegen/GPU/Pipelines.h"
+#include "lightfuse/Transforms/Pipelines.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <cctype>
+
+using namespace mlir;
+using namespace mlir::lf;
+
+/// sm_<digits>[a-z]: sm_80, sm_90, sm_90a, sm_100a, ...
+static bool isNvidiaChip(llvm::StringRef chip) {
+  if (!chip.consume_front("sm_") || chip.empty())
+    return false;
+  size_t digits = 0;
+  while (digits < chip.size() && std::isdigit(chip[digits]))
+    ++digits;
+  if (digits < 2)
+    return false;
+  llvm::StringRef rest = chip.drop_front(digits);
+  return rest.empty() || (rest.size() == 1 && std::islower(rest[0]));
+}
+
+std::string lf::validateCompileOptions(const CompileOptions &o) {
+  if (o.target != "cpu" && o.target != "nvptx")
+    return "unknown target '" + o.target + "' (expected cpu or nvptx)";
+  if (o.target == "nvptx" && !isNvidiaChip(o.chip))
+    return "'" + o.chip +
+           "' is not an NVIDIA architecture name (sm_80, sm_90, sm_90a, ...)";
+  if (o.optLevel > 3)
+    return "optimization level " + std::to_string(o.optLevel) +
+           " is not 0-3";
+  return "";
+}
+
+/// Accepts both "a,b" and "builtin.module(a,b)".
+static llvm::StringRef modulePipelineBody(llvm::StringRef p) {
+  llvm::StringRef t = p.trim();
+  if (t.consume_front("builtin.module(") && t.consume_back(")"))
+    return t;
+  return p;
+}
+
+LogicalResult lf::lowerModule(ModuleOp module, const CompileOptions &options,
+                              CompileStage stage,
+                              std::vector<FunctionSignature> &signatures,
+                              std::string &error, const CompileHooks &hooks) {
+  MLIRContext *ctx = module.getContext();
+  auto fail = [&](const llvm::Twine &what) {
+    error = what.str();
+    return failure();
+  };
+  std::string invalid = validateCompileOptions(options);
+  if (!invalid.empty())
+    return fail(invalid);
+  bool gpu = options.target == "nvptx";
+  if (stage == CompileStage::GPUKernels && !gpu)
+    return fail("the GPU kernel stage needs the nvptx target");
+  auto configure = [&](PassManager &pm) -> LogicalResult {
+    if (!options.dumpDir.empty()) {
+      llvm::sys::fs::create_directories(options.dumpDir);
+      ctx->disableMultithreading();
+      pm.enableIRPrintingToFileTree(
+          [](Pass *, Operation *) { return false; },
+          [](Pass *, Operation *) { return true; },
+          /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false,
+          /*printAfterOnlyOnFailure=*/false, options.dumpDir);
+    }
+    return hooks.configure ? hooks.configure(pm) : success();
+  };
+
+  // lf-optimize runs first, on its own, when the default pipeline is used:
+  // it may add functions (<fn>_prepare / <fn>_prepared), and signatures are
+  // read from the tensor-level functions after it.
+  bool defaultPipeline = options.pipeline.empty();
+  if (defaultPipeline && options.optimize) {
+    PassManager opt(ctx);
+    if (failed(configure(opt)))
+      return fail("invalid pass manager options");
+    buildOptimizePipeline(opt, options.explain);
+    if (failed(opt.run(module)))
+      return fail("lf-optimize failed");
+    if (hooks.afterOptimize)
+      hooks.afterOptimize();
+  }
+  if (!collectSignatures(module, signatures))
+    return fail("unsupported function signature");
+  for (FunctionSignature &sig : signatures)
+    sig.gpu = gpu;
+
+  PassManager pm(ctx);
+  if (failed(configure(pm)))
+    return fail("invalid pass manager options");
+  if (!defaultPipeline) {
+    std::string parseErrors;
+    llvm::raw_string_ostream os(parseErrors);
+    if (failed(parsePassPipeline(modulePipelineBody(options.pipeline), pm,
+                                 os))) {
+      module.emitError() << parseErrors;
+      return fail("invalid pass pipeline '" + options.pipeline + "'");
+    }
+  } else if (stage == CompileStage::Linalg) {
+    buildLowerToLinalgPipeline(pm);
+  } else if (gpu) {
+    GPUPipelineOptions o;
+    o.optimize = false; // ran above when requested
+    o.emitCInterface = true;
+    o.chip = options.chip;
+    o.rowKernels = options.rowKernels;
+    o.attentionKernels = options.attentionKernels;
+    o.gemmKernels = options.gemmKernels;
+    o.explain = options.explain;
+    if (stage == CompileStage::GPUKernels)
+      buildLowerToGPUPipeline(pm, o);
+    else
+      buildGPUPipeline(pm, o);
+  } else {
+    CPUPipelineOptions o;
+    o.optimize = false; // ran above when requested
+    o.threads = options.threads;
+    o.intoVariants = options.intoVariants;
+    buildCPUPipeline(pm, o);
+  }
+  if (failed(pm.run(module)))
+    return fail(gpu ? "lowering to the GPU failed"
+                    : "lowering to the CPU failed");
+  return success();
+}
+
+std::string lf::extractKernelImage(ModuleOp module) {
+  // One gpu.module (lf-gpu-merge-modules), so one image.
+  std::string image;
+  module->walk([&](gpu::BinaryOp bin) {
+    for (Attribute a : bin.getObjects())
+      if (auto obj = dyn_cast<gpu::ObjectAttr>(a))
+        image += obj.getObject().getValue().str();
+  });
+  // Serialized PTX is NUL-terminated for the driver.
+  while (!image.empty() && image.back() == '\0')
+    image.pop_back();
+  return image;
+}
+
+LogicalResult lf::emitHostCode(ModuleOp module, const CompileOptions &options,
+                               HostOutput kind, llvm::raw_pwrite_stream &os,
+                               std::string &error) {
+  auto fail = [&](const llvm::Twine &what) {
+    error = what.str();
+    return failure();
+  };
+  // Export only the C interface: the exploded-argument functions it wraps
+  // become internal, so an object never defines `main` or another name the
+  // program linking it may use.
+  for (auto fn : module.getOps<LLVM::LLVMFuncOp>())
+    if (!fn.isExternal() &&
+        module.lookupSymbol("_mlir_ciface_" + fn.getName().str()))
+      fn.setLinkage(LLVM::Linkage::Internal);
+
+  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!tmBuilder)
+    return fail(llvm::toString(tmBuilder.takeError()));
+  if (!options.cpu.empty())
+    tmBuilder->setCPU(options.cpu);
+  tmBuilder->setRelocationModel(llvm::Reloc::PIC_);
+  unsigned optLevel = std::min(options.optLevel, 3u);
+  tmBuilder->setCodeGenOptLevel(static_cast<llvm::CodeGenOptLevel>(optLevel));
+  auto tm = tmBuilder->createTargetMachine();
+  if (!tm)
+    return fail(llvm::toString(tm.takeError()));
+
+  llvm::LLVMContext llvmCtx;
+  auto llvmModule = translateModuleToLLVMIR(module, llvmCtx);
+  if (!llvmModule)
+    return fail("translation to LLVM IR failed");
+  llvmModule->setDataLayout((*tm)->createDataLayout());
+  llvmModule->setTargetTriple((*tm)->getTargetTriple());
+  if (auto err =
+          makeOptimizingTransformer(optLevel, 0, tm->get())(llvmModule.get()))
+    return fail("LLVM optimization failed: " + llvm::toString(std::move(err)));
+
+  if (kind == HostOutput::LLVMIR) {
+    llvmModule->print(os, nullptr);
+    return success();
+  }
+  llvm::legacy::PassManager codegen;
+  auto fileType = kind == HostOutput::Assembly
+                      ? llvm::CodeGenFileType::AssemblyFile
+                      : llvm::CodeGenFileType::ObjectFile;
+  if ((*tm)->addPassesToEmitFile(codegen, os, nullptr, fileType))
+    return fail("the target cannot emit this file type");
+  codegen.run(*llvmModule);
+  return success();
+}
