@@ -155,7 +155,7 @@ def main():
         if 8192 in sel and 16384 in sel:
             print(f"\nScaling ({th} thread(s)): N=16384 / N=8192 = {sel[16384] / sel[8192]:.2f}x (lf blocks)")
 
-    # NormAttention + output gate (OPS.md 4.2) at N = 8192: the chain as
+    # NormAttention + output gate (spec.md 4.2) at N = 8192: the chain as
     # written (attention, head-concatenating transpose, SRMSNorm, gate) and
     # folded into lf.norm_attention by lf-fuse-norm-attention (lf-optimize).
     n, c = 8192, H * D

@@ -1,4 +1,4 @@
-// A TransNormerLLM block (OPS.md 4.1, 4.2) written in lf ops, weights as
+// A TransNormerLLM block (spec.md 4.1, 4.2) written in lf ops, weights as
 // arguments, N tokens dynamic, d_model 64, 2 heads of width 32:
 //   token mixer:   q, k, v, u = SRMSNorm(x) @ W{q,k,v,u}^T
 //                  o = causal decayed linear attention (silu feature map)

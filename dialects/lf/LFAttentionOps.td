@@ -63,7 +63,7 @@ def LF_LinearAttentionOp : LF_Op<"linear_attention", [
 def LF_NormAttentionOp : LF_Op<"norm_attention", [AttrSizedOperandSegments]> {
   let summary = "NormAttention with the output gate: u * SRMSNorm(concat_heads(linear attention))";
   let description = [{
-    TransNormerLLM's token-mixer output (OPS.md 4.2) as one op: causal
+    TransNormerLLM's token-mixer output (spec.md 4.2) as one op: causal
     linear attention per head (as `lf.linear_attention`, with the optional
     `decay` rates and the `feature_map` on `q` and `k`), the heads
     concatenated per token, the simple RMSNorm over all of them (`eps`, an
@@ -168,7 +168,7 @@ def LF_SoftplusAttentionOp : LF_Op<"softplus_attention", [
 
     `scale` defaults to `1/sqrt(Dk)`; `reweight_power` defaults to 1 (plain
     LSSA). The paper's exact length scale and re-weighting function are
-    unverified (see OPS.md 5.8): lightfuse fixes the forms above, a
+    unverified (see spec.md 5.8): lightfuse fixes the forms above, a
     log-length scale and a power re-weighting, and documents them as its own.
 
     ```mlir
@@ -240,7 +240,7 @@ def LF_FlowAttentionOp : LF_Op<"flow_attention", [
     ```
 
     The causal form replaces every sum by a prefix sum and normalizes by the
-    prefix length (OPS.md 5.6). `eps` defaults to `1e-6`.
+    prefix length (spec.md 5.6). `eps` defaults to `1e-6`.
 
     ```mlir
     %o = lf.flow_attention %q, %k, %v {causal = false}
@@ -263,7 +263,7 @@ def LF_FlowAttentionOp : LF_Op<"flow_attention", [
 def LF_LRPEOp : LF_Op<"lrpe", [InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "LRPE: linearized relative positional encoding of queries or keys";
   let description = [{
-    OPS.md 5.3 (TransNormerLLM). For `input` `x: [B, H, N, Dh]` and angles
+    spec.md 5.3 (TransNormerLLM). For `input` `x: [B, H, N, Dh]` and angles
     `theta: [H, Dh]` (f32), at position `p = offset + n`:
 
     ```

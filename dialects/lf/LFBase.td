@@ -29,7 +29,7 @@ def LF_Dialect : Dialect {
     where an op says otherwise (decay rates and recurrent state are `f32`).
     Reductions accumulate in `f32` whatever the storage type; the result is
     cast back to the storage type. The math of every op is written in
-    `shared/spec/OPS.md`; the op descriptions below restate it.
+    `docs/spec.md`; the op descriptions below restate it.
   }];
   let useDefaultAttributePrinterParser = 1;
   let hasConstantMaterializer = 1;

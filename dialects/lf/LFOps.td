@@ -120,7 +120,7 @@ def LF_NormLinearOp : LF_Op<"norm_linear", [InferTypeOpAdaptorWithIsCompatible]>
 def LF_RecenterOp : LF_Op<"recenter", [AllTypesMatch<["input", "result"]>]> {
   let summary = "subtract the mean along one axis";
   let description = [{
-    `y = x - mean(x, axis)`, the projector `P = I - (1/d) 1 1^T` of OPS.md
+    `y = x - mean(x, axis)`, the projector `P = I - (1/d) 1 1^T` of spec.md
     section 3.4 applied along `axis` (default `-1`). The mean is accumulated
     in `f32`. `lf-layernorm-to-rmsnorm` uses it to make the writers of a
     residual stream zero-mean when their weights are not constants: on a
@@ -139,13 +139,13 @@ def LF_RecenterOp : LF_Op<"recenter", [AllTypesMatch<["input", "result"]>]> {
 }
 
 //===----------------------------------------------------------------------===//
-// Weight reparameterizations (OPS.md section 6)
+// Weight reparameterizations (spec.md section 6)
 //===----------------------------------------------------------------------===//
 
 def LF_SigmaReparamOp : LF_Op<"sigma_reparam", [AllTypesMatch<["weight", "result"]>]> {
   let summary = "sigmaReparam: W * gamma / sigma(W)";
   let description = [{
-    The spectrally reparameterized weight of sigmaReparam (OPS.md 6.1) for a
+    The spectrally reparameterized weight of sigmaReparam (spec.md 6.1) for a
     linear weight `[out, in]`:
 
     ```
@@ -217,7 +217,7 @@ def LF_WeightCompandOp : LF_Op<"weight_compand", [
     AllTypesMatch<["weight", "result"]>]> {
   let summary = "weight compander: an odd, monotone elementwise map";
   let description = [{
-    The Weight Compander (OPS.md 6.3) applies an odd, monotone `f` to every
+    The Weight Compander (spec.md 6.3) applies an odd, monotone `f` to every
     weight, compressing large magnitudes and pushing small ones away from
     zero. The paper's exact `f` is unverified (only its abstract was
     available); this op implements the power compander
@@ -304,7 +304,7 @@ def LF_DiagSSMOp : LF_Op<"diag_ssm", [
     AllTypesMatch<["log_a_real", "a_imag", "c_real", "c_imag"]>]> {
   let summary = "S4D: a diagonal state-space model over the sequence";
   let description = [{
-    OPS.md section 8. Per channel `h` of `input` `u: [B, H, L]`, with `N`
+    spec.md section 8. Per channel `h` of `input` `u: [B, H, L]`, with `N`
     complex modes (conjugate pairs implicit, hence `2 Re`):
 
     ```

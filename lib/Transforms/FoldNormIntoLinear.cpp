@@ -1,6 +1,6 @@
 //===- FoldNormIntoLinear.cpp - fold per-channel affines into linears -----===//
 //
-// Part of lightfuse. OPS.md section 2: F2 folds a per-channel affine into the
+// Part of lightfuse. spec.md section 2: F2 folds a per-channel affine into the
 // linear before it, F1 into the linears after it.
 //
 //===----------------------------------------------------------------------===//

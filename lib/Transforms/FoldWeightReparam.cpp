@@ -1,6 +1,6 @@
 //===- FoldWeightReparam.cpp - evaluate weight reparameterizations -------===//
 //
-// Part of lightfuse. OPS.md section 6 (sigmaReparam, Scaled Weight
+// Part of lightfuse. spec.md section 6 (sigmaReparam, Scaled Weight
 // Standardization, Weight Compander) and 3.11 (LayerNorm Scaling): weights
 // that are functions of other constants become constants.
 //

@@ -1,6 +1,6 @@
 //===- LayerNormToRMSNorm.cpp - Pre-LN -> Pre-RMSNorm ----------------------===//
 //
-// Part of lightfuse. OPS.md section 3.4: recentre every writer of a residual
+// Part of lightfuse. spec.md section 3.4: recentre every writer of a residual
 // stream whose readers are all LayerNorms, then those LayerNorms are
 // RMSNorms.
 //

@@ -1,6 +1,6 @@
 //===- RMSNormToCRMSNorm.cpp - compressed zero-mean residual streams ------===//
 //
-// Part of lightfuse. OPS.md section 3.5.
+// Part of lightfuse. spec.md section 3.5.
 //
 //===----------------------------------------------------------------------===//
 

@@ -12,7 +12,7 @@ include "mlir/Pass/PassBase.td"
 def FoldWeightReparamPass : Pass<"lf-fold-weight-reparam", "::mlir::func::FuncOp"> {
   let summary = "Evaluate weight reparameterizations and LayerNorm Scaling at compile time";
   let description = [{
-    The reparameterizations of OPS.md section 6 cost nothing at inference
+    The reparameterizations of spec.md section 6 cost nothing at inference
     once `W_eff` is computed. With constant operands this pass computes it
     in `f64` and replaces the op by an `arith.constant`:
 
@@ -80,7 +80,7 @@ def FoldNormIntoLinearPass
     forms), PowerNorm's second stage (running quadratic mean, gain, bias),
     and the gain, bias and LayerNorm-Scaling `scale` of `lf.layer_norm` and
     `lf.rms_norm` - is folded into linear layers
-    (OPS.md section 2):
+    (spec.md section 2):
 
     - **into the preceding linear** (F2) when the affine's input is an
       `lf.linear` with no other user: `W0'[i, :] = a[i] W0[i, :]`,
@@ -138,7 +138,7 @@ def LayerNormToRMSNormPass
     : Pass<"lf-layernorm-to-rmsnorm", "::mlir::func::FuncOp"> {
   let summary = "Rewrite Pre-LN into Pre-RMSNorm where it is exact (recentre the stream's writers)";
   let description = [{
-    OPS.md section 3.4. A residual stream is the set of values joined by
+    spec.md section 3.4. A residual stream is the set of values joined by
     residual adds (`lf.add`, the `sum` of `lf.residual_norm`). When every
     reader of a stream is a LayerNorm (`lf.layer_norm`, `lf.residual_norm
     layer`) and every writer can be made zero-mean along the last axis, the
@@ -206,7 +206,7 @@ def RMSNormToCRMSNormPass
     : Pass<"lf-rmsnorm-to-crmsnorm", "::mlir::func::FuncOp"> {
   let summary = "Store a zero-mean residual stream compressed to d - 1 channels (CRMSNorm)";
   let description = [{
-    OPS.md section 3.5, on top of `lf-layernorm-to-rmsnorm`. A residual
+    spec.md section 3.5, on top of `lf-layernorm-to-rmsnorm`. A residual
     stream whose every writer is provably zero-mean along the last axis (a
     constant or a linear whose constant weight columns and bias have zero
     mean, within `tolerance` of their magnitude; an `lf.recenter`) and whose
@@ -356,7 +356,7 @@ def FuseNormAttentionPass
     : Pass<"lf-fuse-norm-attention", "::mlir::func::FuncOp"> {
   let summary = "Fold NormAttention's norm and output gate into the attention (lf.norm_attention)";
   let description = [{
-    TransNormerLLM's token-mixer output (OPS.md 4.2), written as
+    TransNormerLLM's token-mixer output (spec.md 4.2), written as
     `lf.linear_attention` ([B, H, N, Dv]), the head-concatenating
     `linalg.transpose` (permutation [0, 2, 1, 3]) and `tensor.collapse_shape`
     (to [B*N, H*Dv] or [B, N, H*Dv]), `lf.rms_norm` over the channels (gain

@@ -17,7 +17,7 @@ using utils::IteratorType;
 
 namespace mlir::lf::lowering {
 
-/// Lightning Attention-2 (OPS.md 5.5), in the convention whose final state is
+/// Lightning Attention-2 (spec.md 5.5), in the convention whose final state is
 /// the decode state: per block of m <= B rows starting at i0, with S the
 /// state after token i0 - 1 and lambda = exp(-rate):
 ///   O[a]   = sum_{c <= a} lambda^(a-c) (q_a . k_c) v_c     intra-block

@@ -1,1 +1,1 @@
-"""Test helpers for lightfuse: numpy references written from shared/spec/OPS.md."""
+"""Test helpers for lightfuse: numpy references written from docs/spec.md."""

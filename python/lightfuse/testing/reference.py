@@ -1,6 +1,6 @@
 """Independent numpy references for every lf op.
 
-Written from the math in shared/spec/OPS.md, in float64, with no knowledge of
+Written from the math in docs/spec.md, in float64, with no knowledge of
 how lightfuse lowers anything. Inputs may be any float dtype; outputs are
 float64. Shapes follow the lf op definitions (see dialects/lf/README.md).
 """
@@ -251,7 +251,7 @@ def softplus_attention(q, k, v, causal=True, scale=None, train_length=None,
 
 
 def flow_attention(q, k, v, causal=True, eps=1e-6):
-    """Flowformer, transcribed from OPS.md 5.6 (quadratic, per (b, h))."""
+    """Flowformer, transcribed from spec.md 5.6 (quadratic, per (b, h))."""
     q, k, v = _f64(q, k, v)
     qp, kp = _sigmoid(q), _sigmoid(k)
     n, m = q.shape[2], k.shape[2]
@@ -300,7 +300,7 @@ def _normalize(v):
 
 
 def sigma_reparam(w, gamma, u=None):
-    """sigmaReparam (OPS.md 6.1). With u: the evaluation-mode power step of
+    """sigmaReparam (spec.md 6.1). With u: the evaluation-mode power step of
     apple/ml-sigma-reparam; without: the exact spectral norm (SVD)."""
     (w,) = _f64(w)
     g = float(np.asarray(gamma, np.float64).reshape(-1)[0])
@@ -344,7 +344,7 @@ def _ssm_modes(log_dt, log_a_real, a_imag, disc):
 
 
 def diag_ssm(u, log_dt, log_a_real, a_imag, c_real, c_imag, skip=None, disc="zoh"):
-    """S4D (OPS.md 8): the kernel K = 2 Re(sum_n C dB dA^l), applied with an
+    """S4D (spec.md 8): the kernel K = 2 Re(sum_n C dB dA^l), applied with an
     FFT convolution of length 2L (as state-spaces/s4 does), plus the skip."""
     (u,) = _f64(u)
     da, db = _ssm_modes(log_dt, log_a_real, a_imag, disc)
@@ -374,7 +374,7 @@ def diag_ssm_recurrent(u, log_dt, log_a_real, a_imag, c_real, c_imag, skip=None,
 
 
 def lrpe(x, theta, offset=0):
-    """LRPE (OPS.md 5.3): concat(x cos(theta p), x sin(theta p)), p = offset + n."""
+    """LRPE (spec.md 5.3): concat(x cos(theta p), x sin(theta p)), p = offset + n."""
     (x,) = _f64(x)
     th = np.asarray(theta, np.float64)[None, :, None, :]
     p = (offset + np.arange(x.shape[2], dtype=np.float64))[None, None, :, None]

@@ -1,4 +1,4 @@
-# lf.norm_attention (NormAttention + output gate, OPS.md 4.2) against numpy:
+# lf.norm_attention (NormAttention + output gate, spec.md 4.2) against numpy:
 #   y = u * SRMSNorm(concat_heads(linear_attention(q, k, v)))  (* gain)
 # with the f64 token recurrence as the attention reference. Both lowerings:
 # the token-major Lightning blocks (lf-cpu-pipeline's default) and the

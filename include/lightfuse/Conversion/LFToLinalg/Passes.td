@@ -49,7 +49,7 @@ def TileLinearAttentionPass : Pass<"lf-tile-linear-attention"> {
   let summary = "Lower causal linear attention to the Lightning Attention-2 block recurrence";
   let description = [{
     Rewrites each causal `lf.linear_attention` (decay per head, per head and
-    key channel, or none) into a loop over blocks of `block-size` rows (OPS.md 5.5, in the
+    key channel, or none) into a loop over blocks of `block-size` rows (spec.md 5.5, in the
     convention whose final state is exactly the decode state): per block,
     the intra-block product `((Q K^T) * D) V` with the causal mask applied
     on indices and the decay separately, plus the inter-block contribution
@@ -68,9 +68,8 @@ def TileLinearAttentionPass : Pass<"lf-tile-linear-attention"> {
     kernels; it keeps a block's Q, K, V and scores within L2 for head dims
     up to 128. `lf-cpu-pipeline` runs it with `attention-block=64` and
     `per-channel=false`: with register-tiled contractions the per-head form
-    beats the token recurrence from N = 2048, while the per-channel scores
-    (an exp per term) are ~2.4x slower than the recurrence today
-    (docs/benchmarks.md).
+    beats the token recurrence on long sequences, while the per-channel
+    scores (an exp per term) lose to it; docs/benchmarks.md has the figures.
 
     Structure: one `scf.forall` over (batch, head) (threads with
     `lf-cpu-pipeline{threads}`), the block loop inside; the powers of lambda
