@@ -24,9 +24,14 @@ void lf::buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows,
                                     int64_t attentionBlock, unsigned threads) {
   buildLFToLinalgPipeline(pm, attentionBlock, threads);
   // Run each norm's reductions and epilogue on a few rows at a time.
-  if (tileRows > 0)
-    pm.addNestedPass<func::FuncOp>(
-        lf::createTileRowsPass(lf::TileRowsPassOptions{tileRows}));
+  // With threads, row tiles are scf.forall iterations: OpenMP runs them
+  // on the threads (buildCPUCodegenPipeline).
+  if (tileRows > 0) {
+    lf::TileRowsPassOptions rows;
+    rows.tileRows = tileRows;
+    rows.parallel = threads != 1;
+    pm.addNestedPass<func::FuncOp>(lf::createTileRowsPass(rows));
+  }
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Register-tiled contractions (CPU: the row-tiled pipeline).

@@ -132,6 +132,8 @@ struct TileRowsPass : lf::impl::TileRowsPassBase<TileRowsPass> {
       sizes[0] = rewriter.getIndexAttr(tileRows);
       scf::SCFTilingOptions tiling;
       tiling.setTileSizes(sizes);
+      if (parallel)
+        tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
       scf::SCFTileAndFuseOptions options;
       options.setTilingOptions(tiling);
       // Fuse every producer; a producer the function also returns is

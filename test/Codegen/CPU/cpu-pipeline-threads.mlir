@@ -1,5 +1,5 @@
 // lf-cpu-pipeline{threads}: the (batch, head) loop of tiled linear attention
-// becomes an OpenMP work-sharing loop (num_threads when N > 1, the runtime's
+// and the row-tile loops of norms and linears become OpenMP work-sharing loops (num_threads when N > 1, the runtime's
 // default for 0); threads=1 (the default) keeps a sequential loop and no
 // OpenMP at all.
 // RUN: lf-opt %s --pass-pipeline="builtin.module(lf-cpu-pipeline{threads=2})" | FileCheck %s --check-prefix=TWO
@@ -22,4 +22,20 @@ func.func @heads(%q: tensor<2x4x?x16xf32>, %s: tensor<4xf32>) -> tensor<2x4x?x16
   %o = lf.linear_attention %q, %q, %q decay(%s : tensor<4xf32>)
       : tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32>, tensor<2x4x?x16xf32> -> tensor<2x4x?x16xf32>
   return %o : tensor<2x4x?x16xf32>
+}
+
+// Row tiles run on the threads too: here one loop (the norm is fused into
+// the linear's row tiles) shared out by OpenMP.
+// TWO-LABEL: llvm.func @rows
+// TWO: omp.parallel num_threads
+// TWO: omp.wsloop
+// TWO: omp.loop_nest
+// TWO-NOT: omp.parallel
+// TWO: llvm.func @_mlir_ciface_rows
+// SEQ-LABEL: llvm.func @rows
+// SEQ-NOT: omp.
+func.func @rows(%x: tensor<?x64xf32>, %w: tensor<32x64xf32>) -> tensor<?x32xf32> {
+  %n = lf.rms_norm %x {eps = 1.0e-6 : f32} : tensor<?x64xf32>
+  %y = lf.linear %n, %w : tensor<?x64xf32>, tensor<32x64xf32> -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
 }

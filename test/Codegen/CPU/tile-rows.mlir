@@ -1,5 +1,6 @@
 // RUN: lf-opt %s --pass-pipeline="builtin.module(func.func(convert-lf-to-linalg,linalg-fuse-elementwise-ops,lf-tile-rows{tile-rows=4}),canonicalize,cse)" -split-input-file | FileCheck %s
 // RUN: not lf-opt %s --pass-pipeline="builtin.module(func.func(lf-tile-rows{tile-rows=0}))" -split-input-file 2>&1 | FileCheck %s --check-prefix=BADSIZE
+// RUN: lf-opt %s --pass-pipeline="builtin.module(func.func(convert-lf-to-linalg,linalg-fuse-elementwise-ops,lf-tile-rows{tile-rows=4 parallel}),canonicalize,cse)" -split-input-file | FileCheck %s --check-prefix=PAR
 // BADSIZE: error: lf-tile-rows: tile-rows must be positive
 
 // RMSNorm's reduction and epilogue share one loop over 4-row tiles.
@@ -13,6 +14,14 @@
 // CHECK:   tensor.insert_slice
 // CHECK-NOT: linalg.generic
 // CHECK: return %[[R]]
+// With `parallel` the tiles are scf.forall iterations writing disjoint rows.
+// PAR-LABEL: func @rms_norm
+// PAR: %[[R:.*]] = scf.forall (%{{.*}}) = (0) to (%{{.*}}) step (4) shared_outs(%{{.*}} = %{{.*}})
+// PAR:   linalg.generic {{.*}}["parallel", "reduction"]
+// PAR:   linalg.generic {{.*}}["parallel", "parallel"]
+// PAR:   scf.forall.in_parallel
+// PAR-NEXT: tensor.parallel_insert_slice
+// PAR: return %[[R]]
 func.func @rms_norm(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
   %0 = lf.rms_norm %x : tensor<?x64xf32>
   return %0 : tensor<?x64xf32>
@@ -28,6 +37,12 @@ func.func @rms_norm(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
 // CHECK:   scf.yield %{{.*}}, %{{.*}} : tensor<?x32xf32>, tensor<?x32xf32>
 // CHECK-NOT: linalg.generic
 // CHECK: return %[[L]]#{{[01]}}, %[[L]]#{{[01]}}
+// PAR-LABEL: func @add_layer_norm
+// PAR: %[[L:.*]]:2 = scf.forall
+// PAR:   arith.addf
+// PAR:   scf.forall.in_parallel
+// PAR-COUNT-2: tensor.parallel_insert_slice
+// PAR: return %[[L]]#{{[01]}}, %[[L]]#{{[01]}}
 func.func @add_layer_norm(%x: tensor<?x32xf32>, %r: tensor<?x32xf32>) -> (tensor<?x32xf32>, tensor<?x32xf32>) {
   %s = lf.add %x, %r : tensor<?x32xf32>
   %y = lf.layer_norm %s : tensor<?x32xf32>

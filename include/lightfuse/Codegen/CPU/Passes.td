@@ -29,7 +29,8 @@ def TileRowsPass : Pass<"lf-tile-rows", "::mlir::func::FuncOp"> {
     %y   = linalg.generic {iterator_types = ["parallel", "parallel"]} ...
     ```
 
-    After: one loop over row tiles computing all three per tile.
+    After: one loop over row tiles computing all three per tile (an
+    `scf.forall` with `parallel`, so tiles can run on several threads).
 
     ```mlir
     %y = scf.for %i = %c0 to %rows step %c8 iter_args(%acc = %init) {
@@ -45,7 +46,11 @@ def TileRowsPass : Pass<"lf-tile-rows", "::mlir::func::FuncOp"> {
                            "::mlir::affine::AffineDialect"];
   let options = [
     Option<"tileRows", "tile-rows", "int64_t", /*default=*/"8",
-           "Rows (outer parallel iterations) per tile">
+           "Rows (outer parallel iterations) per tile">,
+    Option<"parallel", "parallel", "bool", /*default=*/"false",
+           "Emit the row loop as scf.forall, whose tiles may run on "
+           "different threads (lf-cpu-pipeline{threads != 1} turns it into "
+           "an OpenMP loop)">
   ];
   let statistics = [
     Statistic<"numTiled", "num-tiled", "Root ops tiled">,
