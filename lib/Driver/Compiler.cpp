@@ -99,7 +99,12 @@ LogicalResult lf::lowerModule(ModuleOp module, const CompileOptions &options,
     PassManager opt(ctx);
     if (failed(configure(opt)))
       return fail("invalid pass manager options");
-    buildOptimizePipeline(opt, options.explain);
+    std::function<void(OpPassManager &)> beforeHoist;
+    if (!gpu)
+      beforeHoist = [&](OpPassManager &p) {
+        addCPUPreLowering(p, options.ukernels, options.threads);
+      };
+    buildOptimizePipeline(opt, options.explain, beforeHoist);
     if (failed(opt.run(module)))
       return fail("lf-optimize failed");
     if (hooks.afterOptimize)
@@ -141,6 +146,7 @@ LogicalResult lf::lowerModule(ModuleOp module, const CompileOptions &options,
     o.optimize = false; // ran above when requested
     o.threads = options.threads;
     o.intoVariants = options.intoVariants;
+    o.ukernels = options.ukernels;
     buildCPUPipeline(pm, o);
   }
   if (failed(pm.run(module)))

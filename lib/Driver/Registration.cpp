@@ -97,6 +97,7 @@ void lf::registerAllPasses() {
     lf::registerLFTransformsPasses();
     lf::registerLFToLinalgPasses();
     lf::registerLFToGPUPasses();
+    lf::registerLFToCPUPasses();
     lf::registerLFCodegenCommonPasses();
     lf::registerLFCodegenCPUPasses();
     lf::registerLFCodegenGPUPasses();

@@ -12,6 +12,7 @@
 #include "lightfuse/Driver/Compiler.h"
 #include "lightfuse/Driver/Registration.h"
 #include "lightfuse/Runtime/CudaRuntime.h"
+#include "lightfuse/Runtime/Gemm.h"
 #include "lightfuse/Runtime/Runtime.h"
 
 #include "mlir/Target/LLVM/NVVM/Target.h"
@@ -211,6 +212,7 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
                              llvm::JITSymbolFlags::Exported};
     };
     add("memrefCopy", &memrefCopy);
+    add("_mlir_ciface_lf_gemm_f32", &_mlir_ciface_lf_gemm_f32);
     add("_mlir_memref_to_llvm_alloc", &_mlir_memref_to_llvm_alloc);
     add("_mlir_memref_to_llvm_aligned_alloc",
         &_mlir_memref_to_llvm_aligned_alloc);

@@ -7,6 +7,8 @@
 #include "lightfuse/Transforms/Passes.h"
 #include "PassDetail.h"
 
+#include "mlir/Transforms/RegionUtils.h"
+
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -20,6 +22,21 @@ using namespace mlir;
 
 namespace {
 constexpr llvm::StringLiteral kWeightAttr = "lf.weight";
+
+/// Constants and pure ops without operands: cheap to recreate.
+bool isFree(Operation &op) {
+  return op.hasTrait<OpTrait::ConstantLike>() ||
+         (op.getNumOperands() == 0 && op.getNumRegions() == 0);
+}
+
+/// Whether a region of `op` uses a value defined outside `op`.
+bool capturesValues(Operation &op) {
+  if (op.getNumRegions() == 0)
+    return false;
+  llvm::SetVector<Value> above;
+  getUsedValuesDefinedAbove(op.getRegions(), above);
+  return !above.empty();
+}
 
 struct HoistWeightPrepPass
     : lf::impl::HoistWeightPrepPassBase<HoistWeightPrepPass> {
@@ -39,10 +56,17 @@ struct HoistWeightPrepPass
     // Ops computed from weights and constants only (pure, no regions).
     SmallVector<Operation *> prepOps;
     for (Operation &op : body.without_terminator()) {
-      if (op.getNumRegions() || !isPure(&op) || op.getNumResults() == 0)
+      // Ops with regions qualify when their bodies use only their own
+      // values (linalg bodies, tensor.pad's yield).
+      if (!isPure(&op) || op.getNumResults() == 0 || capturesValues(op) ||
+          llvm::any_of(op.getResultTypes(),
+                       [](Type t) { return isa<BaseMemRefType>(t); }))
         continue;
-      if (op.hasTrait<OpTrait::ConstantLike>()) {
-        weightDerived.insert(op.getResult(0));
+      // Constants and operand-free ops (tensor.empty) are cloned where the
+      // prepared computation needs them, never returned.
+      if (isFree(op)) {
+        for (Value r : op.getResults())
+          weightDerived.insert(r);
         continue;
       }
       if (!llvm::all_of(op.getOperands(), [&](Value v) {
@@ -59,8 +83,7 @@ struct HoistWeightPrepPass
     for (Operation *op : prepOps)
       for (Value r : op->getResults())
         if (llvm::any_of(r.getUsers(), [&](Operation *u) {
-              return !prepSet.contains(u) &&
-                     !u->hasTrait<OpTrait::ConstantLike>();
+              return !prepSet.contains(u) && !isFree(*u);
             }))
           prepared.push_back(r);
     if (prepared.empty())
@@ -86,7 +109,7 @@ struct HoistWeightPrepPass
         map.map(body.getArgument(argNo), entry->getArgument(i));
       for (Operation &op : body.without_terminator())
         if (prepSet.contains(&op) ||
-            (op.hasTrait<OpTrait::ConstantLike>() &&
+            (isFree(op) &&
              llvm::any_of(op.getUsers(), [&](Operation *u) {
                return prepSet.contains(u);
              })))

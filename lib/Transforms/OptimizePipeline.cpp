@@ -12,7 +12,9 @@
 
 using namespace mlir;
 
-void lf::buildOptimizePipeline(OpPassManager &pm, bool explain) {
+void lf::buildOptimizePipeline(
+    OpPassManager &pm, bool explain,
+    const std::function<void(OpPassManager &)> &beforeHoist) {
   pm.addPass(createCanonicalizerPass());
   // Reparameterized weights and depth factors become constants first, so
   // the folds below see constant weights and gains.
@@ -44,6 +46,8 @@ void lf::buildOptimizePipeline(OpPassManager &pm, bool explain) {
   pm.addPass(createCSEPass());
   // Weight-side arithmetic of functions with {lf.weight} arguments moves to
   // <fn>_prepare / <fn>_prepared.
+  if (beforeHoist)
+    beforeHoist(pm);
   pm.addPass(lf::createHoistWeightPrepPass());
 }
 

@@ -104,6 +104,12 @@ static cl::opt<unsigned> threads(
              "no runtime dependency; N > 1: OpenMP with N threads; 0: "
              "OpenMP's default). OpenMP objects link with -lomp"),
     cl::init(1));
+static cl::opt<bool> cpuUkernels(
+    "cpu-ukernels",
+    cl::desc("cpu: f32 linears as calls of the runtime's packed GEMM kernel "
+             "(lf-cpu-linear-ukernel); --cpu-ukernels=false for the "
+             "register-tiled linalg contractions"),
+    cl::init(true));
 static cl::opt<std::string> cpu("mcpu",
                                 cl::desc("Target CPU (default: the host)"),
                                 cl::init(""));
@@ -306,6 +312,7 @@ int main(int argc, char **argv) {
   options.optimize = !noOptimize;
   options.explain = explainOpt;
   options.threads = threads;
+  options.ukernels = cpuUkernels;
   options.rowKernels = rowKernels;
   options.attentionKernels = attentionKernels;
   options.gemmKernels = gemmKernels;

@@ -8,6 +8,7 @@
 #ifndef LIGHTFUSE_CONVERSION_PASSES_H
 #define LIGHTFUSE_CONVERSION_PASSES_H
 
+#include "lightfuse/Conversion/LFToCPU/Passes.h"
 #include "lightfuse/Conversion/LFToGPU/Passes.h"
 #include "lightfuse/Conversion/LFToLinalg/Passes.h"
 

@@ -58,6 +58,9 @@ struct CompileOptions {
   /// destination-passing entry (lf-into-variants), which invokeInto uses
   /// when the caller provides the outputs (results computed in place).
   bool intoVariants = false;
+  /// cpu: f32 linears as calls of the runtime's packed GEMM kernel
+  /// (lf-cpu-linear-ukernel); off: register-tiled linalg contractions.
+  bool ukernels = true;
   /// nvptx: the dedicated kernels (lf-gpu-row-norms, lf-gpu-linear-attention,
   /// lf-gpu-linear); off, those ops use the generic kernels.
   bool rowKernels = true;

@@ -11,6 +11,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
+#include <functional>
+
 namespace mlir::lf {
 
 struct OptimizePipelineOptions
@@ -26,7 +28,12 @@ struct OptimizePipelineOptions
 /// reparameterized weights and inference-time affines into linears, Pre-LN
 /// -> Pre-RMSNorm, residual+norm and NormAttention fusion, CSE, weight
 /// preparation hoisting. Flag `lf-optimize` (`lf-optimize{explain}`).
-void buildOptimizePipeline(OpPassManager &pm, bool explain = false);
+/// `beforeHoist`, when set, adds target-specific lf rewrites right before
+/// lf-hoist-weight-prep, so the weight-only computation they create (e.g. the
+/// CPU kernels' packed weights) is hoisted too.
+void buildOptimizePipeline(
+    OpPassManager &pm, bool explain = false,
+    const std::function<void(OpPassManager &)> &beforeHoist = nullptr);
 
 } // namespace mlir::lf
 

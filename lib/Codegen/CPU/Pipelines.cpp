@@ -9,6 +9,7 @@
 #include "lightfuse/Codegen/CPU/Passes.h"
 #include "lightfuse/Codegen/Common/Passes.h"
 #include "lightfuse/Codegen/Common/Pipelines.h"
+#include "lightfuse/Conversion/LFToCPU/Passes.h"
 #include "lightfuse/Transforms/Pipelines.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -46,11 +47,26 @@ void lf::buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows,
   }
 }
 
+void lf::addCPUPreLowering(OpPassManager &pm, bool ukernels,
+                           unsigned threads) {
+  if (!ukernels)
+    return;
+  lf::CPULinearUkernelPassOptions o;
+  o.threads = threads;
+  pm.addPass(lf::createCPULinearUkernelPass(o));
+}
+
 void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
   if (opts.emitCInterface)
     pm.addPass(lf::createEmitCInterfacePass());
+  bool ukernels = opts.ukernels;
+  unsigned threads = opts.threads;
   if (opts.optimize)
-    buildOptimizePipeline(pm);
+    buildOptimizePipeline(pm, /*explain=*/false, [&](OpPassManager &p) {
+      addCPUPreLowering(p, ukernels, threads);
+    });
+  else
+    addCPUPreLowering(pm, ukernels, threads);
   buildLowerToLinalgPipeline(pm, opts.tileRows, opts.attentionBlock,
                              opts.threads);
   // Polynomial exp/tanh/erf/log so activation epilogues vectorize.

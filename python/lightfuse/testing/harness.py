@@ -173,6 +173,14 @@ def _aot_driver(n_in, in_specs, out_specs, gpu=False):
     return "\n".join(lines) + "\n"
 
 
+def _libomp_flags():
+    """Link flags for objects with OpenMP loops (threads != 1)."""
+    for d in ["/usr/lib/llvm-22/lib", "/usr/lib/x86_64-linux-gnu"]:
+        if os.path.exists(os.path.join(d, "libomp.so.5")):
+            return [f"-L{d}", "-lomp", f"-Wl,-rpath,{d}"]
+    return ["-lomp"]
+
+
 class Runner:
     def __init__(self):
         self.mode = os.environ.get("LF_HARNESS", "lf-run")
@@ -183,6 +191,9 @@ class Runner:
         # lf-run only: a --pass-pipeline replacing the default one (also
         # LF_PIPELINE, e.g. the GPU pipeline with opt-in kernels).
         self.pipeline = os.environ.get("LF_PIPELINE")
+        # Threads of the compiled code (lf-cpu-pipeline{threads}): every
+        # entry point compiles with LF_THREADS (default 1).
+        self.threads = int(os.environ.get("LF_THREADS", "1"))
         self.lf_run = os.environ.get("LF_RUN") or shutil.which("lf-run")
         if self.mode in ("lf-run", "aot") and not self.lf_run:
             sys.exit("lf-run not found (set LF_RUN or PATH)")
@@ -203,7 +214,8 @@ class Runner:
         if self.mode == "python":
             import lightfuse
             try:
-                m = lightfuse.compile(src, target=self.target, chip=self.chip)
+                m = lightfuse.compile(src, target=self.target, chip=self.chip,
+                                      threads=self.threads)
                 outs = m.main(*arrays)
             except lightfuse.LightfuseError as e:
                 self.failures.append(name)
@@ -215,13 +227,15 @@ class Runner:
             es = {"f32": 4, "f16": 2, "bf16": 2}
             steps = [[self.lf_compile, mlir, "-o", base + ".o", "--header",
                       os.path.join(self.tmp, "kernel.h"), "--prefix", "lf_",
-                      "--target", self.target, "--chip", self.chip]]
+                      "--target", self.target, "--chip", self.chip,
+                      f"--cpu-threads={self.threads}"]]
             with open(base + ".c", "w") as f:
                 f.write(_aot_driver(len(arrays), [(a.shape, es[d]) for a, d in zip(arrays, dtypes)],
                                     [(len(s), es[d]) for s, d, _ in results],
                                     gpu=self.target == "nvptx"))
             steps.append([self.cc, "-std=c11", "-I", self.tmp, base + ".c", base + ".o",
                           self.runtime] + ([self.cuda_runtime, "-ldl"] if self.target == "nvptx" else []) +
+                         (_libomp_flags() if self.threads != 1 else []) +
                          ["-lm", "-lpthread", "-o", base])
             ins = []
             for i, (a, d) in enumerate(zip(arrays, dtypes)):
@@ -256,6 +270,8 @@ class Runner:
             cmd += ["--input", os.path.join(self.tmp, f"{self.count}_{i}.npy")]
         if self.pipeline:
             cmd += ["--pass-pipeline", self.pipeline]
+        if self.threads != 1:
+            cmd += [f"--cpu-threads={self.threads}"]
         if self.target != "cpu":
             cmd += ["--target", self.target, "--chip", self.chip]
         proc = subprocess.run(cmd, capture_output=True, text=True)

@@ -24,14 +24,14 @@ func.func @heads(%q: tensor<2x4x?x16xf32>, %s: tensor<4xf32>) -> tensor<2x4x?x16
   return %o : tensor<2x4x?x16xf32>
 }
 
-// Row tiles run on the threads too: here one loop (the norm is fused into
-// the linear's row tiles) shared out by OpenMP.
+// Row tiles run on the threads too (the norm's loop is an OpenMP loop), and
+// the linear's kernel call gets the thread count (its runtime workers split
+// the rows).
 // TWO-LABEL: llvm.func @rows
-// TWO: omp.parallel num_threads
+// TWO: %[[T:.*]] = llvm.mlir.constant(2 : i32) : i32
+// TWO: omp.parallel num_threads(%[[T]] : i32)
 // TWO: omp.wsloop
-// TWO: omp.loop_nest
-// TWO-NOT: omp.parallel
-// TWO: llvm.func @_mlir_ciface_rows
+// TWO: llvm.call @lf_gemm_f32({{.*}}, %[[T]]) :
 // SEQ-LABEL: llvm.func @rows
 // SEQ-NOT: omp.
 func.func @rows(%x: tensor<?x64xf32>, %w: tensor<32x64xf32>) -> tensor<?x32xf32> {

@@ -46,6 +46,13 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "code calls libomp (the LLVM OpenMP runtime): the JIT "
                      "loads it, AOT objects link it (-lomp)"),
       llvm::cl::init(1)};
+  PassOptions::Option<bool> ukernels{
+      *this, "ukernels",
+      llvm::cl::desc("f32 linears with static weights as calls of the "
+                     "runtime's packed AVX-512 GEMM kernel "
+                     "(lf-cpu-linear-ukernel); off: register-tiled linalg "
+                     "contractions"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> intoVariants{
       *this, "into-variants",
       llvm::cl::desc("Give every public function with static result shapes a "
@@ -67,6 +74,11 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
 void buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows = 8,
                                 int64_t attentionBlock = 0,
                                 unsigned threads = 1);
+
+/// Adds the lf rewrites the CPU target runs before lf-hoist-weight-prep
+/// (lf-cpu-linear-ukernel when `ukernels`), for buildOptimizePipeline's
+/// `beforeHoist`.
+void addCPUPreLowering(OpPassManager &pm, bool ukernels, unsigned threads);
 
 /// Bufferized IR (loops, vectors, memrefs) -> LLVM dialect for the host;
 /// `threads` != 1 turns parallel loops into OpenMP work-sharing loops.

@@ -1,0 +1,82 @@
+/*===- Gemm.h - packed f32 GEMM micro-kernels for lf.linear ------*- C -*-===*
+ *
+ * Part of lightfuse. The kernels generated code calls for f32 linears:
+ * C[M, N] = act(A[M, K] W^T + bias) with W [N, K] packed once into panels of
+ * LF_GEMM_PANEL output columns. Plain C; row-major, element strides 1.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef LIGHTFUSE_RUNTIME_GEMM_H
+#define LIGHTFUSE_RUNTIME_GEMM_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Output columns per packed panel. */
+#define LF_GEMM_PANEL 64
+
+/* Epilogue activations applied in the kernel. */
+enum { LF_GEMM_IDENTITY = 0, LF_GEMM_RELU = 1 };
+
+/* Floats lfPackWeightsF32 writes for an [n, k] weight. */
+static inline int64_t lfPackedWeightsSize(int64_t n, int64_t k) {
+  return (n + LF_GEMM_PANEL - 1) / LF_GEMM_PANEL * LF_GEMM_PANEL * k;
+}
+
+/* packed[p][kk][j] = w[(p * 64 + j) * ldw + kk], zero for p * 64 + j >= n. */
+void lfPackWeightsF32(const float *w, int64_t ldw, int64_t n, int64_t k,
+                      float *packed);
+
+/* c[i, j] = act(sum_kk a[i, kk] packed(j, kk) + bias[j]) for all m rows;
+ * bias may be NULL. `threads` as lfResolveThreads takes it. */
+void lfGemmPackedF32(const float *a, int64_t lda, const float *packed,
+                     int64_t n, int64_t k, const float *bias, float *c,
+                     int64_t ldc, int64_t m, int32_t act, int32_t threads);
+
+/* The same for rows [m0, m1) and panels [q0, q1) only. */
+void lfGemmPackedF32Block(const float *a, int64_t lda, const float *packed,
+                          int64_t n, int64_t k, const float *bias, float *c,
+                          int64_t ldc, int64_t m0, int64_t m1, int64_t q0,
+                          int64_t q1, int32_t act);
+
+/* Ranked memref descriptors as MLIR's C interface passes them. */
+typedef struct {
+  float *allocated, *aligned;
+  int64_t offset, sizes[1], strides[1];
+} LfMemRef1F32;
+typedef struct {
+  float *allocated, *aligned;
+  int64_t offset, sizes[2], strides[2];
+} LfMemRef2F32;
+typedef struct {
+  float *allocated, *aligned;
+  int64_t offset, sizes[3], strides[3];
+} LfMemRef3F32;
+
+/* What generated code calls (func.call @lf_gemm_f32 with
+ * llvm.emit_c_interface): a [M, K] row-major, packed [ceil(N/64), K, 64],
+ * bias [N] or [0] (none), c [M, N] row-major. */
+void _mlir_ciface_lf_gemm_f32(LfMemRef2F32 *a, LfMemRef3F32 *packed,
+                              LfMemRef1F32 *bias, LfMemRef2F32 *c, int32_t act,
+                              int32_t threads);
+
+/* Worker threads for runtime kernels: 1 none, N > 1 that many (the caller
+ * included), <= 0 one per online CPU (LF_NUM_THREADS or OMP_NUM_THREADS
+ * when set). */
+int64_t lfResolveThreads(int32_t threads);
+
+/* Runs fn(ctx, 0 .. tasks-1) on a persistent pool of worker threads (the
+ * caller runs task 0's share too); returns when all are done. A caller that
+ * finds the pool busy (another thread's call) runs its tasks itself, so
+ * concurrent callers stay correct. */
+void lfParallelFor(int64_t tasks, void (*fn)(void *ctx, int64_t task),
+                   void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIGHTFUSE_RUNTIME_GEMM_H */

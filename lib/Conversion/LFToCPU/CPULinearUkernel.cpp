@@ -1,0 +1,268 @@
+//===- CPULinearUkernel.cpp - f32 lf.linear as a packed GEMM call ---------===//
+//
+// Part of lightfuse. The weight is packed on tensors (hoistable, weight-only
+// ops); the product is one call of the runtime's register-blocked kernel
+// (lib/Runtime/Gemm.c) on the buffers of the input and a fresh output.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lightfuse/Conversion/LFToCPU/Passes.h"
+
+#include "dialects/lf/LFDialect.h"
+#include "dialects/lf/LFOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::lf {
+#define GEN_PASS_DEF_CPULINEARUKERNELPASS
+#include "lightfuse/Conversion/LFToCPU/Passes.h.inc"
+} // namespace mlir::lf
+
+using namespace mlir;
+using namespace mlir::lf;
+
+namespace {
+
+constexpr int64_t kPanel = 64;          // LF_GEMM_PANEL in Gemm.h
+constexpr int32_t kActIdentity = 0;     // LF_GEMM_IDENTITY
+constexpr int32_t kActRelu = 1;         // LF_GEMM_RELU
+constexpr llvm::StringLiteral kCallee = "lf_gemm_f32";
+
+/// memref<?x...xf32, strided<[?, ...], offset: ?>>: the callee's operand
+/// types, which every buffer is cast to.
+MemRefType anyStrided(MLIRContext *ctx, unsigned rank) {
+  SmallVector<int64_t> shape(rank, ShapedType::kDynamic);
+  SmallVector<int64_t> strides(rank, ShapedType::kDynamic);
+  auto layout =
+      StridedLayoutAttr::get(ctx, ShapedType::kDynamic, strides);
+  return MemRefType::get(shape, Float32Type::get(ctx), layout);
+}
+
+/// The declaration of @lf_gemm_f32, added to the module once.
+func::FuncOp declareCallee(PatternRewriter &rewriter, ModuleOp module) {
+  if (auto fn = module.lookupSymbol<func::FuncOp>(kCallee))
+    return fn;
+  MLIRContext *ctx = module.getContext();
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointToStart(module.getBody());
+  auto i32 = rewriter.getI32Type();
+  auto type = FunctionType::get(
+      ctx,
+      {anyStrided(ctx, 2), anyStrided(ctx, 3), anyStrided(ctx, 1),
+       anyStrided(ctx, 2), i32, i32},
+      {});
+  auto fn = func::FuncOp::create(rewriter, module.getLoc(), kCallee, type);
+  fn.setPrivate();
+  fn->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+              rewriter.getUnitAttr());
+  return fn;
+}
+
+/// A read-only identity-layout buffer of tensor `t`, cast to the callee's
+/// strided type.
+Value calleeBuffer(PatternRewriter &rewriter, Location loc, Value t) {
+  auto ty = cast<RankedTensorType>(t.getType());
+  Value buf = bufferization::ToBufferOp::create(
+      rewriter, loc, MemRefType::get(ty.getShape(), ty.getElementType()), t,
+      rewriter.getUnitAttr());
+  return memref::CastOp::create(
+      rewriter, loc, anyStrided(rewriter.getContext(), ty.getRank()), buf);
+}
+
+/// W [N, K] -> [ceil(N / 64), K, 64], zero rows past N.
+Value packWeight(PatternRewriter &rewriter, Location loc, Value w, int64_t n,
+                 int64_t k) {
+  int64_t panels = (n + kPanel - 1) / kPanel;
+  int64_t padded = panels * kPanel;
+  Type f32 = rewriter.getF32Type();
+  if (padded != n) {
+    Value zero = arith::ConstantOp::create(rewriter, loc,
+                                           rewriter.getF32FloatAttr(0.0));
+    // Zeros with W inserted (not tensor.pad, whose body would capture the
+    // padding value: lf-hoist-weight-prep moves only self-contained ops).
+    Value empty = tensor::EmptyOp::create(
+        rewriter, loc, ArrayRef<int64_t>{padded, k}, f32);
+    Value zeros =
+        linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
+    w = tensor::InsertSliceOp::create(
+        rewriter, loc, w, zeros,
+        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0), rewriter.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(n), rewriter.getIndexAttr(k)},
+        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1), rewriter.getIndexAttr(1)});
+  }
+  Value e = tensor::ExpandShapeOp::create(
+      rewriter, loc, RankedTensorType::get({panels, kPanel, k}, f32), w,
+      SmallVector<ReassociationIndices>{{0, 1}, {2}});
+  Value init = tensor::EmptyOp::create(
+      rewriter, loc, ArrayRef<int64_t>{panels, k, kPanel}, f32);
+  return linalg::TransposeOp::create(rewriter, loc, e, init,
+                                     ArrayRef<int64_t>{0, 2, 1})
+      ->getResult(0);
+}
+
+/// Whether `v` is computed from `{lf.weight}` arguments and constants only:
+/// such a linear belongs to the weight preparation lf-hoist-weight-prep
+/// moves out (a call would pin it in the per-call function).
+bool isWeightOnly(Value v, unsigned depth = 0) {
+  if (depth > 32)
+    return false;
+  if (auto arg = dyn_cast<BlockArgument>(v)) {
+    auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+    return fn && arg.getOwner() == &fn.getBody().front() &&
+           fn.getArgAttr(arg.getArgNumber(), "lf.weight");
+  }
+  Operation *def = v.getDefiningOp();
+  if (!def || def->getNumRegions())
+    return false;
+  if (def->hasTrait<OpTrait::ConstantLike>())
+    return true;
+  return def->getNumOperands() > 0 &&
+         llvm::all_of(def->getOperands(), [&](Value o) {
+           return isWeightOnly(o, depth + 1);
+         });
+}
+
+struct LinearToUkernel : OpRewritePattern<LinearOp> {
+  LinearToUkernel(MLIRContext *ctx, unsigned threads)
+      : OpRewritePattern<LinearOp>(ctx), threads(threads) {}
+
+  LogicalResult matchAndRewrite(LinearOp op,
+                                PatternRewriter &rewriter) const override {
+    auto xTy = cast<RankedTensorType>(op.getInput().getType());
+    auto wTy = cast<RankedTensorType>(op.getWeight().getType());
+    auto yTy = cast<RankedTensorType>(op.getResult().getType());
+    auto isF32 = [](Value v) {
+      return cast<RankedTensorType>(v.getType()).getElementType().isF32();
+    };
+    if (!isF32(op.getInput()) || !isF32(op.getWeight()) ||
+        !yTy.getElementType().isF32() ||
+        (op.getBias() && !isF32(op.getBias())))
+      return rewriter.notifyMatchFailure(op, "not f32");
+    if (!wTy.hasStaticShape() || wTy.getRank() != 2 || xTy.getRank() < 1)
+      return rewriter.notifyMatchFailure(op, "weight shape not static");
+    if (isWeightOnly(op.getInput()))
+      return rewriter.notifyMatchFailure(op, "weight preparation");
+    auto module = op->getParentOfType<ModuleOp>();
+    if (!module)
+      return rewriter.notifyMatchFailure(op, "not inside a module");
+    int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
+    if (xTy.getShape().back() != k)
+      return rewriter.notifyMatchFailure(op, "input K is not static");
+    Location loc = op.getLoc();
+
+    // A lone ReLU after the linear runs in the kernel's epilogue.
+    Operation *replaced = op;
+    int32_t act = kActIdentity;
+    if (op->hasOneUse())
+      if (auto a = dyn_cast<ActivationOp>(*op->getUsers().begin()))
+        if (a.getKind() == ActivationKind::relu &&
+            a.getResult().getType() == op.getResult().getType()) {
+          act = kActRelu;
+          replaced = a;
+        }
+
+    // The input as [M, K].
+    Value x = op.getInput();
+    unsigned rank = xTy.getRank();
+    if (rank == 1) {
+      x = tensor::ExpandShapeOp::create(
+          rewriter, loc, RankedTensorType::get({1, k}, rewriter.getF32Type()),
+          x, SmallVector<ReassociationIndices>{{0, 1}});
+    } else if (rank > 2) {
+      ReassociationIndices lead;
+      for (unsigned d = 0; d + 1 < rank; ++d)
+        lead.push_back(d);
+      x = tensor::CollapseShapeOp::create(
+          rewriter, loc, x,
+          SmallVector<ReassociationIndices>{lead, {rank - 1}});
+    }
+    auto x2Ty = cast<RankedTensorType>(x.getType());
+
+    Value packed = packWeight(rewriter, loc, op.getWeight(), n, k);
+    Value bias = op.getBias();
+    if (!bias)
+      bias = tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{0},
+                                     rewriter.getF32Type());
+
+    // The call on buffers; the output is a fresh buffer owned by the tensor.
+    SmallVector<Value> dynSizes;
+    if (x2Ty.isDynamicDim(0))
+      dynSizes.push_back(tensor::DimOp::create(rewriter, loc, x, 0));
+    auto outTy = MemRefType::get({x2Ty.getDimSize(0), n},
+                                 rewriter.getF32Type());
+    Value out = memref::AllocOp::create(rewriter, loc, outTy, dynSizes,
+                                        rewriter.getI64IntegerAttr(64));
+    func::FuncOp callee = declareCallee(rewriter, module);
+    Value actV = arith::ConstantIntOp::create(rewriter, loc, act, 32);
+    Value thr = arith::ConstantIntOp::create(rewriter, loc,
+                                             static_cast<int64_t>(threads), 32);
+    func::CallOp::create(
+        rewriter, loc, callee,
+        ValueRange{calleeBuffer(rewriter, loc, x),
+                   calleeBuffer(rewriter, loc, packed),
+                   calleeBuffer(rewriter, loc, bias),
+                   memref::CastOp::create(rewriter, loc,
+                                          anyStrided(getContext(), 2), out),
+                   actV, thr});
+    Value y = bufferization::ToTensorOp::create(
+        rewriter, loc, RankedTensorType::get(outTy.getShape(), outTy.getElementType()),
+        out, rewriter.getUnitAttr(), rewriter.getUnitAttr());
+
+    // Back to the result's shape.
+    if (rank == 1) {
+      y = tensor::CollapseShapeOp::create(
+          rewriter, loc, y, SmallVector<ReassociationIndices>{{0, 1}});
+    } else if (rank > 2) {
+      ReassociationIndices lead;
+      for (unsigned d = 0; d + 1 < rank; ++d)
+        lead.push_back(d);
+      SmallVector<OpFoldResult> outShape;
+      for (unsigned d = 0; d + 1 < rank; ++d)
+        outShape.push_back(tensor::getMixedSize(rewriter, loc, op.getInput(), d));
+      outShape.push_back(rewriter.getIndexAttr(n));
+      y = tensor::ExpandShapeOp::create(
+          rewriter, loc, yTy, y,
+          SmallVector<ReassociationIndices>{lead, {rank - 1}}, outShape);
+    }
+    if (y.getType() != yTy)
+      y = tensor::CastOp::create(rewriter, loc, yTy, y);
+    rewriter.replaceOp(replaced, y);
+    if (replaced != op.getOperation())
+      rewriter.eraseOp(op);
+    return success();
+  }
+
+  unsigned threads;
+};
+
+struct CPULinearUkernelPass
+    : lf::impl::CPULinearUkernelPassBase<CPULinearUkernelPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateCPULinearUkernelPatterns(patterns, threads);
+    // A module pass: the pattern declares @lf_gemm_f32 in the module.
+    unsigned before = 0;
+    getOperation().walk([&](LinearOp) { ++before; });
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    unsigned after = 0;
+    getOperation().walk([&](LinearOp) { ++after; });
+    numRewritten += before - after;
+  }
+};
+
+} // namespace
+
+void mlir::lf::populateCPULinearUkernelPatterns(RewritePatternSet &patterns,
+                                                unsigned threads) {
+  patterns.add<LinearToUkernel>(patterns.getContext(), threads);
+}

@@ -1,0 +1,250 @@
+/*===- Gemm.c - packed f32 GEMM micro-kernels for lf.linear ----------------===*
+ *
+ * Part of lightfuse. C[M, N] = A[M, K] W^T (+ bias, activation) with W
+ * packed once into panels of 64 output columns (lfPackWeightsF32): the
+ * BLIS-style register-blocked kernel generated code calls for f32 linears
+ * (IREE's ukernel approach). Plain C11 with AVX-512 intrinsics behind a
+ * run-time CPU check and a portable fallback, so the runtime still links and
+ * runs everywhere.
+ *
+ * Blocking (row-major A and C, packed W):
+ *   for k0 in K step KC:              W panel rows [k0, k0 + KC) stay in L2
+ *     for m0 in M step MC:            the A block MC x KC stays in L2
+ *       for p in N / 64 panels:       the W micro-panel KC x 64 streams from L2
+ *         for r0 in MC step MR:       kernel: MR x 64 accumulators in zmm
+ *                                     registers over the whole KC block
+ * The MR x 64 tile of C is loaded once and stored once per KC block; bias
+ * and activation are applied when the last KC block is stored.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "lightfuse/Runtime/Gemm.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define LF_GEMM_X86 1
+#include <immintrin.h>
+#endif
+
+#ifndef LF_GEMM_KC
+#define LF_GEMM_KC 256
+#endif
+#ifndef LF_GEMM_MC
+#define LF_GEMM_MC 96
+#endif
+#ifndef LF_GEMM_NCP
+#define LF_GEMM_NCP 8
+#endif
+enum { NR = LF_GEMM_PANEL, MR = 6, KC = LF_GEMM_KC, MC = LF_GEMM_MC,
+       NCP = LF_GEMM_NCP };
+
+void lfPackWeightsF32(const float *w, int64_t ldw, int64_t n, int64_t k,
+                      float *packed) {
+  int64_t panels = (n + NR - 1) / NR;
+  for (int64_t p = 0; p < panels; ++p) {
+    float *dst = packed + p * k * NR;
+    int64_t cols = n - p * NR < NR ? n - p * NR : NR;
+    for (int64_t kk = 0; kk < k; ++kk) {
+      float *row = dst + kk * NR;
+      for (int64_t j = 0; j < cols; ++j)
+        row[j] = w[(p * NR + j) * ldw + kk];
+      for (int64_t j = cols; j < NR; ++j)
+        row[j] = 0.0f;
+    }
+  }
+}
+
+static inline float activate(float v, int32_t act) {
+  switch (act) {
+  case LF_GEMM_RELU:
+    return v > 0.0f ? v : 0.0f;
+  default:
+    return v;
+  }
+}
+
+/* Portable kernel: rows [0, mr), columns [0, nr) of one tile. */
+static void tileScalar(const float *a, int64_t lda, const float *b, int64_t kc,
+                       float *c, int64_t ldc, int mr, int nr, int first,
+                       int last, const float *bias, int32_t act) {
+  for (int r = 0; r < mr; ++r)
+    for (int j = 0; j < nr; ++j) {
+      float acc = first ? 0.0f : c[r * ldc + j];
+      for (int64_t kk = 0; kk < kc; ++kk)
+        acc += a[r * lda + kk] * b[kk * NR + j];
+      if (last) {
+        if (bias)
+          acc += bias[j];
+        acc = activate(acc, act);
+      }
+      c[r * ldc + j] = acc;
+    }
+}
+
+#ifdef LF_GEMM_X86
+/* MR x 64 tile: 24 zmm accumulators over the whole KC block. Rows past `mr`
+ * read row 0 again (no branches in the k loop) and are not stored; columns
+ * past `nr` are masked on load and store (the packed panel is zero there). */
+__attribute__((target("avx512f,fma"))) static void
+tileAvx512(const float *a, int64_t lda, const float *b, int64_t kc, float *c,
+           int64_t ldc, int mr, int nr, int first, int last,
+           const float *bias, int32_t act) {
+  const float *ar[MR];
+  for (int r = 0; r < MR; ++r)
+    ar[r] = a + (r < mr ? r : 0) * lda;
+  __mmask16 mask[4];
+  for (int j = 0; j < 4; ++j) {
+    int n = nr - 16 * j;
+    mask[j] = n >= 16 ? (__mmask16)0xFFFF
+              : n <= 0 ? (__mmask16)0
+                       : (__mmask16)((1u << n) - 1);
+  }
+  __m512 acc[MR][4];
+  for (int r = 0; r < MR; ++r)
+    for (int j = 0; j < 4; ++j)
+      acc[r][j] = first || r >= mr
+                      ? _mm512_setzero_ps()
+                      : _mm512_maskz_loadu_ps(mask[j], c + r * ldc + 16 * j);
+  for (int64_t kk = 0; kk < kc; ++kk) {
+    const float *bk = b + kk * NR;
+    __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
+    __m512 b2 = _mm512_loadu_ps(bk + 32), b3 = _mm512_loadu_ps(bk + 48);
+    for (int r = 0; r < MR; ++r) {
+      __m512 av = _mm512_set1_ps(ar[r][kk]);
+      acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
+      acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+      acc[r][2] = _mm512_fmadd_ps(av, b2, acc[r][2]);
+      acc[r][3] = _mm512_fmadd_ps(av, b3, acc[r][3]);
+    }
+  }
+  if (last && (bias || act != LF_GEMM_IDENTITY)) {
+    __m512 bv[4];
+    for (int j = 0; j < 4; ++j)
+      bv[j] = bias ? _mm512_maskz_loadu_ps(mask[j], bias + 16 * j)
+                   : _mm512_setzero_ps();
+    __m512 zero = _mm512_setzero_ps();
+    for (int r = 0; r < MR; ++r)
+      for (int j = 0; j < 4; ++j) {
+        __m512 v = _mm512_add_ps(acc[r][j], bv[j]);
+        if (act == LF_GEMM_RELU)
+          v = _mm512_max_ps(v, zero);
+        acc[r][j] = v;
+      }
+  }
+  for (int r = 0; r < mr; ++r)
+    for (int j = 0; j < 4; ++j)
+      if (mask[j])
+        _mm512_mask_storeu_ps(c + r * ldc + 16 * j, mask[j], acc[r][j]);
+}
+
+static int hasAvx512(void) {
+  static int cached = -1;
+  if (cached < 0) {
+    __builtin_cpu_init();
+    cached = __builtin_cpu_supports("avx512f") ? 1 : 0;
+  }
+  return cached;
+}
+#endif
+
+void lfGemmPackedF32Block(const float *a, int64_t lda, const float *packed,
+                          int64_t n, int64_t k, const float *bias, float *c,
+                          int64_t ldc, int64_t m0, int64_t m1, int64_t q0,
+                          int64_t q1, int32_t act) {
+#ifdef LF_GEMM_X86
+  int fast = hasAvx512();
+#endif
+  int64_t j1 = q1 * NR < n ? q1 * NR : n;
+  if (k == 0) {
+    for (int64_t i = m0; i < m1; ++i)
+      for (int64_t j = q0 * NR; j < j1; ++j)
+        c[i * ldc + j] = activate(bias ? bias[j] : 0.0f, act);
+    return;
+  }
+  for (int64_t k0 = 0; k0 < k; k0 += KC) {
+    int64_t kc = k - k0 < KC ? k - k0 : KC;
+    int first = k0 == 0, last = k0 + kc == k;
+    for (int64_t p0 = q0; p0 < q1; p0 += NCP) {
+    int64_t p1 = p0 + NCP < q1 ? p0 + NCP : q1;
+    for (int64_t mb = m0; mb < m1; mb += MC) {
+      int64_t me = mb + MC < m1 ? mb + MC : m1;
+      for (int64_t p = p0; p < p1; ++p) {
+        const float *b = packed + p * k * NR + k0 * NR;
+        int nr = n - p * NR < NR ? (int)(n - p * NR) : NR;
+        const float *bp = bias ? bias + p * NR : NULL;
+        for (int64_t r0 = mb; r0 < me; r0 += MR) {
+          int mr = me - r0 < MR ? (int)(me - r0) : MR;
+          const float *ap = a + r0 * lda + k0;
+          float *cp = c + r0 * ldc + p * NR;
+#ifdef LF_GEMM_X86
+          if (fast) {
+            tileAvx512(ap, lda, b, kc, cp, ldc, mr, nr, first, last, bp, act);
+            continue;
+          }
+#endif
+          tileScalar(ap, lda, b, kc, cp, ldc, mr, nr, first, last, bp, act);
+        }
+      }
+    }
+    }
+  }
+}
+
+/* Work split for `threads` workers: row blocks of a multiple of MR when
+ * there are enough rows, else panels (decode: M = 1..16 streams the weights,
+ * so the threads share them). */
+typedef struct {
+  const float *a, *packed, *bias;
+  float *c;
+  int64_t lda, ldc, m, n, k, panels, rowsPerTask, panelsPerTask;
+  int32_t act;
+} GemmJob;
+
+static void gemmTask(void *ctx, int64_t task) {
+  const GemmJob *j = (const GemmJob *)ctx;
+  int64_t m0 = 0, m1 = j->m, q0 = 0, q1 = j->panels;
+  if (j->rowsPerTask) {
+    m0 = task * j->rowsPerTask;
+    m1 = m0 + j->rowsPerTask < j->m ? m0 + j->rowsPerTask : j->m;
+  } else {
+    q0 = task * j->panelsPerTask;
+    q1 = q0 + j->panelsPerTask < j->panels ? q0 + j->panelsPerTask : j->panels;
+  }
+  if (m0 < m1 && q0 < q1)
+    lfGemmPackedF32Block(j->a, j->lda, j->packed, j->n, j->k, j->bias, j->c,
+                         j->ldc, m0, m1, q0, q1, j->act);
+}
+
+void lfGemmPackedF32(const float *a, int64_t lda, const float *packed,
+                     int64_t n, int64_t k, const float *bias, float *c,
+                     int64_t ldc, int64_t m, int32_t act, int32_t threads) {
+  GemmJob job = {a, packed, bias, c, lda, ldc, m, n, k, (n + NR - 1) / NR,
+                 0, 0, act};
+  int64_t tasks = lfResolveThreads(threads);
+  if (m >= (int64_t)MR * 4 * tasks) {
+    int64_t per = (m + tasks - 1) / tasks;
+    job.rowsPerTask = (per + MR - 1) / MR * MR;
+    tasks = (m + job.rowsPerTask - 1) / job.rowsPerTask;
+  } else {
+    if (tasks > job.panels)
+      tasks = job.panels > 0 ? job.panels : 1;
+    job.panelsPerTask = (job.panels + tasks - 1) / tasks;
+    tasks = job.panels > 0
+                ? (job.panels + job.panelsPerTask - 1) / job.panelsPerTask
+                : 1;
+  }
+  lfParallelFor(tasks, gemmTask, &job);
+}
+
+void _mlir_ciface_lf_gemm_f32(LfMemRef2F32 *a, LfMemRef3F32 *packed,
+                              LfMemRef1F32 *bias, LfMemRef2F32 *c, int32_t act,
+                              int32_t threads) {
+  int64_t m = a->sizes[0], k = a->sizes[1], n = c->sizes[1];
+  const float *b = bias->sizes[0] ? bias->aligned + bias->offset : NULL;
+  lfGemmPackedF32(a->aligned + a->offset, a->strides[0],
+                  packed->aligned + packed->offset, n, k, b,
+                  c->aligned + c->offset, c->strides[0], m, act, threads);
+}

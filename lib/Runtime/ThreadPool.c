@@ -1,0 +1,103 @@
+/*===- ThreadPool.c - persistent workers for runtime kernels --------------===*
+ *
+ * Part of lightfuse. Plain C11 + pthreads. Worker threads are created on the
+ * first parallel call that needs them and then wait on a condition variable
+ * between calls, so a call pays a wake-up, never a thread start. One
+ * parallel region runs at a time; a caller that finds the pool busy runs its
+ * tasks on its own thread.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#define _POSIX_C_SOURCE 200809L
+#include "lightfuse/Runtime/Gemm.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+enum { kMaxWorkers = 63 };
+
+static pthread_mutex_t regionLock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t workReady = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t workDone = PTHREAD_COND_INITIALIZER;
+static int numWorkers;
+static uint64_t generation;
+static int pending; /* workers still inside the current region */
+static void (*jobFn)(void *, int64_t);
+static void *jobCtx;
+static int64_t jobTasks;
+static _Atomic int64_t nextTask;
+
+static void runTasks(void) {
+  for (;;) {
+    int64_t t = atomic_fetch_add(&nextTask, 1);
+    if (t >= jobTasks)
+      return;
+    jobFn(jobCtx, t);
+  }
+}
+
+/* `arg`: the generation at creation; the worker joins every later region. */
+static void *workerMain(void *arg) {
+  uint64_t seen = (uint64_t)(uintptr_t)arg;
+  pthread_mutex_lock(&mu);
+  for (;;) {
+    while (generation == seen)
+      pthread_cond_wait(&workReady, &mu);
+    seen = generation;
+    pthread_mutex_unlock(&mu);
+    runTasks();
+    pthread_mutex_lock(&mu);
+    if (--pending == 0)
+      pthread_cond_signal(&workDone);
+  }
+  return NULL;
+}
+
+int64_t lfResolveThreads(int32_t threads) {
+  if (threads >= 1)
+    return threads;
+  for (const char *name = "LF_NUM_THREADS"; name;
+       name = name[0] == 'L' ? "OMP_NUM_THREADS" : NULL) {
+    const char *v = getenv(name);
+    if (v && atoi(v) >= 1)
+      return atoi(v);
+  }
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n >= 1 ? n : 1;
+}
+
+void lfParallelFor(int64_t tasks, void (*fn)(void *ctx, int64_t task),
+                   void *ctx) {
+  if (tasks <= 1 || pthread_mutex_trylock(&regionLock) != 0) {
+    for (int64_t t = 0; t < tasks; ++t)
+      fn(ctx, t);
+    return;
+  }
+  int64_t want = tasks - 1 < kMaxWorkers ? tasks - 1 : kMaxWorkers;
+  pthread_mutex_lock(&mu);
+  while (numWorkers < want) {
+    pthread_t th;
+    if (pthread_create(&th, NULL, workerMain, (void *)(uintptr_t)generation) != 0)
+      break;
+    pthread_detach(th);
+    ++numWorkers;
+  }
+  jobFn = fn;
+  jobCtx = ctx;
+  jobTasks = tasks;
+  atomic_store(&nextTask, 0);
+  pending = numWorkers;
+  ++generation;
+  pthread_cond_broadcast(&workReady);
+  pthread_mutex_unlock(&mu);
+  runTasks();
+  pthread_mutex_lock(&mu);
+  while (pending > 0)
+    pthread_cond_wait(&workDone, &mu);
+  pthread_mutex_unlock(&mu);
+  pthread_mutex_unlock(&regionLock);
+}

@@ -1,0 +1,71 @@
+// RUN: lf-opt %s --lf-cpu-linear-ukernel=threads=2 -split-input-file | FileCheck %s
+// The packing depends on {lf.weight} arguments only: lf-hoist-weight-prep
+// moves it into @<fn>_prepare.
+// RUN: lf-opt %s --lf-cpu-linear-ukernel --lf-hoist-weight-prep -split-input-file | FileCheck %s --check-prefix=HOIST
+
+// The callee is declared once, with a C interface.
+// CHECK: func.func private @lf_gemm_f32(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, memref<?xf32, strided<[?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i32, i32) attributes {llvm.emit_c_interface}
+// CHECK-LABEL: func.func @linear_bias
+// N = 130 is padded to 3 panels of 64 columns, laid out [panel, k, column].
+// CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<192x300xf32>)
+// CHECK: %[[P:.*]] = tensor.insert_slice %arg1 into %[[Z]][0, 0] [130, 300] [1, 1]
+// CHECK: %[[E:.*]] = tensor.expand_shape %[[P]] {{\[\[}}0, 1], [2]] output_shape [3, 64, 300] : tensor<192x300xf32> into tensor<3x64x300xf32>
+// CHECK: %[[W:.*]] = linalg.transpose ins(%[[E]] : tensor<3x64x300xf32>) outs(%{{.*}} : tensor<3x300x64xf32>) permutation = [0, 2, 1]
+// CHECK: %[[OUT:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x130xf32>
+// CHECK: bufferization.to_buffer %arg0 read_only
+// CHECK: bufferization.to_buffer %[[W]] read_only
+// CHECK: bufferization.to_buffer %arg2 read_only
+// CHECK: call @lf_gemm_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ACT:.*]], %[[THR:.*]])
+// CHECK: %[[Y:.*]] = bufferization.to_tensor %[[OUT]] restrict writable
+// CHECK: return %[[Y]]
+// CHECK-NOT: lf.linear
+// HOIST-LABEL: func.func @linear_bias(
+// HOIST-LABEL: func.func @linear_bias_prepare(%{{.*}}: tensor<130x300xf32>) -> tensor<3x300x64xf32>
+// HOIST: linalg.fill
+// HOIST: tensor.insert_slice
+// HOIST: linalg.transpose
+// HOIST-LABEL: func.func @linear_bias_prepared(
+// HOIST-SAME: %{{.*}}: tensor<3x300x64xf32>)
+// HOIST-NOT: linalg.transpose
+// HOIST: call @lf_gemm_f32
+func.func @linear_bias(%x: tensor<?x300xf32>, %w: tensor<130x300xf32> {lf.weight},
+                       %b: tensor<130xf32>) -> tensor<?x130xf32> {
+  %0 = lf.linear %x, %w bias(%b : tensor<130xf32>) : tensor<?x300xf32>, tensor<130x300xf32> -> tensor<?x130xf32>
+  return %0 : tensor<?x130xf32>
+}
+
+// -----
+
+// A ReLU that is the linear's only user runs in the kernel (act = 1); a
+// rank-3 input is collapsed to [M, K] and the result expanded back; no bias
+// passes an empty [0] buffer. threads=2 reaches the call.
+// CHECK-LABEL: func.func @relu_rank3
+// CHECK-DAG: %[[ONE:.*]] = arith.constant 1 : i32
+// CHECK-DAG: %[[TWO:.*]] = arith.constant 2 : i32
+// CHECK-NOT: linalg.fill
+// CHECK: tensor.collapse_shape %arg0 {{\[\[}}0, 1], [2]] : tensor<2x?x64xf32> into tensor<?x64xf32>
+// CHECK: tensor.empty() : tensor<0xf32>
+// CHECK: call @lf_gemm_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ONE]], %[[TWO]])
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0, 1], [2]] output_shape [2, %{{.*}}, 128] : tensor<?x128xf32> into tensor<2x?x128xf32>
+// CHECK-NOT: lf.activation
+func.func @relu_rank3(%x: tensor<2x?x64xf32>, %w: tensor<128x64xf32>) -> tensor<2x?x128xf32> {
+  %0 = lf.linear %x, %w : tensor<2x?x64xf32>, tensor<128x64xf32> -> tensor<2x?x128xf32>
+  %1 = lf.activation relu %0 : tensor<2x?x128xf32>
+  return %1 : tensor<2x?x128xf32>
+}
+
+// -----
+
+// Left to the linalg lowering: bf16, a dynamic weight, and a linear of
+// weights only (weight preparation, which lf-hoist-weight-prep moves out).
+// CHECK-LABEL: func.func @declined
+// CHECK-NOT: call @lf_gemm_f32
+// CHECK-COUNT-3: lf.linear
+func.func @declined(%x: tensor<4x64xbf16>, %w: tensor<8x64xbf16>, %y: tensor<4x64xf32>,
+                    %wd: tensor<?x64xf32>, %b: tensor<64xf32> {lf.weight},
+                    %w2: tensor<8x64xf32> {lf.weight}) -> (tensor<4x8xbf16>, tensor<4x?xf32>, tensor<8xf32>) {
+  %0 = lf.linear %x, %w : tensor<4x64xbf16>, tensor<8x64xbf16> -> tensor<4x8xbf16>
+  %1 = lf.linear %y, %wd : tensor<4x64xf32>, tensor<?x64xf32> -> tensor<4x?xf32>
+  %2 = lf.linear %b, %w2 : tensor<64xf32>, tensor<8x64xf32> -> tensor<8xf32>
+  return %0, %1, %2 : tensor<4x8xbf16>, tensor<4x?xf32>, tensor<8xf32>
+}
