@@ -8,8 +8,9 @@
  * runs everywhere.
  *
  * Blocking (row-major A and C, packed W):
- *   for k0 in K step KC:              W panel rows [k0, k0 + KC) stay in L2
- *     for m0 in M step MC:            the A block MC x KC stays in L2
+ *   for k0 in K step KC (512):        W panel rows [k0, k0 + KC) stay in L2
+ *     for p0 in panels step NCP (4):  a KC x 256 block of W in L2
+ *     for m0 in M step MC (96):       the A block MC x KC stays in L2
  *       for p in N / 64 panels:       the W micro-panel KC x 64 streams from L2
  *         for r0 in MC step MR:       kernel: MR x 64 accumulators in zmm
  *                                     registers over the whole KC block
@@ -30,13 +31,13 @@
 #endif
 
 #ifndef LF_GEMM_KC
-#define LF_GEMM_KC 256
+#define LF_GEMM_KC 512
 #endif
 #ifndef LF_GEMM_MC
 #define LF_GEMM_MC 96
 #endif
 #ifndef LF_GEMM_NCP
-#define LF_GEMM_NCP 8
+#define LF_GEMM_NCP 4
 #endif
 enum { NR = LF_GEMM_PANEL, MR = 6, KC = LF_GEMM_KC, MC = LF_GEMM_MC,
        NCP = LF_GEMM_NCP };

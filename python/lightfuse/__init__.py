@@ -239,12 +239,24 @@ class Function:
             if size:
                 span = sum((d - 1) * s for d, s in zip(shape, strides)) + item
                 buf = (ctypes.c_char * span).from_address(v.data)
-                arr = np.ndarray(shape, npdt, buffer=buf, strides=strides).copy()
+                arr = _aligned_empty(shape, npdt)
+                np.copyto(arr, np.ndarray(shape, npdt, buffer=buf, strides=strides))
             else:
                 arr = np.zeros(shape, npdt)
             lib.lfTensorDestroy(handles[i])
             results.append(_from_bf16_bits(arr) if dt == "bf16" else arr)
         return results[0] if n == 1 else tuple(results)
+
+
+def _aligned_empty(shape, dtype, align=64):
+    """An uninitialized C-order array whose data starts on an `align`-byte
+    boundary: results (e.g. the packed weights of <fn>_prepare) are read with
+    full-width vector loads, which cost more when they straddle cache lines."""
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    raw = np.empty(nbytes + align, np.uint8)
+    off = (-raw.ctypes.data) % align
+    return raw[off:off + nbytes].view(dtype).reshape(shape)
 
 
 class Module:
