@@ -8,6 +8,7 @@
 
 #include "lightfuse/Codegen/CPU/Pipelines.h"
 #include "lightfuse/Codegen/GPU/Pipelines.h"
+#include "lightfuse/Driver/Registration.h"
 #include "lightfuse/Transforms/Pipelines.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -119,6 +120,9 @@ LogicalResult lf::lowerModule(ModuleOp module, const CompileOptions &options,
   if (failed(configure(pm)))
     return fail("invalid pass manager options");
   if (!defaultPipeline) {
+    // A custom pipeline may name any lightfuse or upstream pass; registered
+    // here, not up front (it costs tens of ms, which a cached compile skips).
+    registerAllPasses();
     std::string parseErrors;
     llvm::raw_string_ostream os(parseErrors);
     if (failed(parsePassPipeline(modulePipelineBody(options.pipeline), pm,

@@ -6,6 +6,8 @@
 
 #include "lightfuse/ExecutionEngine/JitModule.h"
 
+#include "ObjectCache.h"
+
 #include "dialects/lf/LFDialect.h"
 #include "dialects/lf/LFOps.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -31,7 +33,12 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Support/FileUtilities.h"
 
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <unistd.h>
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -89,8 +96,89 @@ static void initLLVMOnce() {
     llvm::InitializeNativeTargetAsmPrinter();
     llvm::InitializeNativeTargetAsmParser();
   });
-  // Custom pipelines may name any lightfuse or upstream pass.
-  lf::registerAllPasses();
+}
+
+/// The runtime symbols compiled code may call, resolved in-process (the C
+/// API library hides them from dlsym).
+static llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner interner) {
+  llvm::orc::SymbolMap map;
+  auto add = [&](const char *name, auto *fn) {
+    map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
+                           llvm::JITSymbolFlags::Exported};
+  };
+  add("memrefCopy", &memrefCopy);
+  add("_mlir_ciface_lf_gemm_f32", &_mlir_ciface_lf_gemm_f32);
+  add("_mlir_memref_to_llvm_alloc", &_mlir_memref_to_llvm_alloc);
+  add("_mlir_memref_to_llvm_aligned_alloc",
+      &_mlir_memref_to_llvm_aligned_alloc);
+  add("_mlir_memref_to_llvm_free", &_mlir_memref_to_llvm_free);
+  // The GPU runtime ABI (lightfuse's CUDA driver-API runtime).
+  add("mgpuModuleLoad", &mgpuModuleLoad);
+  add("mgpuModuleLoadJIT", &mgpuModuleLoadJIT);
+  add("mgpuModuleUnload", &mgpuModuleUnload);
+  add("mgpuModuleGetFunction", &mgpuModuleGetFunction);
+  add("mgpuLaunchKernel", &mgpuLaunchKernel);
+  add("mgpuStreamCreate", &mgpuStreamCreate);
+  add("mgpuStreamDestroy", &mgpuStreamDestroy);
+  add("mgpuStreamSynchronize", &mgpuStreamSynchronize);
+  add("mgpuMemAlloc", &mgpuMemAlloc);
+  add("mgpuMemFree", &mgpuMemFree);
+  add("mgpuMemcpy", &mgpuMemcpy);
+  add("mgpuMemset32", &mgpuMemset32);
+  add("mgpuMemHostRegisterMemRef", &mgpuMemHostRegisterMemRef);
+  add("mgpuMemHostUnregisterMemRef", &mgpuMemHostUnregisterMemRef);
+  add("mgpuSetDefaultDevice", &mgpuSetDefaultDevice);
+  return map;
+}
+
+/// Loads a cached object (`<key>.o` with `<key>.sig`) into a fresh ORC JIT
+/// and resolves the packed entry points. False (and nothing changed) on any
+/// miss or mismatch; the caller then compiles.
+bool JitModule::loadCached(const std::string &dir, const std::string &key) {
+  std::string base = dir + "/" + key;
+  auto sigText = llvm::MemoryBuffer::getFile(base + ".sig");
+  auto obj = llvm::MemoryBuffer::getFile(base + ".o");
+  if (!sigText || !obj)
+    return false;
+  std::vector<FunctionSignature> sigs;
+  bool openmp = false;
+  if (!parseSignatures((*sigText)->getBuffer(), sigs, openmp))
+    return false;
+  std::string why;
+  if (openmp && !loadOpenMPRuntime(why))
+    return false;
+  auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!jtmb)
+    return llvm::consumeError(jtmb.takeError()), false;
+  auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(*jtmb).create();
+  if (!jit)
+    return llvm::consumeError(jit.takeError()), false;
+  llvm::orc::JITDylib &jd = (*jit)->getMainJITDylib();
+  auto process = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+      (*jit)->getDataLayout().getGlobalPrefix());
+  if (!process)
+    return llvm::consumeError(process.takeError()), false;
+  jd.addGenerator(std::move(*process));
+  llvm::orc::MangleAndInterner interner((*jit)->getExecutionSession(),
+                                        (*jit)->getDataLayout());
+  if (auto err = jd.define(llvm::orc::absoluteSymbols(runtimeSymbols(interner))))
+    return llvm::consumeError(std::move(err)), false;
+  if (auto err = (*jit)->addObjectFile(std::move(*obj)))
+    return llvm::consumeError(std::move(err)), false;
+  for (FunctionSignature &sig : sigs) {
+    auto fn = (*jit)->lookup("_mlir__mlir_ciface_" + sig.name);
+    if (!fn)
+      return llvm::consumeError(fn.takeError()), false;
+    sig.packed = fn->toPtr<void (*)(void **)>();
+    auto into = (*jit)->lookup("_mlir__mlir_ciface_" + sig.name + "__into");
+    if (into)
+      sig.packedInto = into->toPtr<void (*)(void **)>();
+    else
+      llvm::consumeError(into.takeError());
+  }
+  cachedJit = std::move(*jit);
+  fns = std::move(sigs);
+  return true;
 }
 
 std::unique_ptr<MLIRContext> JitModule::createContext() {
@@ -139,6 +227,15 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
                                               std::string &error) {
   initLLVMOnce();
   std::unique_ptr<JitModule> jm(new JitModule());
+  // A second process compiling the same source with the same options on the
+  // same host and build loads the cached object (LF_CACHE=0 turns it off).
+  std::string cacheDir = objectCacheDir(options);
+  std::string cacheKey;
+  if (!cacheDir.empty()) {
+    cacheKey = objectCacheKey(source, options);
+    if (jm->loadCached(cacheDir, cacheKey))
+      return jm;
+  }
   jm->context = createContext();
   MLIRContext &ctx = *jm->context;
 
@@ -199,42 +296,14 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
   eo.transformer = transformer;
   eo.jitCodeGenOptLevel = static_cast<llvm::CodeGenOptLevel>(
       std::min(options.optLevel, 3u));
+  eo.enableObjectDump = !cacheDir.empty();
   auto engine = ExecutionEngine::create(*module, eo);
   if (!engine)
     return fail("JIT compilation failed: " +
                 llvm::toString(engine.takeError()));
   jm->engine = std::move(*engine);
   // The runtime symbols compiled code may call, resolved in-process.
-  jm->engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
-    llvm::orc::SymbolMap map;
-    auto add = [&](const char *name, auto *fn) {
-      map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
-                             llvm::JITSymbolFlags::Exported};
-    };
-    add("memrefCopy", &memrefCopy);
-    add("_mlir_ciface_lf_gemm_f32", &_mlir_ciface_lf_gemm_f32);
-    add("_mlir_memref_to_llvm_alloc", &_mlir_memref_to_llvm_alloc);
-    add("_mlir_memref_to_llvm_aligned_alloc",
-        &_mlir_memref_to_llvm_aligned_alloc);
-    add("_mlir_memref_to_llvm_free", &_mlir_memref_to_llvm_free);
-    // The GPU runtime ABI (lightfuse's CUDA driver-API runtime).
-    add("mgpuModuleLoad", &mgpuModuleLoad);
-    add("mgpuModuleLoadJIT", &mgpuModuleLoadJIT);
-    add("mgpuModuleUnload", &mgpuModuleUnload);
-    add("mgpuModuleGetFunction", &mgpuModuleGetFunction);
-    add("mgpuLaunchKernel", &mgpuLaunchKernel);
-    add("mgpuStreamCreate", &mgpuStreamCreate);
-    add("mgpuStreamDestroy", &mgpuStreamDestroy);
-    add("mgpuStreamSynchronize", &mgpuStreamSynchronize);
-    add("mgpuMemAlloc", &mgpuMemAlloc);
-    add("mgpuMemFree", &mgpuMemFree);
-    add("mgpuMemcpy", &mgpuMemcpy);
-    add("mgpuMemset32", &mgpuMemset32);
-    add("mgpuMemHostRegisterMemRef", &mgpuMemHostRegisterMemRef);
-    add("mgpuMemHostUnregisterMemRef", &mgpuMemHostUnregisterMemRef);
-    add("mgpuSetDefaultDevice", &mgpuSetDefaultDevice);
-    return map;
-  });
+  jm->engine->registerSymbols(runtimeSymbols);
   jm->engine->initialize();
   for (FunctionSignature &sig : jm->fns) {
     auto fn = jm->engine->lookupPacked("_mlir_ciface_" + sig.name);
@@ -248,6 +317,24 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
         sig.packedInto = *into;
       else
         llvm::consumeError(into.takeError());
+    }
+  }
+  if (!cacheDir.empty()) {
+    // The object first, the signatures last: a reader that finds the
+    // signatures finds a complete object.
+    llvm::SmallString<256> tmp;
+    int fd;
+    if (!llvm::sys::fs::createTemporaryFile("lf-object", "o", fd, tmp)) {
+      ::close(fd);
+      jm->engine->dumpToObjectFile(tmp);
+      auto obj = llvm::MemoryBuffer::getFile(tmp);
+      llvm::sys::fs::remove(tmp);
+      if (obj) {
+        std::string base = cacheDir + "/" + cacheKey;
+        writeFileAtomically(base + ".o", (*obj)->getBuffer());
+        writeFileAtomically(base + ".sig",
+                            serializeSignatures(jm->fns, usesOpenMP));
+      }
     }
   }
   return jm;

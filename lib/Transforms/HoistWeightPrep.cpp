@@ -139,11 +139,38 @@ struct HoistWeightPrepPass
       orig.lookup(v).replaceAllUsesWith(arg);
     run.setType(b.getFunctionType(allTypes, fn.getResultTypes()));
     // The recomputation is now dead: erase it, last first.
-    for (Operation &op : llvm::make_early_inc_range(llvm::reverse(rb)))
-      if (op.use_empty() && isPure(&op) && !op.hasTrait<OpTrait::IsTerminator>())
-        op.erase();
+    // (Collected first: erasing through a reverse iterator would read the
+    // erased op.)
+    SmallVector<Operation *> ops;
+    for (Operation &op : rb)
+      ops.push_back(&op);
+    for (Operation *op : llvm::reverse(ops))
+      if (op->use_empty() && isPure(op) &&
+          !op->hasTrait<OpTrait::IsTerminator>())
+        op->erase();
     symbols.insert(prep);
     symbols.insert(run);
+    // @fn becomes @fn_prepared(args, @fn_prepare(weights)): the same values,
+    // and the body is compiled once instead of twice.
+    {
+      Operation *term = body.getTerminator();
+      OpBuilder fb(term);
+      SmallVector<Value> weights;
+      for (unsigned i : weightArgs)
+        weights.push_back(body.getArgument(i));
+      auto p = func::CallOp::create(fb, loc, prep, weights);
+      SmallVector<Value> runArgs(body.getArguments().begin(),
+                                 body.getArguments().end());
+      runArgs.append(p.getResults().begin(), p.getResults().end());
+      auto r = func::CallOp::create(fb, loc, run, runArgs);
+      term->setOperands(r.getResults());
+      SmallVector<Operation *> dead;
+      for (Operation &op : body.without_terminator())
+        if (&op != p.getOperation() && &op != r.getOperation())
+          dead.push_back(&op);
+      for (Operation *op : llvm::reverse(dead))
+        op->erase();
+    }
     numHoisted += prepared.size();
   }
 

@@ -2,8 +2,12 @@
 
 // The folded RMSNorm gain (W * g, as lf.channel_affine on the weight) and
 // the folded shift (a linear of the bias) depend on weights only.
+// @f keeps its signature and calls the two halves.
 // CHECK-LABEL: func.func @f(
-// CHECK: lf.channel_affine
+// CHECK-SAME: %[[X:.*]]: tensor<?x4xf32>, %[[G:.*]]: tensor<4xf32> {lf.weight}, %[[BB:.*]]: tensor<4xf32> {lf.weight}, %[[WW:.*]]: tensor<3x4xf32> {lf.weight})
+// CHECK-NEXT: %[[P:.*]]:2 = call @f_prepare(%[[G]], %[[BB]], %[[WW]])
+// CHECK-NEXT: %[[R:.*]] = call @f_prepared(%[[X]], %[[G]], %[[BB]], %[[WW]], %[[P]]#0, %[[P]]#1)
+// CHECK-NEXT: return %[[R]]
 // CHECK-LABEL: func.func @f_prepare(%{{.*}}: tensor<4xf32>, %{{.*}}: tensor<4xf32>, %{{.*}}: tensor<3x4xf32>) -> (tensor<3x4xf32>, tensor<3xf32>)
 // CHECK: lf.channel_affine
 // CHECK: lf.linear %{{.*}}, %{{.*}} : tensor<4xf32>, tensor<3x4xf32> -> tensor<3xf32>

@@ -22,6 +22,10 @@
 #include <string>
 #include <vector>
 
+namespace llvm::orc {
+class LLJIT;
+} // namespace llvm::orc
+
 namespace mlir {
 class ExecutionEngine;
 class MLIRContext;
@@ -122,6 +126,9 @@ private:
   JitModule();
   std::unique_ptr<MLIRContext> context;
   std::unique_ptr<ExecutionEngine> engine;
+  /// Set instead of `engine` when the code came from the object cache.
+  std::unique_ptr<llvm::orc::LLJIT> cachedJit;
+  bool loadCached(const std::string &dir, const std::string &key);
   std::vector<FunctionSignature> fns;
   std::string remarkText;
 };

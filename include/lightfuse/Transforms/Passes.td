@@ -415,8 +415,10 @@ def HoistWeightPrepPass : Pass<"lf-hoist-weight-prep", "::mlir::ModuleOp"> {
     - `@<fn>_prepared(<all arguments of fn>, <prepared values>)` is `@<fn>`
       reading the prepared values instead of recomputing them.
 
-    `@<fn>` itself is unchanged, so existing callers keep working. Nothing
-    is created when there is nothing to hoist.
+    `@<fn>` keeps its signature and semantics, so existing callers keep
+    working; its body becomes `@<fn>_prepared(args, @<fn>_prepare(weights))`
+    so the computation is compiled once. Nothing is created when there is
+    nothing to hoist.
 
     Before:
 

@@ -1,0 +1,44 @@
+//===- ObjectCache.h - compiled objects on disk -----------------*- C++ -*-===//
+//
+// Part of lightfuse. The JIT's on-disk cache: the object code of a compiled
+// module and its function signatures, keyed by the source, the compile
+// options, the host CPU and the lightfuse build, so a second process loads
+// the object instead of compiling again. Private to lib/ExecutionEngine.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIGHTFUSE_LIB_EXECUTIONENGINE_OBJECTCACHE_H
+#define LIGHTFUSE_LIB_EXECUTIONENGINE_OBJECTCACHE_H
+
+#include "lightfuse/Driver/Compiler.h"
+#include "lightfuse/Driver/Signature.h"
+
+#include "llvm/ADT/StringRef.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::lf {
+
+/// The cache directory: $LF_CACHE_DIR, else $XDG_CACHE_HOME/lightfuse, else
+/// ~/.cache/lightfuse; "" (caching off) when LF_CACHE=0 or for compilations
+/// the cache does not cover (GPU targets, custom pipelines, stage dumps,
+/// explain).
+std::string objectCacheDir(const CompileOptions &options);
+
+/// Hex key of compiling `source` with `options` on this host with this build.
+std::string objectCacheKey(llvm::StringRef source,
+                           const CompileOptions &options);
+
+/// The signatures (and whether the code needs libomp) as text, and back.
+std::string serializeSignatures(const std::vector<FunctionSignature> &sigs,
+                                bool openmp);
+bool parseSignatures(llvm::StringRef text,
+                     std::vector<FunctionSignature> &sigs, bool &openmp);
+
+/// Writes `data` to `path` atomically (temporary file + rename); best effort.
+void writeFileAtomically(const std::string &path, llvm::StringRef data);
+
+} // namespace mlir::lf
+
+#endif // LIGHTFUSE_LIB_EXECUTIONENGINE_OBJECTCACHE_H
