@@ -49,6 +49,8 @@ void lf::buildBufferizationPipeline(OpPassManager &pm, bool intoVariants) {
   buf.allowReturnAllocsFromLoops = true;
   buf.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
+  // Inputs belong to the caller: in-place updates of an argument get a copy.
+  pm.addPass(lf::createMarkInputsReadOnlyPass());
   pm.addPass(bufferization::createOneShotBufferizePass(buf));
   pm.addPass(createCanonicalizerPass());
   // Static-shaped temporaries allocated in loops (the Lightning blocks'

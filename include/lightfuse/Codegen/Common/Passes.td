@@ -74,4 +74,26 @@ def EmitCInterfacePass : Pass<"lf-emit-c-interface", "::mlir::ModuleOp"> {
   }];
 }
 
+def MarkInputsReadOnlyPass
+    : Pass<"lf-mark-inputs-read-only", "::mlir::ModuleOp"> {
+  let summary = "Mark every tensor argument of a public function read-only";
+  let description = [{
+    lightfuse's calling convention makes inputs read-only: the JIT, the C API,
+    Python and AOT callers pass their own arrays. One-shot bufferization across
+    function boundaries assumes arguments are writable, so an op that updates
+    a value in place (the decode step's state, `lf.linear_attention_step`)
+    would write into the caller's input. This pass sets
+    `bufferization.writable = false` on every tensor argument of every public
+    function, so bufferization copies such a value before writing it. It runs
+    right before `one-shot-bufferize` in both targets' pipelines.
+
+    ```mlir
+    func.func @step(%state: tensor<1x8x64x32xf32>) -> ...
+    // becomes
+    func.func @step(%state: tensor<1x8x64x32xf32> {bufferization.writable = false}) -> ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
+}
+
 #endif // LIGHTFUSE_CODEGEN_COMMON_PASSES_TD
