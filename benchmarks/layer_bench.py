@@ -212,6 +212,75 @@ def tn_case(rng, n, check):
     return tn_src(n), [x], weights, ref if check else None, fn, flops
 
 
+def tn_decode_src():
+    """One decode step of the TransNormerLLM layer: token x [1, D] and the
+    per-head state [1, H, DH, DH] in, the layer output and new state out."""
+    x, st, v3 = t([1, D]), t([1, H, DH, DH]), t([1, H, DH])
+    w, wf, wb, hf = t([D, D]), t([F, D]), t([D, F]), t([1, F])
+    lin = lambda a, ww, src_t, dst_t: f"lf.linear {a}, {ww} : {src_t}, {dst_t.split('|')[0]} -> {dst_t.split('|')[1]}"
+    body = f"""  %h = lf.rms_norm %x : {x}
+  %q = lf.linear %h, %wq : {x}, {w} -> {x}
+  %k = lf.linear %h, %wk : {x}, {w} -> {x}
+  %v = lf.linear %h, %wv : {x}, {w} -> {x}
+  %u = lf.linear %h, %wu : {x}, {w} -> {x}
+  %q3 = tensor.expand_shape %q [[0], [1, 2]] output_shape [1, {H}, {DH}] : {x} into {v3}
+  %k3 = tensor.expand_shape %k [[0], [1, 2]] output_shape [1, {H}, {DH}] : {x} into {v3}
+  %v3 = tensor.expand_shape %v [[0], [1, 2]] output_shape [1, {H}, {DH}] : {x} into {v3}
+  %o3, %ns = lf.linear_attention_step %q3, %k3, %v3, %state decay(%decay : {t([H])}) {{feature_map = #lf.feature_map<silu>}}
+      : {v3}, {v3}, {v3}, {st} -> {v3}, {st}
+  %o = tensor.collapse_shape %o3 [[0], [1, 2]] : {v3} into {x}
+  %on = lf.rms_norm %o : {x}
+  %g = lf.mul %u, %on : {x}
+  %tt = lf.linear %g, %wo : {x}, {w} -> {x}
+  %x1 = lf.add %x, %tt : {x}
+  %h2 = lf.rms_norm %x1 : {x}
+  %a = lf.linear %h2, %w1 : {x}, {wf} -> {hf}
+  %b = lf.linear %h2, %w2 : {x}, {wf} -> {hf}
+  %s = lf.glu none %a, %b : {hf}
+  %m = lf.linear %s, %w3 : {hf}, {wb} -> {x}
+  %x2 = lf.add %x1, %m : {x}
+  return %x2, %ns : {x}, {st}
+"""
+    ws = ", ".join(f"%{n}: {ty} {{lf.weight}}" for n, ty in
+                   [("wq", w), ("wk", w), ("wv", w), ("wu", w), ("wo", w), ("decay", t([H])),
+                    ("w1", wf), ("w2", wf), ("w3", wb)])
+    return f"func.func @main(%x: {x}, %state: {st}, {ws}) -> ({x}, {st}) {{\n{body}}}\n"
+
+
+def tn_decode_case(rng):
+    x = rng.standard_normal((1, D)).astype(np.float32)
+    state = (rng.standard_normal((1, H, DH, DH)) * 0.1).astype(np.float32)
+    wq, wk, wv, wu, wo = [(rng.standard_normal((D, D)) / np.sqrt(D)).astype(np.float32) for _ in range(5)]
+    decay = np.linspace(0.01, 0.3, H).astype(np.float32)
+    w1, w2 = [(rng.standard_normal((F, D)) / np.sqrt(D)).astype(np.float32) for _ in range(2)]
+    w3 = (rng.standard_normal((D, F)) / np.sqrt(F)).astype(np.float32)
+    weights = [wq, wk, wv, wu, wo, decay, w1, w2, w3]
+
+    def ref():
+        h = R.rms_norm(x)
+        q, k, v, u = (R.linear(h, w).reshape(1, H, DH) for w in (wq, wk, wv, wu))
+        o, _ = R.linear_attention_step(q, k, v, state, decay, "silu")
+        x1 = x + R.linear(u.reshape(1, D) * R.rms_norm(o.reshape(1, D)), wo)
+        h2 = R.rms_norm(x1)
+        return x1 + R.linear(R.linear(h2, w1) * R.linear(h2, w2), w3)
+    tw = [torch.from_numpy(a) for a in weights]
+    lam = torch.exp(-tw[5]).view(1, H, 1, 1)
+
+    def fn(tx, ts):
+        tq, tk, tv, tu, to, _, t1, t2, t3 = tw
+        rms = lambda a: a * torch.rsqrt(a.pow(2).mean(-1, keepdim=True) + 1e-6)
+        silu = torch.nn.functional.silu
+        h = rms(tx)
+        q, k, v = (a.view(1, H, DH) for a in (silu(h @ tq.T), silu(h @ tk.T), h @ tv.T))
+        ns = lam * ts + k.unsqueeze(-1) * v.unsqueeze(-2)
+        o = (q.unsqueeze(-2) @ ns).reshape(1, D)
+        x1 = tx + ((h @ tu.T) * rms(o)) @ to.T
+        h2 = rms(x1)
+        return x1 + ((h2 @ t1.T) * (h2 @ t2.T)) @ t3.T
+    flops = 2.0 * (5 * D * D + 3 * D * F)
+    return tn_decode_src(), [x, state], weights, ref, fn, flops
+
+
 # --- driver -------------------------------------------------------------------
 
 def lf_prepared(src, threads, weights):
@@ -246,6 +315,7 @@ def main():
     cases = [(f"linear M={m}", *linear_case(rng, m)) for m in (1, 16, 512, 2048)]
     cases.append(("SwiGLU MLP T=2048", *mlp_case(rng, 2048, False)))
     cases.append(("Pre-RMSNorm SwiGLU block T=2048", *mlp_case(rng, 2048, True)))
+    cases.append(("TransNormerLLM decode step", *tn_decode_case(rng)))
     for n in [int(v) for v in os.environ.get("LF_LAYER_NS", "2048").split(",")]:
         cases.append((f"TransNormerLLM layer N={n}", *tn_case(rng, n, n <= 2048)))
     rows = []
@@ -256,6 +326,7 @@ def main():
             set_blas_threads(threads)
             f = lf_prepared(src, threads, weights)
             y = f(*xs)
+            y = y[0] if isinstance(y, tuple) else y
             txs = [torch.from_numpy(a) for a in xs]
             with torch.no_grad():
                 ty = tfn(*txs).numpy()
@@ -274,6 +345,9 @@ def main():
             if name.startswith("linear M=") and int(name.split("=")[1]) <= 16:
                 bw = D * D * 4 / t_lf / 1e9
                 extra = f"{bw:.1f} GB/s of weights"
+            if "decode" in name:
+                bw = (5 * D * D + 3 * D * F) * 4 / t_lf / 1e9
+                extra = f"{bw:.1f} GB/s of weights; {1e3 * t_lf:.2f} ms/token"
             rows.append((name, threads, t_lf * 1e3, t_pt * 1e3, t_pt / t_lf, util, errs, extra))
             print(f"{name:34s} {threads}T lf {t_lf*1e3:9.2f} ms torch {t_pt*1e3:9.2f} ms "
                   f"x{t_pt/t_lf:5.2f} {util:5.1f}% of peak {errs} {extra}", flush=True)

@@ -1,8 +1,9 @@
 /*===- ThreadPool.c - persistent workers for runtime kernels --------------===*
  *
  * Part of lightfuse. Plain C11 + pthreads. Worker threads are created on the
- * first parallel call that needs them and then wait on a condition variable
- * between calls, so a call pays a wake-up, never a thread start. One
+ * first parallel call that needs them; between calls they spin briefly, then
+ * wait on a condition variable, so a call pays at most a wake-up, never a
+ * thread start. One
  * parallel region runs at a time; a caller that finds the pool busy runs its
  * tasks on its own thread.
  *
@@ -23,13 +24,25 @@ static pthread_mutex_t regionLock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t workReady = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t workDone = PTHREAD_COND_INITIALIZER;
-static int numWorkers;
-static uint64_t generation;
-static int pending; /* workers still inside the current region */
+static int numWorkers;    /* guarded by mu */
+static int sleeping;      /* workers blocked on workReady; guarded by mu */
+static _Atomic uint64_t generation;
+static _Atomic int pending; /* workers still inside the current region */
 static void (*jobFn)(void *, int64_t);
 static void *jobCtx;
 static int64_t jobTasks;
 static _Atomic int64_t nextTask;
+
+/* Iterations a thread spins before blocking: a region that follows soon
+ * (the next GEMM of a layer, a decode step's linears) finds the workers
+ * awake instead of paying a futex wake-up (tens of microseconds here). */
+enum { kSpin = 3000 };
+
+static inline void relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
 
 static void runTasks(void) {
   for (;;) {
@@ -43,16 +56,24 @@ static void runTasks(void) {
 /* `arg`: the generation at creation; the worker joins every later region. */
 static void *workerMain(void *arg) {
   uint64_t seen = (uint64_t)(uintptr_t)arg;
-  pthread_mutex_lock(&mu);
   for (;;) {
-    while (generation == seen)
-      pthread_cond_wait(&workReady, &mu);
-    seen = generation;
-    pthread_mutex_unlock(&mu);
+    for (int i = 0; i < kSpin && atomic_load(&generation) == seen; ++i)
+      relax();
+    if (atomic_load(&generation) == seen) {
+      pthread_mutex_lock(&mu);
+      ++sleeping;
+      while (atomic_load(&generation) == seen)
+        pthread_cond_wait(&workReady, &mu);
+      --sleeping;
+      pthread_mutex_unlock(&mu);
+    }
+    seen = atomic_load(&generation);
     runTasks();
-    pthread_mutex_lock(&mu);
-    if (--pending == 0)
+    if (atomic_fetch_sub(&pending, 1) == 1) {
+      pthread_mutex_lock(&mu);
       pthread_cond_signal(&workDone);
+      pthread_mutex_unlock(&mu);
+    }
   }
   return NULL;
 }
@@ -81,7 +102,8 @@ void lfParallelFor(int64_t tasks, void (*fn)(void *ctx, int64_t task),
   pthread_mutex_lock(&mu);
   while (numWorkers < want) {
     pthread_t th;
-    if (pthread_create(&th, NULL, workerMain, (void *)(uintptr_t)generation) != 0)
+    if (pthread_create(&th, NULL, workerMain,
+                       (void *)(uintptr_t)atomic_load(&generation)) != 0)
       break;
     pthread_detach(th);
     ++numWorkers;
@@ -90,14 +112,19 @@ void lfParallelFor(int64_t tasks, void (*fn)(void *ctx, int64_t task),
   jobCtx = ctx;
   jobTasks = tasks;
   atomic_store(&nextTask, 0);
-  pending = numWorkers;
-  ++generation;
-  pthread_cond_broadcast(&workReady);
+  atomic_store(&pending, numWorkers);
+  atomic_fetch_add(&generation, 1);
+  if (sleeping)
+    pthread_cond_broadcast(&workReady);
   pthread_mutex_unlock(&mu);
   runTasks();
-  pthread_mutex_lock(&mu);
-  while (pending > 0)
-    pthread_cond_wait(&workDone, &mu);
-  pthread_mutex_unlock(&mu);
+  for (int i = 0; i < kSpin && atomic_load(&pending) > 0; ++i)
+    relax();
+  if (atomic_load(&pending) > 0) {
+    pthread_mutex_lock(&mu);
+    while (atomic_load(&pending) > 0)
+      pthread_cond_wait(&workDone, &mu);
+    pthread_mutex_unlock(&mu);
+  }
   pthread_mutex_unlock(&regionLock);
 }

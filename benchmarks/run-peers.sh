@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# lightfuse against the PyPI peers (PyTorch 2.x eager, torch.compile, ONNX
+# Runtime, IREE) on the layer_bench.py workloads, 1 and 2 threads. Creates
+# build/peers-venv on first use (torch's wheel pulls ~6 GB of CUDA libraries;
+# torch.compile needs g++). Writes build/peers-benchmarks.md.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/build/peers-venv"
+"$ROOT/build.sh" build >/dev/null
+if [[ ! -x "$VENV/bin/iree-compile" || ! -d "$VENV/lib" ]] || ! "$VENV/bin/python" -c "import torch, onnxruntime, onnx, iree.runtime" 2>/dev/null; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --upgrade pip
+  "$VENV/bin/pip" install -q numpy onnx onnxruntime iree-base-compiler iree-base-runtime torch
+fi
+export OMP_WAIT_POLICY=PASSIVE
+export GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736
+{
+  echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $(date -u +%Y-%m-%d)"
+  echo
+  PYTHONPATH="$ROOT/python" "$VENV/bin/python" "$ROOT/benchmarks/peers_bench.py" "$ROOT/build/peers-table.md"
+} | tee "$ROOT/build/peers-benchmarks.md"
