@@ -14,6 +14,9 @@ config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".c", ".py", ".test"]
 # Tests may name the C API library directly (Python package, C programs).
 config.environment["LIGHTFUSE_LIB_DIR"] = config.lightfuse_lib_dir
+# Every test compiles afresh (the JIT's on-disk object cache is off), except
+# where a test turns it on with its own LF_CACHE_DIR.
+config.environment["LF_CACHE"] = "0"
 config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py",
                    "Inputs"]
 

@@ -142,8 +142,10 @@ bool JitModule::loadCached(const std::string &dir, const std::string &key) {
     return false;
   std::vector<FunctionSignature> sigs;
   bool openmp = false;
-  if (!parseSignatures((*sigText)->getBuffer(), sigs, openmp))
-    return false;
+  std::string digest;
+  if (!parseSignatures((*sigText)->getBuffer(), sigs, openmp, digest) ||
+      digest != digestOf((*obj)->getBuffer()))
+    return false; // damaged or from an interrupted writer: recompile
   std::string why;
   if (openmp && !loadOpenMPRuntime(why))
     return false;
@@ -332,8 +334,9 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
       if (obj) {
         std::string base = cacheDir + "/" + cacheKey;
         writeFileAtomically(base + ".o", (*obj)->getBuffer());
-        writeFileAtomically(base + ".sig",
-                            serializeSignatures(jm->fns, usesOpenMP));
+        writeFileAtomically(
+            base + ".sig", serializeSignatures(jm->fns, usesOpenMP,
+                                               digestOf((*obj)->getBuffer())));
       }
     }
   }

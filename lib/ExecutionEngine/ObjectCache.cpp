@@ -90,11 +90,18 @@ std::string lf::objectCacheKey(llvm::StringRef source,
   return llvm::toHex(digest, /*LowerCase=*/true);
 }
 
+std::string lf::digestOf(llvm::StringRef data) {
+  llvm::SHA256 h;
+  h.update(data);
+  return llvm::toHex(h.final(), /*LowerCase=*/true);
+}
+
 std::string lf::serializeSignatures(const std::vector<FunctionSignature> &sigs,
-                                    bool openmp) {
+                                    bool openmp, llvm::StringRef objectDigest) {
   std::string out;
   llvm::raw_string_ostream os(out);
-  os << "lightfuse-signatures 1\nopenmp " << (openmp ? 1 : 0) << "\n";
+  os << "lightfuse-signatures 1\nopenmp " << (openmp ? 1 : 0) << "\nobject "
+     << objectDigest << "\n";
   auto tensor = [&](const char *tag, const TensorSpec &t) {
     os << tag << " " << dtypeName(t.dtype) << " " << t.shape.size();
     for (int64_t d : t.shape)
@@ -116,7 +123,8 @@ std::string lf::serializeSignatures(const std::vector<FunctionSignature> &sigs,
 }
 
 bool lf::parseSignatures(llvm::StringRef text,
-                         std::vector<FunctionSignature> &sigs, bool &openmp) {
+                         std::vector<FunctionSignature> &sigs, bool &openmp,
+                         std::string &objectDigest) {
   llvm::SmallVector<llvm::StringRef> lines;
   text.split(lines, '\n', -1, /*KeepEmpty=*/false);
   if (lines.size() < 3 || lines[0] != "lightfuse-signatures 1" ||
@@ -139,6 +147,10 @@ bool lf::parseSignatures(llvm::StringRef text,
       continue;
     if (tag == "openmp") {
       openmp = rest == "1";
+      continue;
+    }
+    if (tag == "object") {
+      objectDigest = rest.str();
       continue;
     }
     if (tag == "fn") {

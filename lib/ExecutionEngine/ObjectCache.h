@@ -30,11 +30,16 @@ std::string objectCacheDir(const CompileOptions &options);
 std::string objectCacheKey(llvm::StringRef source,
                            const CompileOptions &options);
 
-/// The signatures (and whether the code needs libomp) as text, and back.
+/// The signatures (whether the code needs libomp, and the object's digest)
+/// as text, and back.
 std::string serializeSignatures(const std::vector<FunctionSignature> &sigs,
-                                bool openmp);
+                                bool openmp, llvm::StringRef objectDigest);
 bool parseSignatures(llvm::StringRef text,
-                     std::vector<FunctionSignature> &sigs, bool &openmp);
+                     std::vector<FunctionSignature> &sigs, bool &openmp,
+                     std::string &objectDigest);
+
+/// Hex SHA-256 of `data`.
+std::string digestOf(llvm::StringRef data);
 
 /// Writes `data` to `path` atomically (temporary file + rename); best effort.
 void writeFileAtomically(const std::string &path, llvm::StringRef data);
