@@ -11,6 +11,8 @@ BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
 # PyTorch gets a fair allocator (no mmap/munmap per large tensor) and
 # OpenBLAS's AVX-512 kernels (OPENBLAS_CORETYPE unset).
 export GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736
+export LF_CACHE=0          # "first call" includes compilation
+export OMP_WAIT_POLICY=PASSIVE
 unset OPENBLAS_CORETYPE
 out="$BUILD_DIR/benchmarks.txt"
 : > "$out"
