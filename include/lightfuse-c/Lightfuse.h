@@ -88,7 +88,7 @@ typedef struct {
                            path; calls fail with "no CUDA device: ..." where
                            the driver or a GPU is missing. Inputs are host
                            arrays copied in and out. */
-  int optLevel;         /* 0..3, default 3 */
+  int optLevel;         /* 0..3, default 2 */
   const char *pipeline; /* NULL: the default lf-cpu-pipeline / lf-gpu-pipeline */
   const char *dumpDir;  /* NULL: no IR dumps */
   int optimize;         /* 1 (default): run lf-optimize first; 0: lower as written */

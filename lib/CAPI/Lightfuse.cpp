@@ -176,7 +176,7 @@ void lfCompileOptionsInit(LfCompileOptions *options) {
   if (!options)
     return;
   options->target = LF_TARGET_CPU;
-  options->optLevel = 3;
+  options->optLevel = 2;
   options->pipeline = nullptr;
   options->dumpDir = nullptr;
   options->optimize = 1;

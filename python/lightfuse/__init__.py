@@ -293,7 +293,7 @@ class Module:
 _TARGETS = {"cpu": 0, "nvptx": 1}
 
 
-def compile(source, target="cpu", opt_level=3, pipeline=None, dump_dir=None, name=None,
+def compile(source, target="cpu", opt_level=2, pipeline=None, dump_dir=None, name=None,
             optimize=True, explain=False, chip="sm_80", threads=1):
     """Compile MLIR text, or a path to a .mlir file, and return a Module.
 

@@ -71,7 +71,7 @@ static cl::opt<std::string> emit(
              "ptx (the kernels' PTX) or cubin (assembled by ptxas)"),
     cl::init("obj"));
 static cl::opt<unsigned> optLevel("O", cl::desc("Optimization level"),
-                                  cl::init(3));
+                                  cl::init(2));
 static cl::opt<std::string> prefix("prefix",
                                    cl::desc("Prefix of the C wrapper names"),
                                    cl::init("lf_"));

@@ -49,7 +49,7 @@ static cl::opt<std::string> outputDir("output-dir",
 static cl::opt<bool> noWrite("no-write",
                              cl::desc("Do not write result files"));
 static cl::opt<unsigned> optLevel("O", cl::desc("JIT optimization level"),
-                                  cl::init(3));
+                                  cl::init(2));
 static cl::opt<bool> noOptimize(
     "no-optimize",
     cl::desc("Skip lf-optimize (graph folding); lower the graph as written"));
