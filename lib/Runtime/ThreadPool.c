@@ -78,6 +78,23 @@ static void *workerMain(void *arg) {
   return NULL;
 }
 
+/* A child of fork() has none of the parent's workers: start afresh (the
+ * child's first parallel call creates its own). */
+static void resetAfterFork(void) {
+  pthread_mutex_init(&regionLock, NULL);
+  pthread_mutex_init(&mu, NULL);
+  pthread_cond_init(&workReady, NULL);
+  pthread_cond_init(&workDone, NULL);
+  numWorkers = 0;
+  sleeping = 0;
+  atomic_store(&pending, 0);
+}
+
+static pthread_once_t forkHandlerOnce = PTHREAD_ONCE_INIT;
+static void installForkHandler(void) {
+  pthread_atfork(NULL, NULL, resetAfterFork);
+}
+
 int64_t lfResolveThreads(int32_t threads) {
   if (threads >= 1)
     return threads;
@@ -99,6 +116,7 @@ void lfParallelFor(int64_t tasks, void (*fn)(void *ctx, int64_t task),
     return;
   }
   int64_t want = tasks - 1 < kMaxWorkers ? tasks - 1 : kMaxWorkers;
+  pthread_once(&forkHandlerOnce, installForkHandler);
   pthread_mutex_lock(&mu);
   while (numWorkers < want) {
     pthread_t th;

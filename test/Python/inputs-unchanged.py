@@ -41,3 +41,22 @@ for threads in (1, 2):
     # CHECK: threads=2: inputs unchanged: True, repeatable: True
     # CHECK: threads=2: norm input unchanged: True
     print(f"threads={threads}: norm input unchanged: {np.array_equal(x, xb)}")
+
+# A child of fork() after two-thread calls has none of the parent's pool
+# workers: its calls must not wait for them.
+import os
+m = lightfuse.compile("""
+func.func @lin(%x: tensor<64x64xf32>, %w: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  %y = lf.linear %x, %w : tensor<64x64xf32>, tensor<64x64xf32> -> tensor<64x64xf32>
+  return %y : tensor<64x64xf32>
+}
+""", threads=2)
+a = np.ones((64, 64), np.float32)
+m.lin(a, a)
+pid = os.fork()
+if pid == 0:
+    ok = bool(np.allclose(m.lin(a, a), 64.0))
+    os._exit(0 if ok else 1)
+_, status = os.waitpid(pid, 0)
+# CHECK: child after fork: exit 0
+print("child after fork: exit", os.waitstatus_to_exitcode(status))

@@ -153,6 +153,13 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
     auto module = op->getParentOfType<ModuleOp>();
     if (!module)
       return rewriter.notifyMatchFailure(op, "not inside a module");
+    if (Operation *existing = module.lookupSymbol(kCallee)) {
+      // A symbol of the user's own with that name: keep the linalg lowering.
+      auto fn = dyn_cast<func::FuncOp>(existing);
+      if (!fn || !fn.isExternal() ||
+          !fn->hasAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName()))
+        return rewriter.notifyMatchFailure(op, "@lf_gemm_f32 is taken");
+    }
     int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
     if (xTy.getShape().back() != k)
       return rewriter.notifyMatchFailure(op, "input K is not static");

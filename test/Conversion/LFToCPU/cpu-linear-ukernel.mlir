@@ -69,3 +69,19 @@ func.func @declined(%x: tensor<4x64xbf16>, %w: tensor<8x64xbf16>, %y: tensor<4x6
   %2 = lf.linear %b, %w2 : tensor<64xf32>, tensor<8x64xf32> -> tensor<8xf32>
   return %0, %1, %2 : tensor<4x8xbf16>, tensor<4x?xf32>, tensor<8xf32>
 }
+
+// -----
+
+// The kernel's name is taken by a function of the user's: the linear keeps the
+// linalg lowering instead of calling it.
+// CHECK-LABEL: func.func @lf_gemm_f32(%{{.*}}: i32) -> i32
+// CHECK-LABEL: func.func @taken
+// CHECK: lf.linear
+// CHECK-NOT: call @lf_gemm_f32
+func.func @lf_gemm_f32(%a: i32) -> i32 {
+  return %a : i32
+}
+func.func @taken(%x: tensor<4x64xf32>, %w: tensor<8x64xf32>) -> tensor<4x8xf32> {
+  %0 = lf.linear %x, %w : tensor<4x64xf32>, tensor<8x64xf32> -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
