@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 import lightfuse as lf
+from layer_bench import torch_lightning
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 B, H, D = 1, 8, 64
@@ -74,23 +75,7 @@ def lf_time(n, block, threads, q, k, v, s):
 
 
 def torch_chunked(q, k, v, s, blk=64):
-    n = q.shape[2]
-    o = torch.empty_like(v)
-    kv = torch.zeros(B, H, D, D)
-    idx = torch.arange(blk, dtype=torch.float32)
-    sh = s.view(1, H, 1, 1)
-    diff = idx[:, None] - idx[None, :]
-    dmask = torch.where(diff >= 0, torch.exp(-sh * diff.clamp(min=0)), torch.zeros(()))
-    qd = torch.exp(-sh * (idx + 1).view(1, 1, blk, 1))
-    kd = torch.exp(-sh * (blk - 1 - idx).view(1, 1, blk, 1))
-    bd = torch.exp(-sh * blk)
-    for i in range(0, n, blk):
-        qb, kb, vb = q[:, :, i:i + blk], k[:, :, i:i + blk], v[:, :, i:i + blk]
-        m = qb.shape[2]
-        o[:, :, i:i + m] = ((qb @ kb.transpose(-1, -2)) * dmask[..., :m, :m]) @ vb + (qb * qd[:, :, :m]) @ kv
-        kv = bd * kv + (kb * kd[:, :, blk - m:]).transpose(-1, -2) @ vb if m == blk else \
-            torch.exp(-sh * m) * kv + (kb * torch.exp(-sh * (m - 1 - idx[:m]).view(1, 1, m, 1))).transpose(-1, -2) @ vb
-    return o
+    return torch_lightning(q, k, v, s, blk)
 
 
 def torch_recurrence(q, k, v, s):

@@ -158,12 +158,13 @@ def tn_src(n):
 
 
 def torch_lightning(q, k, v, s, blk=64):
-    """Causal decayed linear attention, Lightning blocks, q/k/v [1,H,N,DH]."""
-    n = q.shape[2]
+    """Causal linear attention with per-head decay s [H] as the Lightning
+    block algorithm in PyTorch: q, k [B, H, N, Dk], v [B, H, N, Dv]."""
+    b, h, n, dk = q.shape
     o = torch.empty_like(v)
-    kv = torch.zeros(1, H, DH, DH)
+    kv = torch.zeros(b, h, dk, v.shape[-1])
     idx = torch.arange(blk, dtype=torch.float32)
-    sh = s.view(1, H, 1, 1)
+    sh = s.view(1, h, 1, 1)
     diff = idx[:, None] - idx[None, :]
     dmask = torch.where(diff >= 0, torch.exp(-sh * diff.clamp(min=0)), torch.zeros(()))
     qd = torch.exp(-sh * (idx + 1).view(1, 1, blk, 1))
@@ -171,8 +172,10 @@ def torch_lightning(q, k, v, s, blk=64):
     bd = torch.exp(-sh * blk)
     for i in range(0, n, blk):
         qb, kb, vb = q[:, :, i:i + blk], k[:, :, i:i + blk], v[:, :, i:i + blk]
-        o[:, :, i:i + blk] = ((qb @ kb.transpose(-1, -2)) * dmask) @ vb + (qb * qd) @ kv
-        kv = bd * kv + (kb * kd).transpose(-1, -2) @ vb
+        m = qb.shape[2]
+        o[:, :, i:i + m] = ((qb @ kb.transpose(-1, -2)) * dmask[..., :m, :m]) @ vb + (qb * qd[:, :, :m]) @ kv
+        kv = bd * kv + (kb * kd[:, :, blk - m:]).transpose(-1, -2) @ vb if m == blk else \
+            torch.exp(-sh * m) * kv + (kb * torch.exp(-sh * (m - 1 - idx[:m]).view(1, 1, m, 1))).transpose(-1, -2) @ vb
     return o
 
 
@@ -309,6 +312,15 @@ def rel_err(out, ref):
     return float(np.max(np.abs(np.asarray(out, np.float64) - ref)) / max(1e-30, np.max(np.abs(ref))))
 
 
+def write_table(lines):
+    """Prints the Markdown lines and writes them to argv[1] when given."""
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if len(sys.argv) > 1:
+        with open(sys.argv[1], "w") as fh:
+            fh.write(text)
+
+
 def main():
     rng = np.random.default_rng(0)
     peaks = {th: fma_peak(th) for th in (1, 2)}
@@ -359,11 +371,7 @@ def main():
     out.append("")
     out.append(f"FMA peak measured in this run: {peaks[1]:.1f} GFLOP/s (1 thread), {peaks[2]:.1f} (2 threads); "
                f"numpy copy of 64 MiB: {bw[1]:.1f} GB/s (read + write). PyTorch {torch.__version__}.")
-    text = "\n".join(out) + "\n"
-    print(text)
-    if len(sys.argv) > 1:
-        with open(sys.argv[1], "w") as fh:
-            fh.write(text)
+    write_table(out)
 
 
 if __name__ == "__main__":

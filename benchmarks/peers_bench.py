@@ -142,11 +142,7 @@ def main():
     out.append("")
     out.append(f"PyTorch {torch.__version__}, ONNX Runtime {onnxruntime.__version__}, "
                f"IREE {getattr(iree.compiler, '__version__', 'pip')} (local-task, llvm-cpu host, O3).")
-    text = "\n".join(out) + "\n"
-    print(text)
-    if len(sys.argv) > 1:
-        with open(sys.argv[1], "w") as fh:
-            fh.write(text)
+    L.write_table(out)
 
 
 if __name__ == "__main__":

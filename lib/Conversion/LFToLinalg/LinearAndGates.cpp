@@ -26,31 +26,46 @@ Value transposedWeight(const Emitter &e, Value w) {
                    [](OpBuilder &, Location, ValueRange a) { return a[0]; });
 }
 
+namespace {
+/// The loop space (leading..., n, k) of x [..., K] @ W^T for a rank-r x:
+/// which loops index x, the leading (row) dims and the output, the output's
+/// sizes and the iterator types.
+struct LinearLoops {
+  unsigned numLoops;
+  SmallVector<unsigned> xDims, rowDims, outDims;
+  SmallVector<OpFoldResult> outSizes;
+  SmallVector<IteratorType> iterators;
+
+  LinearLoops(const Emitter &e, Value x, Value w) {
+    unsigned r = rankOf(x);
+    numLoops = r + 1;
+    for (unsigned i = 0; i + 1 < r; ++i) {
+      xDims.push_back(i);
+      rowDims.push_back(i);
+      outDims.push_back(i);
+      outSizes.push_back(e.dim(x, i));
+    }
+    xDims.push_back(r);       // k
+    outDims.push_back(r - 1); // n
+    outSizes.push_back(e.dim(w, 0));
+    iterators.assign(r, IteratorType::parallel);
+    iterators.push_back(IteratorType::reduction);
+  }
+};
+} // namespace
+
 static Value lowerLinear(const Emitter &e, LinearOp op) {
   Value x = op.getInput(), w = op.getWeight(), bias = op.getBias();
   unsigned r = rankOf(x);
   MLIRContext *ctx = e.ctx();
-  // Loops: (leading..., n, k).
-  unsigned nl = r + 1;
-  SmallVector<unsigned> xDims, outDims;
-  for (unsigned i = 0; i + 1 < r; ++i) {
-    xDims.push_back(i);
-    outDims.push_back(i);
-  }
-  xDims.push_back(r);       // k
-  outDims.push_back(r - 1); // n
-  SmallVector<OpFoldResult> outSizes;
-  for (unsigned i = 0; i + 1 < r; ++i)
-    outSizes.push_back(e.dim(x, i));
-  outSizes.push_back(e.dim(w, 0));
-  SmallVector<IteratorType> it(r, IteratorType::parallel);
-  it.push_back(IteratorType::reduction);
+  LinearLoops lp(e, x, w);
+  unsigned nl = lp.numLoops;
   Value wt = transposedWeight(e, w);
   Value acc = e.generic(
-      {x, wt}, e.filled(outSizes, 0.0),
-      {selectMap(nl, xDims, ctx), selectMap(nl, {r, r - 1}, ctx),
-       selectMap(nl, outDims, ctx)},
-      it, [](OpBuilder &b, Location l, ValueRange a) {
+      {x, wt}, e.filled(lp.outSizes, 0.0),
+      {selectMap(nl, lp.xDims, ctx), selectMap(nl, {r, r - 1}, ctx),
+       selectMap(nl, lp.outDims, ctx)},
+      lp.iterators, [](OpBuilder &b, Location l, ValueRange a) {
         Value p = arith::MulFOp::create(b, l, Emitter::toF32(b, l, a[0]),
                                         Emitter::toF32(b, l, a[1]));
         return Emitter::accumulate(b, l, a[2], p);
@@ -114,32 +129,19 @@ static Value lowerNormLinear(const Emitter &e, NormLinearOp op) {
       layer ? layerNormStats(e, x, invD, eps)
             : SmallVector<Value>{rowRsqrt(e, sumOfSquares(e, x, rowKeep(r)),
                                           invD, eps)};
-  // Loops: (leading..., n, k).
-  unsigned nl = r + 1;
-  SmallVector<unsigned> xDims, outDims, rowDims;
-  for (unsigned i = 0; i + 1 < r; ++i) {
-    xDims.push_back(i);
-    outDims.push_back(i);
-    rowDims.push_back(i);
-  }
-  xDims.push_back(r);
-  outDims.push_back(r - 1);
-  SmallVector<OpFoldResult> outSizes;
-  for (unsigned i = 0; i + 1 < r; ++i)
-    outSizes.push_back(e.dim(x, i));
-  outSizes.push_back(e.dim(w, 0));
-  SmallVector<IteratorType> it(r, IteratorType::parallel);
-  it.push_back(IteratorType::reduction);
+  LinearLoops lp(e, x, w);
+  unsigned nl = lp.numLoops;
   SmallVector<Value> ins{x, transposedWeight(e, w)};
-  SmallVector<AffineMap> maps{selectMap(nl, xDims, ctx),
+  SmallVector<AffineMap> maps{selectMap(nl, lp.xDims, ctx),
                               selectMap(nl, {r, r - 1}, ctx)};
   if (layer) {
     ins.append({st[0], st[1]});
-    maps.append({selectMap(nl, rowDims, ctx), selectMap(nl, rowDims, ctx)});
+    maps.append(
+        {selectMap(nl, lp.rowDims, ctx), selectMap(nl, lp.rowDims, ctx)});
   }
-  maps.push_back(selectMap(nl, outDims, ctx));
+  maps.push_back(selectMap(nl, lp.outDims, ctx));
   Value acc = e.generic(
-      ins, e.filled(outSizes, 0.0), maps, it,
+      ins, e.filled(lp.outSizes, 0.0), maps, lp.iterators,
       [&](OpBuilder &b, Location l, ValueRange a) {
         Value xv = Emitter::toF32(b, l, a[0]);
         if (layer)
