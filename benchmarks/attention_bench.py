@@ -29,22 +29,12 @@ import numpy as np
 import torch
 
 import lightfuse as lf
-from layer_bench import torch_lightning
+from layer_bench import fma_peak, med, torch_lightning
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 B, H, D = 1, 8, 64
 NS = [int(n) for n in os.environ.get("LF_ATTN_NS", "2048,8192,16384").split(",")]
 S = 0.05  # decay rate of every head (lambda = exp(-0.05))
-
-
-def med(fn, reps):
-    fn()
-    ts = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return sorted(ts)[len(ts) // 2]
 
 
 def lf_module(n, h, block, threads=1):
@@ -96,16 +86,6 @@ def torch_softmax(q, k, v):
         a = torch.softmax(q[0, h] @ k[0, h].T / D ** 0.5 + mask, dim=-1)
         out[0, h] = a @ v[0, h]
     return out
-
-
-def fma_peak(threads):
-    out = subprocess.run([os.path.join(ROOT, "build", "bin", "lf-bench"), str(threads)], capture_output=True,
-                         text=True, env=dict(os.environ, LF_BENCH_OPS="none")).stdout
-    for line in out.splitlines():
-        p = line.split()
-        if p and p[0] == "fma-peak":
-            return float(p[5])
-    return float("nan")
 
 
 def main():
