@@ -140,6 +140,15 @@ struct TileRowsPass : lf::impl::TileRowsPassBase<TileRowsPass> {
       // yielded by the loop, once (its other fused copies are recomputed
       // per tile and merged by CSE).
       llvm::DenseSet<Value> yielded;
+      // A producer read twice in the tile (a residual stream feeding both
+      // the add and the norm of `s = s + norm(s)`) is fused once per read,
+      // and its own producers again per copy: unbounded, a chain of n such
+      // layers makes 2^n copies (5 layers took over a minute to compile).
+      // A root fuses at most kMaxFused producer copies (a norm with its
+      // prologue needs about ten; CSE merges the copies); past that, reads
+      // use the untiled values.
+      constexpr unsigned kMaxFused = 64;
+      unsigned fused = 0;
       options.setFusionControlFn(
           [&](tensor::ExtractSliceOp slice, OpResult producer,
               bool isDestination)
@@ -151,6 +160,9 @@ struct TileRowsPass : lf::impl::TileRowsPassBase<TileRowsPass> {
                   return isa<Attribute>(o);
                 }))
               return std::nullopt;
+            if (fused >= kMaxFused)
+              return std::nullopt;
+            ++fused;
             scf::SCFTileAndFuseOptions::ControlFnResult r;
             r.yieldProducerReplacement = !isDestination &&
                                          escapes(producer) &&
