@@ -59,10 +59,45 @@ struct FoldWeightReparamPass
     DeclineReporter("lf-fold-weight-reparam", "not folded", explain, &numRefused)(op, why);
   }
 
-  /// The spectral norm of W (n x k) by power iteration on W^T W.
+  /// The spectral norm of W (n x k): the largest of power iterations on
+  /// W^T W from two starts, the all-ones vector and a fixed pseudo-random
+  /// one. One start alone converges to a smaller singular value when it is
+  /// orthogonal to the top right singular vector (e.g. W = [[3, -3], [1, 1]]
+  /// from all-ones gives sqrt(2) instead of sqrt(18)); two unrelated starts
+  /// cannot both be.
   std::optional<double> spectralNorm(ArrayRef<double> w, int64_t n, int64_t k,
                                      std::string &why) {
-    SmallVector<double> u(k, 1.0 / std::sqrt(double(k)));
+    SmallVector<double> ones(k, 1.0 / std::sqrt(double(k)));
+    SmallVector<double> mixed(k);
+    uint64_t state = 0x9E3779B97F4A7C15ull;
+    double mixedNorm = 0.0;
+    for (double &x : mixed) {
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      x = double(state >> 11) / double(1ull << 53) * 2.0 - 1.0;
+      mixedNorm += x * x;
+    }
+    if (mixedNorm > 0.0)
+      scaleInPlace(mixed, 1.0 / std::sqrt(mixedNorm));
+    std::string whyOnes, whyMixed;
+    std::optional<double> a = powerIteration(w, n, k, ones, whyOnes);
+    std::optional<double> b = powerIteration(w, n, k, mixed, whyMixed);
+    if (!a && !b) {
+      why = whyOnes;
+      return std::nullopt;
+    }
+    if (!a || !b) {
+      // One start converged, the other did not: its value may be a lower
+      // singular value (a stalled start), so refuse rather than guess.
+      why = !a ? whyOnes : whyMixed;
+      return std::nullopt;
+    }
+    return std::max(*a, *b);
+  }
+
+  /// Power iteration on W^T W from the unit vector `u`.
+  std::optional<double> powerIteration(ArrayRef<double> w, int64_t n,
+                                       int64_t k, SmallVector<double> u,
+                                       std::string &why) {
     double sigma = 0.0;
     for (int64_t it = 0; it < maxIterations; ++it) {
       SmallVector<double> v = matVec(w, n, k, u, false);

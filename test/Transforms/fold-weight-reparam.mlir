@@ -144,3 +144,19 @@ func.func @lns_dynamic(%x: tensor<4x?xf32>) -> tensor<4x?xf32> {
   %0 = lf.rms_norm %x {scale = 0.5 : f32} : tensor<4x?xf32>
   return %0 : tensor<4x?xf32>
 }
+
+// -----
+
+// The top right singular vector of W is (1, -1)/sqrt(2), orthogonal to the
+// all-ones start: power iteration from it alone converged to sqrt(2) and
+// folded W / sqrt(2), 3x too large. With a second, pseudo-random start the
+// fold uses sigma = sqrt(18).
+// CHECK-LABEL: func.func @sigma_orthogonal_start
+// CHECK: arith.constant dense<{{\[\[}}0.70710{{[0-9]*}}, -0.70710{{[0-9]*}}], [0.23570{{[0-9]*}}, 0.23570{{[0-9]*}}]]> : tensor<2x2xf32>
+// CHECK-NOT: lf.sigma_reparam
+func.func @sigma_orthogonal_start() -> tensor<2x2xf32> {
+  %w = arith.constant dense<[[3.0, -3.0], [1.0, 1.0]]> : tensor<2x2xf32>
+  %g = arith.constant dense<1.0> : tensor<f32>
+  %0 = lf.sigma_reparam %w, %g : tensor<2x2xf32>, tensor<f32>
+  return %0 : tensor<2x2xf32>
+}
