@@ -42,14 +42,16 @@ func.func @layer_norm(%x: tensor<?x8xf32>, %g: tensor<8xf32>, %b: tensor<8xf32>)
 
 // -----
 
-// BatchNorm precomputes a per-channel scale and shift, then applies one
-// affine along the channel axis.
+// BatchNorm precomputes a per-channel scale, then one pass along the channel
+// axis centres first: (x - mean) * scale (+ bias), which keeps x's spread when
+// the running mean is large against it.
 // CHECK-DAG: #[[CH:.*]] = affine_map<(d0, d1, d2, d3) -> (d1)>
 // CHECK-LABEL: func @batch_norm_nchw
-// CHECK: linalg.generic {{.*}}ins(%arg2 : tensor<4xf32>) outs(%{{.*}} : tensor<4xf32>)
+// CHECK: %[[A:.*]] = linalg.generic {{.*}}ins(%arg2 : tensor<4xf32>) outs(%{{.*}} : tensor<4xf32>)
 // CHECK:   math.rsqrt
-// CHECK: linalg.generic {{.*}}ins(%arg1, %{{.*}} : tensor<4xf32>, tensor<4xf32>)
-// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[CH]], #[[CH]], #{{.*}}]
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[CH]], #[[CH]], #{{.*}}], {{.*}} ins(%arg0, %arg1, %[[A]] :
+// CHECK:   arith.subf
+// CHECK:   arith.mulf
 func.func @batch_norm_nchw(%x: tensor<2x4x3x3xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>) -> tensor<2x4x3x3xf32> {
   %0 = lf.batch_norm %x, %m, %v {axis = 1 : i64} : tensor<2x4x3x3xf32>, tensor<4xf32>, tensor<4xf32>
   return %0 : tensor<2x4x3x3xf32>
