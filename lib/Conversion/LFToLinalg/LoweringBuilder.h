@@ -177,10 +177,16 @@ Value rmsNorm(const Emitter &e, Value x, Value gain, double eps,
               std::optional<double> scale);
 /// A possibly negative axis attribute as a dim index.
 int64_t normAxis(int64_t axis, unsigned rank);
-/// Mean and biased variance of `x` over the dims whose keep flag is false
-/// (two passes), as f32 tensors over the kept dims.
-std::pair<Value, Value> meanVar(const Emitter &e, Value x,
-                                ArrayRef<bool> keep);
+/// Shifted statistics of `x` over the dims whose keep flag is false, as f32
+/// tensors over the kept dims: the shift K (the first element of each
+/// reduced slice), the mean of x - K, and the biased variance. x - K is
+/// exact for values close to each other, so the statistics keep their digits
+/// when |mean| is large against the spread; the centred value is
+/// (x - shift) - offset.
+struct ShiftedMeanVar {
+  Value shift, offset, var;
+};
+ShiftedMeanVar meanVar(const Emitter &e, Value x, ArrayRef<bool> keep);
 
 //===----------------------------------------------------------------------===//
 // Contractions shared by the attention families.

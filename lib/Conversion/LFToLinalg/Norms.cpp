@@ -424,33 +424,54 @@ static Value lowerPowerNorm(const Emitter &e, PowerNormOp op) {
 
 /// Mean and biased variance of `x` over the dims whose keep flag is false
 /// (two passes), as f32 tensors over the kept dims.
-std::pair<Value, Value> meanVar(const Emitter &e, Value x,
-                                ArrayRef<bool> keep) {
+ShiftedMeanVar meanVar(const Emitter &e, Value x, ArrayRef<bool> keep) {
+  MLIRContext *ctx = e.ctx();
   Value count = e.cst(1.0);
   for (auto [i, k] : llvm::enumerate(keep))
     if (!k)
       count = arith::MulFOp::create(e.b, e.loc, count, e.dimF32(x, i));
   Value inv = arith::DivFOp::create(e.b, e.loc, e.cst(1.0), count);
-  Value sum = reduce(e, x, keep, {}, [](OpBuilder &b, Location l, ValueRange a) {
-    return Emitter::toF32(b, l, a[0]);
-  });
-  Value mean = elementwise(e, sum, e.f32(),
-                           {{sum, identityMap(rankOf(sum), e.ctx())}},
-                           [&](OpBuilder &b, Location l, ValueRange a) {
-                             return arith::MulFOp::create(b, l, a[0], inv);
-                           });
-  Value sq = reduce(e, x, keep, {{mean, keepMap(keep, e.ctx())}},
+  // K[kept...] = x[kept..., 0 at every reduced dim].
+  unsigned numKept = llvm::count(keep, true);
+  SmallVector<AffineExpr> firstExprs;
+  unsigned kd = 0;
+  for (bool k : keep)
+    firstExprs.push_back(k ? getAffineDimExpr(kd++, ctx)
+                           : getAffineConstantExpr(0, ctx));
+  Value shift = e.generic(
+      {x}, e.empty(keptSizes(e, x, keep), e.f32()),
+      {AffineMap::get(numKept, 0, firstExprs, ctx),
+       identityMap(numKept, ctx)},
+      SmallVector<IteratorType>(numKept, IteratorType::parallel),
+      [](OpBuilder &b, Location l, ValueRange a) {
+        return Emitter::toF32(b, l, a[0]);
+      });
+  AffineMap km = keepMap(keep, ctx);
+  Value sum = reduce(e, x, keep, {{shift, km}},
+                     [](OpBuilder &b, Location l, ValueRange a) {
+                       return arith::SubFOp::create(
+                           b, l, Emitter::toF32(b, l, a[0]), a[1]);
+                     });
+  Value offset = elementwise(e, sum, e.f32(),
+                             {{sum, identityMap(rankOf(sum), ctx)}},
+                             [&](OpBuilder &b, Location l, ValueRange a) {
+                               return arith::MulFOp::create(b, l, a[0], inv);
+                             });
+  Value sq = reduce(e, x, keep, {{shift, km}, {offset, km}},
                     [](OpBuilder &b, Location l, ValueRange a) {
                       Value d = arith::SubFOp::create(
-                          b, l, Emitter::toF32(b, l, a[0]), a[1]);
+                          b, l,
+                          arith::SubFOp::create(
+                              b, l, Emitter::toF32(b, l, a[0]), a[1]),
+                          a[2]);
                       return arith::MulFOp::create(b, l, d, d);
                     });
   Value var = elementwise(e, sq, e.f32(),
-                          {{sq, identityMap(rankOf(sq), e.ctx())}},
+                          {{sq, identityMap(rankOf(sq), ctx)}},
                           [&](OpBuilder &b, Location l, ValueRange a) {
                             return arith::MulFOp::create(b, l, a[0], inv);
                           });
-  return {mean, var};
+  return {shift, offset, var};
 }
 
 static Value lowerEvoNormB0(const Emitter &e, EvoNormB0Op op) {
@@ -460,7 +481,7 @@ static Value lowerEvoNormB0(const Emitter &e, EvoNormB0Op op) {
   double eps = op.getEps().convertToDouble();
   SmallVector<bool> keep(r, false);
   keep[0] = keep[axis] = true;
-  Value ivar = meanVar(e, x, keep).second; // [N, C]
+  Value ivar = meanVar(e, x, keep).var; // [N, C]
   AffineMap nc = selectMap(r, {0u, axis}, e.ctx());
   AffineMap cm = selectMap(r, {axis}, e.ctx());
   Type et = elemType(x);
@@ -503,7 +524,7 @@ static Value lowerEvoNormS0(const Emitter &e, EvoNormS0Op op) {
   // Statistics per (n, group): keep dim 0 and the group dim.
   SmallVector<bool> keep(rg, false);
   keep[0] = keep[axis] = true;
-  Value var = meanVar(e, xg, keep).second; // [N, G]
+  Value var = meanVar(e, xg, keep).var; // [N, G]
   AffineMap ng = selectMap(rg, {0u, axis}, e.ctx());
   AffineMap ch = selectMap(rg, {axis, axis + 1}, e.ctx());
   Value vg = splitGroups(e, op.getV(), 0, groups);

@@ -115,7 +115,7 @@ static Value lowerWeightStandardize(const Emitter &e, WeightStandardizeOp op) {
   MLIRContext *ctx = e.ctx();
   SmallVector<bool> keep(r, false);
   keep[0] = true;
-  auto [mean, var] = meanVar(e, w, keep);
+  ShiftedMeanVar st = meanVar(e, w, keep);
   Value fanIn = e.cst(1.0);
   for (unsigned i = 1; i < r; ++i)
     fanIn = arith::MulFOp::create(e.b, e.loc, fanIn, e.dimF32(w, i));
@@ -125,19 +125,21 @@ static Value lowerWeightStandardize(const Emitter &e, WeightStandardizeOp op) {
   double eps = op.getEps().convertToDouble();
   AffineMap om = selectMap(r, {0}, ctx);
   SmallVector<std::pair<Value, AffineMap>> ins{
-      {w, identityMap(r, ctx)}, {mean, om}, {var, om}};
+      {w, identityMap(r, ctx)}, {st.shift, om}, {st.offset, om}, {st.var, om}};
   if (gain)
     ins.push_back({gain, om});
   Type et = elemType(w);
   return elementwise(
       e, w, et, ins, [&](OpBuilder &b, Location l, ValueRange a) {
-        Value c = arith::SubFOp::create(b, l, Emitter::toF32(b, l, a[0]), a[1]);
+        Value c = arith::SubFOp::create(
+            b, l, arith::SubFOp::create(b, l, Emitter::toF32(b, l, a[0]), a[1]),
+            a[2]);
         Value rs = math::RsqrtOp::create(
-            b, l, arith::AddFOp::create(b, l, a[2], Emitter::c(b, l, eps)));
+            b, l, arith::AddFOp::create(b, l, a[3], Emitter::c(b, l, eps)));
         Value y = arith::MulFOp::create(
             b, l, arith::MulFOp::create(b, l, c, rs), factor);
         if (gain)
-          y = arith::MulFOp::create(b, l, y, Emitter::toF32(b, l, a[3]));
+          y = arith::MulFOp::create(b, l, y, Emitter::toF32(b, l, a[4]));
         return Emitter::fromF32(b, l, y, et);
       });
 }

@@ -118,8 +118,8 @@ func.func @unified_norm(%u: tensor<2x?x384xbf16>, %q: tensor<384xbf16>) -> tenso
 
 // -----
 
-// EvoNorm-B0: the instance variance per (n, c) (mean, then centred sum of
-// squares), one epilogue max(sqrt(var + eps), v1 x + sqrt(running_var + eps)).
+// EvoNorm-B0: the instance variance per (n, c) (shifted by the slice's
+// first element, then centred sum of squares), one epilogue max(sqrt(var + eps), v1 x + sqrt(running_var + eps)).
 // CHECK-LABEL: func @evonorm_b0
 // CHECK: linalg.generic {{.*}} ins(%arg0 : tensor<8x64x4x4xf32>) outs(%{{.*}} : tensor<8x64xf32>)
 // CHECK: linalg.generic {{.*}} ins(%arg0, %{{.*}} : tensor<8x64x4x4xf32>, tensor<8x64xf32>) outs(%{{.*}} : tensor<8x64xf32>)

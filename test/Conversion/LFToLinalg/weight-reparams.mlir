@@ -32,8 +32,9 @@ func.func @sigma_reparam(%w: tensor<64x32xf32>, %g: tensor<f32>, %u: tensor<32xf
 
 // -----
 
-// Weight standardization: per output channel mean, then the centred
-// variance, then (w - mean) rsqrt(var + eps) gamma gain.
+// Weight standardization: per output channel shifted statistics (the shift
+// K = the filter's first element, the mean of w - K, the centred variance),
+// then ((w - K) - mean) rsqrt(var + eps) gamma gain.
 // CHECK-LABEL: func @weight_standardize
 // CHECK: linalg.generic {{.*}} ins(%arg0 : tensor<16x3x3x3xbf16>) outs(%{{.*}} : tensor<16xf32>)
 // CHECK: linalg.generic {{.*}} ins(%arg0, %{{.*}} : tensor<16x3x3x3xbf16>, tensor<16xf32>) outs(%{{.*}} : tensor<16xf32>)
