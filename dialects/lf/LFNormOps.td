@@ -291,9 +291,12 @@ def LF_EvoNormS0Op : LF_Op<"evonorm_s0", [AllTypesMatch<["input", "result"]>,
     ```
 
     The variance is of the raw `x`. `v`, `gain` and `bias` have shape `[C]`.
-    `groups` (default `32`, as in the paper) must divide `C`; pick the largest
-    divisor of `C` not above 32 when converting a model. `eps` defaults to
-    `1e-5`. Training and inference compute the same thing.
+    `groups` (default `32`, as in the paper) is the number of groups when it
+    divides `C`; otherwise the largest divisor of `C` below it is used
+    (docs/spec.md 3.10), e.g. 24 channels with the default form 24 groups and
+    12 channels with `groups = 8` form 6. With a dynamic `C`, `groups` must
+    divide it at run time. `eps` defaults to `1e-5`. Training and inference
+    compute the same thing.
 
     Example:
 
@@ -310,6 +313,11 @@ def LF_EvoNormS0Op : LF_Op<"evonorm_s0", [AllTypesMatch<["input", "result"]>,
   let results = (outs LF_Tensor:$result);
   let assemblyFormat = [{
     $input `,` $v `,` $gain `,` $bias attr-dict `:` type($input) `,` type($v)
+  }];
+  let extraClassDeclaration = [{
+    /// The number of groups used: `groups`, or the largest divisor of a
+    /// static channel count below it.
+    int64_t getEffectiveGroups();
   }];
   let hasVerifier = 1;
 }

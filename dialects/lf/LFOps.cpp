@@ -320,10 +320,27 @@ LogicalResult EvoNormS0Op::verify() {
   if (failed(verifyEvoNormLayout(*this, getInput(), getAxis())) ||
       failed(verifyChannelParams(
           *this, getInput(), getAxis(),
-          {{getV(), "v"}, {getGain(), "gain"}, {getBias(), "bias"}}, &c)) ||
-      failed(verifyGroups(*this, getGroups(), c)))
+          {{getV(), "v"}, {getGain(), "gain"}, {getBias(), "bias"}}, &c)))
     return failure();
+  // A static channel count falls back to the largest divisor below
+  // `groups` (docs/spec.md 3.10): only positivity is a rule.
+  if (getGroups() <= 0)
+    return emitOpError() << "groups must be positive, got " << getGroups();
   return verifyEps(*this, getEps());
+}
+
+int64_t EvoNormS0Op::getEffectiveGroups() {
+  int64_t groups = getGroups();
+  auto ty = cast<RankedTensorType>(getInput().getType());
+  int64_t rank = ty.getRank();
+  int64_t axis = getAxis() < 0 ? getAxis() + rank : getAxis();
+  if (groups <= 0 || axis < 0 || axis >= rank || ty.isDynamicDim(axis))
+    return groups;
+  int64_t c = ty.getDimSize(axis);
+  for (int64_t g = std::min(groups, c); g > 1; --g)
+    if (c % g == 0)
+      return g;
+  return 1;
 }
 
 LogicalResult ChannelAffineOp::verify() {

@@ -517,7 +517,7 @@ static Value lowerEvoNormS0(const Emitter &e, EvoNormS0Op op) {
   Value x = op.getInput();
   unsigned r = rankOf(x);
   unsigned axis = normAxis(op.getAxis(), r);
-  int64_t groups = op.getGroups();
+  int64_t groups = op.getEffectiveGroups();
   double eps = op.getEps().convertToDouble();
   Value xg = splitGroups(e, x, axis, groups);
   unsigned rg = r + 1;

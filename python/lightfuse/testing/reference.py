@@ -114,6 +114,8 @@ def evonorm_s0(x, v, gain, bias, groups=32, eps=1e-5, axis=1):
     ax = axis % r
     xm = np.moveaxis(x, ax, 1)  # [N, C, ...]
     n, c = xm.shape[0], xm.shape[1]
+    # spec.md 3.10: the largest divisor of C that is <= groups.
+    groups = next(d for d in range(min(groups, c), 0, -1) if c % d == 0)
     g = xm.reshape((n, groups, -1))
     std = np.sqrt(g.var(axis=-1, keepdims=True) + eps)
     std = np.broadcast_to(std, g.shape).reshape(xm.shape)

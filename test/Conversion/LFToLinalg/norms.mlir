@@ -161,3 +161,14 @@ func.func @channel_affine(%x: tensor<8x64x4x4xf32>, %c: tensor<64xf32>) -> tenso
   %0 = lf.channel_affine %x, %c, %c {axis = 1 : i64} : tensor<8x64x4x4xf32>, tensor<64xf32>
   return %0 : tensor<8x64x4x4xf32>
 }
+
+// -----
+
+// EvoNorm-S0 with groups not dividing C: the largest divisor below is used
+// (spec.md 3.10), here 6 groups of 2 of the 12 channels.
+// CHECK-LABEL: func @evonorm_s0_fallback
+// CHECK: tensor.expand_shape %arg0 {{\[}}[0], [1, 2], [3]] output_shape [4, 6, 2, 5] : tensor<4x12x5xf32> into tensor<4x6x2x5xf32>
+func.func @evonorm_s0_fallback(%x: tensor<4x12x5xf32>, %c: tensor<12xf32>) -> tensor<4x12x5xf32> {
+  %0 = lf.evonorm_s0 %x, %c, %c, %c {groups = 8 : i64} : tensor<4x12x5xf32>, tensor<12xf32>
+  return %0 : tensor<4x12x5xf32>
+}

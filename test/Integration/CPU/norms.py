@@ -198,7 +198,10 @@ for dt, shape, axis in [("f32", (2, 4, 3, 3), 1), ("f32", (3, 5, 6), -1), ("f16"
             [(x, dt, ()), (v, dt, ()), (g, dt, ()), (b, dt, ()), (rv, dt, ())], body,
             [(shape, dt, ())], [R.evonorm_b0(*(q(a, dt) for a in (x, v, g, b, rv)), axis=axis)])
 
-for dt, shape, groups, axis, dyn in [("f32", (2, 8, 3, 3), 4, 1, ()), ("f32", (3, 5, 6), 3, -1, (0,)),
+# The last two: groups not dividing C fall back to the largest divisor below
+# (spec.md 3.10): the default 32 with C = 24 (24 groups), 8 with C = 12 (6).
+for dt, shape, groups, axis, dyn in [("f32", (2, 24, 3), 32, 1, ()), ("f32", (2, 12, 5), 8, 1, ()),
+                                     ("f32", (2, 8, 3, 3), 4, 1, ()), ("f32", (3, 5, 6), 3, -1, (0,)),
                                      ("bf16", (2, 6, 10), 2, 1, (2,)), ("f32", (1, 32, 4), 32, 1, ())]:
     c = shape[axis]
     x = rnd(*shape, lo=-2, hi=2)
