@@ -20,6 +20,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace mlir::lf {
@@ -41,10 +42,21 @@ struct ConvertLFToLinalgPass
     WalkResult unsupported = getOperation()->walk([](SigmaReparamOp op) {
       if (op.getU())
         return WalkResult::advance();
-      op.emitOpError("without `u` needs a constant weight: its spectral norm is "
-                     "computed at compile time by lf-fold-weight-reparam "
-                     "(part of lf-optimize); pass the stored power-iteration "
-                     "vector as u(...) to compute it at run time");
+      // The weight may well be constant: then the fold did not run (the
+      // graph skipped lf-optimize) or declined, and saying so is the fix.
+      if (matchPattern(op.getWeight(), m_Constant()))
+        op.emitOpError(
+            "without `u` was not folded: its spectral norm is computed at "
+            "compile time by lf-fold-weight-reparam (part of lf-optimize), "
+            "which did not run or declined it (lf-optimize{explain} says "
+            "why); compile without --no-optimize, or pass the stored "
+            "power-iteration vector as u(...) to compute it at run time");
+      else
+        op.emitOpError(
+            "without `u` needs a constant weight: its spectral norm is "
+            "computed at compile time by lf-fold-weight-reparam (part of "
+            "lf-optimize); pass the stored power-iteration vector as u(...) "
+            "to compute it at run time");
       return WalkResult::interrupt();
     });
     if (unsupported.wasInterrupted())
