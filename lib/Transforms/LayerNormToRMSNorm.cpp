@@ -62,8 +62,16 @@ struct LayerNormToRMSNormPass
     if (constValues(v) && cast<RankedTensorType>(v.getType()).hasStaticShape())
       return true;
     if (isa<LayerNormOp, RMSNormOp, ResidualNormOp>(def)) {
+      // A norm of a residual sum is Post-LN; a norm of a sublayer's output
+      // added to the stream is Peri-LN's output norm.
+      Value in = def->getOperand(0);
+      bool postLN = isa<ResidualNormOp>(def) ||
+                    (in.getDefiningOp() && isa<AddOp>(in.getDefiningOp()));
       why = "the stream is the output of '" + def->getName().getStringRef().str() +
-            "' (a Post-LN placement): it is not zero-mean";
+            (postLN ? "' (a Post-LN placement: the norm of the residual sum)"
+                    : "' (a Peri-LN placement: the norm of a sublayer's "
+                      "output)") +
+            ": it is not zero-mean";
       return false;
     }
     why = "the stream is written by '" + def->getName().getStringRef().str() +

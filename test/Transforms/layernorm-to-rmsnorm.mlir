@@ -120,3 +120,39 @@ func.func @args_only(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %y = lf.layer_norm %x {scale = 0.5 : f32} : tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }
+
+// -----
+
+// Peri-LN: the sublayer's output is normalized before the residual add, so
+// the stream has a norm's output among its writers (not zero-mean). The
+// remark names the placement (it said "Post-LN" before).
+// CHECK-LABEL: func @peri_ln
+// CHECK: lf.add
+// CHECK: lf.layer_norm
+func.func @peri_ln(%a: tensor<4x8xf32>, %h: tensor<4x8xf32>, %w0: tensor<8x8xf32>, %w: tensor<8x8xf32>) -> tensor<4x8xf32> {
+  %x = lf.linear %a, %w0 : tensor<4x8xf32>, tensor<8x8xf32> -> tensor<4x8xf32>
+  %o = lf.linear %h, %w : tensor<4x8xf32>, tensor<8x8xf32> -> tensor<4x8xf32>
+  // expected-note @+1 {{here}}
+  %on = lf.layer_norm %o : tensor<4x8xf32>
+  %s = lf.add %x, %on : tensor<4x8xf32>
+  // expected-remark @+1 {{keeps its LayerNorms: the stream is the output of 'lf.rms_norm' (a Peri-LN placement: the norm of a sublayer's output): it is not zero-mean}}
+  %y = lf.layer_norm %s : tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+// Post-LN: the norm of the residual sum writes the next layer's stream.
+// CHECK-LABEL: func @post_ln
+func.func @post_ln(%a: tensor<4x8xf32>, %h: tensor<4x8xf32>, %w0: tensor<8x8xf32>, %w: tensor<8x8xf32>) -> tensor<4x8xf32> {
+  %x = lf.linear %a, %w0 : tensor<4x8xf32>, tensor<8x8xf32> -> tensor<4x8xf32>
+  %o = lf.linear %h, %w : tensor<4x8xf32>, tensor<8x8xf32> -> tensor<4x8xf32>
+  %s = lf.add %x, %o : tensor<4x8xf32>
+  // expected-note @+1 {{here}}
+  %s1 = lf.layer_norm %s : tensor<4x8xf32>
+  %o2 = lf.linear %a, %w : tensor<4x8xf32>, tensor<8x8xf32> -> tensor<4x8xf32>
+  %s2 = lf.add %s1, %o2 : tensor<4x8xf32>
+  // expected-remark @+1 {{keeps its LayerNorms: the stream is the output of 'lf.rms_norm' (a Post-LN placement: the norm of the residual sum): it is not zero-mean}}
+  %y = lf.layer_norm %s2 : tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
