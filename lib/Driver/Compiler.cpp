@@ -31,17 +31,23 @@
 using namespace mlir;
 using namespace mlir::lf;
 
-/// sm_<digits>[a-z]: sm_80, sm_90, sm_90a, sm_100a, ...
+/// sm_<NN>[a|f] for an architecture LLVM's NVPTX backend knows and the
+/// kernels can target (warp shuffles with sync masks: sm_60 and later). An
+/// unknown architecture used to abort in instruction selection.
 static bool isNvidiaChip(llvm::StringRef chip) {
+  static const int known[] = {60, 61, 62, 70, 72, 75, 80, 86, 87, 88, 89,
+                              90, 100, 101, 103, 110, 120, 121};
   if (!chip.consume_front("sm_") || chip.empty())
     return false;
   size_t digits = 0;
   while (digits < chip.size() && std::isdigit(chip[digits]))
     ++digits;
-  if (digits < 2)
+  unsigned arch;
+  if (digits < 2 || chip.take_front(digits).getAsInteger(10, arch) ||
+      !llvm::is_contained(known, static_cast<int>(arch)))
     return false;
   llvm::StringRef rest = chip.drop_front(digits);
-  return rest.empty() || (rest.size() == 1 && std::islower(rest[0]));
+  return rest.empty() || rest == "a" || rest == "f";
 }
 
 std::string lf::validateCompileOptions(const CompileOptions &o) {
@@ -49,7 +55,8 @@ std::string lf::validateCompileOptions(const CompileOptions &o) {
     return "unknown target '" + o.target + "' (expected cpu or nvptx)";
   if (o.target == "nvptx" && !isNvidiaChip(o.chip))
     return "'" + o.chip +
-           "' is not an NVIDIA architecture name (sm_80, sm_90, sm_90a, ...)";
+           "' is not an NVIDIA architecture the NVPTX backend supports (sm_60 "
+           "to sm_121, e.g. sm_80, sm_90, sm_90a)";
   if (o.optLevel > 3)
     return "optimization level " + std::to_string(o.optLevel) +
            " is not 0-3";
