@@ -1,5 +1,6 @@
 # Group and channel statistics on hostile data: |mean| is 1e4 times the
-# standard deviation. EvoNorm-B0's instance variance, EvoNorm-S0's group
+# standard deviation (EvoNorm, weight standardization, PowerNorm, Unified
+# Norm). EvoNorm-B0's instance variance, EvoNorm-S0's group
 # variance and weight standardization's per-filter mean and variance use
 # shifted statistics (x - K, K the first element of each reduced slice), so
 # f32 stays within 1e-5 of the float64 reference; the unshifted two-pass
@@ -44,4 +45,23 @@ for shape in [(4, 3, 3, 3), (16, 1), (3, 4097)]:
             f"  return %0 : {ty}")
     run.run(f"weight_standardize mean 1e4 std 1 {shape}", [(w, "f32", ()), (g, "f32", ())], body,
             [(shape, "f32", ())], [R.weight_standardize(w, g)])
+# PowerNorm (grouped quadratic mean, then the running-qm scale) and Unified
+# Norm (running qm) at mean 1e4 x std: sums of squares of same-sign values
+# keep their relative accuracy, no shift needed.
+for shape, groups in [((3, 7), 7), ((1, 4096), 8), ((2, 12), 3)]:
+    c = shape[-1]
+    x = hostile(*shape, mean=1e4, std=1.0)
+    qm = rng.uniform(0.5, 2.0, c).astype(np.float32)
+    g, b = rng.uniform(0.5, 1.5, c).astype(np.float32), rng.uniform(-1, 1, c).astype(np.float32)
+    ty, cty = ttype(shape, "f32", ()), f"tensor<{c}xf32>"
+    body = (f"  %0 = lf.power_norm %a0 running_qm(%a1 : {cty}) gain(%a2 : {cty}) bias(%a3 : {cty}) "
+            f"{{groups = {groups} : i64}} : {ty}\n  return %0 : {ty}")
+    run.run(f"power_norm mean 1e4 std 1 {shape} groups={groups}",
+            [(x, "f32", ()), (qm, "f32", ()), (g, "f32", ()), (b, "f32", ())], body,
+            [(shape, "f32", ())], [R.power_norm(x, qm, g, b, groups=groups)])
+    body = (f"  %0 = lf.unified_norm %a0, %a1 gain(%a2 : {cty}) bias(%a3 : {cty}) : {ty}, {cty}\n"
+            f"  return %0 : {ty}")
+    run.run(f"unified_norm mean 1e4 std 1 {shape}",
+            [(x, "f32", ()), (qm, "f32", ()), (g, "f32", ()), (b, "f32", ())], body,
+            [(shape, "f32", ())], [R.unified_norm(x, qm, g, b)])
 run.finish()
