@@ -12,10 +12,9 @@ if [[ ! -x "$VENV/bin/iree-compile" || ! -d "$VENV/lib" ]] || ! "$VENV/bin/pytho
   "$VENV/bin/pip" install -q --upgrade pip
   "$VENV/bin/pip" install -q numpy onnx onnxruntime iree-base-compiler iree-base-runtime torch
 fi
-export OMP_WAIT_POLICY=PASSIVE
-export GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736
+. "$ROOT/benchmarks/bench-env.sh"
 {
-  echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $(date -u +%Y-%m-%d)"
+  bench_machine
   echo
   PYTHONPATH="$ROOT/python" "$VENV/bin/python" "$ROOT/benchmarks/peers_bench.py" "$ROOT/build/peers-table.md"
 } | tee "$ROOT/build/peers-benchmarks.md"

@@ -8,12 +8,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
 "$ROOT/build.sh" build lf-bench >/dev/null
 "$ROOT/build.sh" deps-bench
-# PyTorch gets a fair allocator (no mmap/munmap per large tensor) and
-# OpenBLAS's AVX-512 kernels (OPENBLAS_CORETYPE unset).
-export GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736
+. "$ROOT/benchmarks/bench-env.sh"
 export LF_CACHE=0          # "first call" includes compilation
-export OMP_WAIT_POLICY=PASSIVE
-unset OPENBLAS_CORETYPE
 out="$BUILD_DIR/benchmarks.txt"
 : > "$out"
 for t in 1 2; do
@@ -22,7 +18,7 @@ for t in 1 2; do
 done
 blas=$(/usr/bin/python3 -c "import numpy" 2>/dev/null; readlink -f /etc/alternatives/libblas.so.3-x86_64-linux-gnu 2>/dev/null || echo unknown)
 {
-  echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $(date -u +%Y-%m-%d)"
+  bench_machine
   echo "PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)') eager, BLAS: $blas (OPENBLAS_CORETYPE unset); oneDNN $(dpkg-query -W -f='${Version}' libdnnl-dev 2>/dev/null)"
   echo
   /usr/bin/python3 "$ROOT/benchmarks/report.py" < "$out"

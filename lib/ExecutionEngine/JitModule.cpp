@@ -322,22 +322,22 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
     }
   }
   if (!cacheDir.empty()) {
-    // The object first, the signatures last: a reader that finds the
-    // signatures finds a complete object.
+    // Dumped next to its final name and renamed into place, then the
+    // signatures with the object's digest: a reader never trusts a torn pair.
+    std::string base = cacheDir + "/" + cacheKey;
     llvm::SmallString<256> tmp;
     int fd;
-    if (!llvm::sys::fs::createTemporaryFile("lf-object", "o", fd, tmp)) {
+    llvm::sys::fs::create_directories(cacheDir);
+    if (!llvm::sys::fs::createUniqueFile(base + ".o.tmp-%%%%%%", fd, tmp)) {
       ::close(fd);
       jm->engine->dumpToObjectFile(tmp);
       auto obj = llvm::MemoryBuffer::getFile(tmp);
-      llvm::sys::fs::remove(tmp);
-      if (obj) {
-        std::string base = cacheDir + "/" + cacheKey;
-        writeFileAtomically(base + ".o", (*obj)->getBuffer());
+      if (obj && !llvm::sys::fs::rename(tmp, base + ".o"))
         writeFileAtomically(
             base + ".sig", serializeSignatures(jm->fns, usesOpenMP,
                                                digestOf((*obj)->getBuffer())));
-      }
+      else
+        llvm::sys::fs::remove(tmp);
     }
   }
   return jm;

@@ -10,6 +10,7 @@
 
 #include "dialects/lf/LFDialect.h"
 #include "dialects/lf/LFOps.h"
+#include "lightfuse/Runtime/Gemm.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -31,9 +32,8 @@ using namespace mlir::lf;
 
 namespace {
 
-constexpr int64_t kPanel = 64;          // LF_GEMM_PANEL in Gemm.h
-constexpr int32_t kActIdentity = 0;     // LF_GEMM_IDENTITY
-constexpr int32_t kActRelu = 1;         // LF_GEMM_RELU
+// The kernel's ABI (lib/Runtime/Gemm.h).
+constexpr int64_t kPanel = LF_GEMM_PANEL;
 constexpr llvm::StringLiteral kCallee = "lf_gemm_f32";
 
 /// memref<?x...xf32, strided<[?, ...], offset: ?>>: the callee's operand
@@ -110,29 +110,37 @@ Value packWeight(PatternRewriter &rewriter, Location loc, Value w, int64_t n,
 
 /// Whether `v` is computed from `{lf.weight}` arguments and constants only:
 /// such a linear belongs to the weight preparation lf-hoist-weight-prep
-/// moves out (a call would pin it in the per-call function).
-bool isWeightOnly(Value v, unsigned depth = 0) {
-  if (depth > 32)
-    return false;
-  if (auto arg = dyn_cast<BlockArgument>(v)) {
-    auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
-    return fn && arg.getOwner() == &fn.getBody().front() &&
-           fn.getArgAttr(arg.getArgNumber(), "lf.weight");
+/// moves out (a call would pin it in the per-call function). Each value is
+/// visited once.
+bool isWeightOnly(Value v) {
+  llvm::SmallPtrSet<void *, 16> seen;
+  SmallVector<Value> work{v};
+  while (!work.empty()) {
+    Value cur = work.pop_back_val();
+    if (!seen.insert(cur.getAsOpaquePointer()).second)
+      continue;
+    if (auto arg = dyn_cast<BlockArgument>(cur)) {
+      auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+      if (!fn || arg.getOwner() != &fn.getBody().front() ||
+          !fn.getArgAttr(arg.getArgNumber(), "lf.weight"))
+        return false;
+      continue;
+    }
+    Operation *def = cur.getDefiningOp();
+    if (def->hasTrait<OpTrait::ConstantLike>())
+      continue;
+    if (def->getNumRegions() || def->getNumOperands() == 0)
+      return false;
+    llvm::append_range(work, def->getOperands());
   }
-  Operation *def = v.getDefiningOp();
-  if (!def || def->getNumRegions())
-    return false;
-  if (def->hasTrait<OpTrait::ConstantLike>())
-    return true;
-  return def->getNumOperands() > 0 &&
-         llvm::all_of(def->getOperands(), [&](Value o) {
-           return isWeightOnly(o, depth + 1);
-         });
+  return true;
 }
 
 struct LinearToUkernel : OpRewritePattern<LinearOp> {
-  LinearToUkernel(MLIRContext *ctx, unsigned threads)
-      : OpRewritePattern<LinearOp>(ctx), threads(threads) {}
+  LinearToUkernel(MLIRContext *ctx, unsigned threads,
+                  llvm::Statistic *rewritten)
+      : OpRewritePattern<LinearOp>(ctx), threads(threads),
+        rewritten(rewritten) {}
 
   LogicalResult matchAndRewrite(LinearOp op,
                                 PatternRewriter &rewriter) const override {
@@ -167,12 +175,12 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
 
     // A lone ReLU after the linear runs in the kernel's epilogue.
     Operation *replaced = op;
-    int32_t act = kActIdentity;
+    int32_t act = LF_GEMM_IDENTITY;
     if (op->hasOneUse())
       if (auto a = dyn_cast<ActivationOp>(*op->getUsers().begin()))
         if (a.getKind() == ActivationKind::relu &&
             a.getResult().getType() == op.getResult().getType()) {
-          act = kActRelu;
+          act = LF_GEMM_RELU;
           replaced = a;
         }
 
@@ -244,26 +252,24 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
     rewriter.replaceOp(replaced, y);
     if (replaced != op.getOperation())
       rewriter.eraseOp(op);
+    if (rewritten)
+      ++*rewritten;
     return success();
   }
 
   unsigned threads;
+  llvm::Statistic *rewritten;
 };
 
 struct CPULinearUkernelPass
     : lf::impl::CPULinearUkernelPassBase<CPULinearUkernelPass> {
   using Base::Base;
   void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    populateCPULinearUkernelPatterns(patterns, threads);
     // A module pass: the pattern declares @lf_gemm_f32 in the module.
-    unsigned before = 0;
-    getOperation().walk([&](LinearOp) { ++before; });
+    RewritePatternSet patterns(&getContext());
+    patterns.add<LinearToUkernel>(&getContext(), threads, &numRewritten);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      return signalPassFailure();
-    unsigned after = 0;
-    getOperation().walk([&](LinearOp) { ++after; });
-    numRewritten += before - after;
+      signalPassFailure();
   }
 };
 
@@ -271,5 +277,6 @@ struct CPULinearUkernelPass
 
 void mlir::lf::populateCPULinearUkernelPatterns(RewritePatternSet &patterns,
                                                 unsigned threads) {
-  patterns.add<LinearToUkernel>(patterns.getContext(), threads);
+  patterns.add<LinearToUkernel>(patterns.getContext(), threads,
+                                /*rewritten=*/nullptr);
 }
