@@ -39,7 +39,7 @@ static int check(int64_t m, int64_t n, int64_t k, int bias, int32_t act,
         worst = e;
     }
   free(a), free(w), free(b), free(packed), free(c);
-  int ok = worst <= 1e-5 * (k > 256 ? 10 : 1);
+  int ok = worst <= 1e-5;
   printf("%s m=%lld n=%lld k=%lld bias=%d act=%d threads=%d\n", ok ? "ok" : "FAIL",
          (long long)m, (long long)n, (long long)k, bias, act, threads);
   return ok;
