@@ -37,9 +37,9 @@ struct CompileOptions {
   std::string chip = "sm_80";
   /// cpu: the target CPU of emitted objects (empty: the host).
   std::string cpu;
-  /// LLVM optimization level (0-3). 2 by default: measured no slower than 3
-  /// (the hot loops are MLIR-vectorized or in the runtime's kernels; the
-  /// Lightning blocks ran 10% faster) and a quarter less compile time.
+  /// LLVM optimization level (0-3). 2 by default: the hot loops are
+  /// MLIR-vectorized or in the runtime's kernels, and -O3 measured no faster
+  /// while compiling slower (docs/benchmarks.md, "JIT optimization level").
   unsigned optLevel = 2;
   /// Run lf-optimize (graph folding) before lowering.
   bool optimize = true;
