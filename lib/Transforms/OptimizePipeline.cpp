@@ -16,6 +16,11 @@ void lf::buildOptimizePipeline(
     OpPassManager &pm, bool explain,
     const std::function<void(OpPassManager &)> &beforeHoist) {
   pm.addPass(createCanonicalizerPass());
+  // Imported graphs: decomposed norms, SiLU, GELU, GLUs and bias adds back
+  // into lf ops, so every rewrite below sees them.
+  lf::RecomposePassOptions recompose;
+  recompose.explain = explain;
+  pm.addNestedPass<func::FuncOp>(lf::createRecomposePass(recompose));
   // Reparameterized weights and depth factors become constants first, so
   // the folds below see constant weights and gains.
   lf::FoldWeightReparamPassOptions reparam;

@@ -240,6 +240,73 @@ def RMSNormToCRMSNormPass
   ];
 }
 
+def RecomposePass : Pass<"lf-recompose", "::mlir::func::FuncOp"> {
+  let summary = "Recover lf norms, activations, GLUs and biases from their decomposed forms";
+  let description = [{
+    Exported models spell fused operators out: torch.onnx writes a LayerNorm
+    (before opset 17) as ReduceMean / Sub / Pow / ReduceMean / Add / Sqrt /
+    Div, an RMSNorm as Pow / ReduceMean / Add / Sqrt / Reciprocal / Mul, SiLU
+    as `x * sigmoid(x)`, GELU as `0.5 x (1 + erf(x / sqrt 2))`, a linear's
+    bias as an Add after the MatMul. `lf-import-onnx` maps them node for node
+    onto `linalg.reduce`, `linalg.broadcast` and `arith` / `math` on tensors;
+    this pass rewrites them into the `lf` ops the folding and fusion passes
+    read:
+
+    | decomposed (row statistics over the last dimension `d`) | becomes |
+    |---|---|
+    | `(x - mean(x)) * rsqrt(mean((x - mean(x))^2) + eps)` (or `/ sqrt(...)`, `* 1/sqrt(...)`), then `* g`, `+ b` | `lf.layer_norm %x gain(g) bias(b) {eps}` |
+    | `x * rsqrt(mean(x^2) + eps)` (same spellings), then `* g` | `lf.rms_norm %x gain(g) {eps}` |
+    | `x * sigmoid(x)` | `lf.activation silu` |
+    | `0.5 * x * (1 + erf(x / sqrt(2)))` | `lf.activation gelu` |
+    | `lf.linear(x, W) + broadcast(b)` | `lf.linear(x, W) bias(b)` |
+    | `act(lf.linear(x, W1)) * lf.linear(x, W2)` (act: silu, gelu, sigmoid, relu, or none) | `lf.glu act` |
+
+    A mean is `linalg.reduce` (an add) over the last dimension divided by
+    exactly `d` (or multiplied by `1/d`); `x^2` is `x * x` or `powf(x, 2)`;
+    gain and bias are `[d]` vectors broadcast over the leading dimensions.
+    The match is exact or nothing. A candidate that has the shape of a norm
+    but is not one is left as it is, with a remark under `explain`: a
+    reduction over another dimension, a divisor other than `d` (an unbiased
+    variance), a statistic of another tensor, or an intermediate (the
+    centred tensor, the mean, ...) with a user outside the pattern.
+
+    Before (RMSNorm as exported, broadcasts abbreviated):
+
+    ```mlir
+    %sq = lf.mul %x, %x : tensor<2x16x64xf32>
+    %s = linalg.reduce ins(%sq) outs(%zero) dimensions = [2] (add)
+    %m = arith.divf %s, %c64 : tensor<2x16xf32>
+    %v = arith.addf %m, %eps : tensor<2x16xf32>
+    %r = math.rsqrt %v : tensor<2x16xf32>
+    %rb = linalg.broadcast ins(%r) outs(...) dimensions = [2]
+    %y = arith.mulf %x, %rb : tensor<2x16x64xf32>
+    %gb = linalg.broadcast ins(%g : tensor<64xf32>) outs(...) dimensions = [0, 1]
+    %z = arith.mulf %y, %gb : tensor<2x16x64xf32>
+    ```
+
+    After:
+
+    ```mlir
+    %z = lf.rms_norm %x gain(%g : tensor<64xf32>) {eps = 1.0e-06 : f32}
+           : tensor<2x16x64xf32>
+    ```
+  }];
+  let options = [
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Emit a remark on every norm-shaped candidate that is not recomposed">
+  ];
+  let dependentDialects = ["::mlir::lf::LFDialect"];
+  let statistics = [
+    Statistic<"numLayerNorm", "layer-norms", "LayerNorms recomposed">,
+    Statistic<"numRMSNorm", "rms-norms", "RMSNorms recomposed">,
+    Statistic<"numSilu", "silus", "SiLUs recomposed">,
+    Statistic<"numGelu", "gelus", "GELUs recomposed">,
+    Statistic<"numBias", "biases", "Bias adds merged into linears">,
+    Statistic<"numGlu", "glus", "GLUs recomposed">,
+    Statistic<"numDeclined", "declined", "Norm-shaped candidates left alone">
+  ];
+}
+
 def FuseResidualNormPass
     : Pass<"lf-fuse-residual-norm", "::mlir::func::FuncOp"> {
   let summary = "Fuse a residual lf.add and the norm reading it into lf.residual_norm";
