@@ -58,7 +58,13 @@ typedef struct { void *ptr; } LfExecutable;
 typedef struct { void *ptr; } LfFunction;
 typedef struct { void *ptr; } LfTensor;
 
-typedef enum { LF_DTYPE_F32 = 0, LF_DTYPE_F16 = 1, LF_DTYPE_BF16 = 2 } LfDType;
+typedef enum {
+  LF_DTYPE_F32 = 0,
+  LF_DTYPE_F16 = 1,
+  LF_DTYPE_BF16 = 2,
+  LF_DTYPE_I64 = 3, /* integer tensors: token ids, indices (imported models) */
+  LF_DTYPE_I32 = 4
+} LfDType;
 typedef enum { LF_TARGET_CPU = 0, LF_TARGET_NVPTX = 1 } LfTarget;
 
 /// Size in bytes of one element of `dtype` (0 for an invalid value).
@@ -80,6 +86,56 @@ LF_CAPI_EXPORTED LfStatus lfModuleLoadFile(LfContext context,
                                            const char *path,
                                            LfModule *outModule);
 LF_CAPI_EXPORTED void lfModuleDestroy(LfModule module);
+
+/// Receives text in one or more pieces (MLIR C API style).
+typedef void (*LfStringCallback)(const char *data, size_t length,
+                                 void *userData);
+
+/// The module's MLIR text.
+LF_CAPI_EXPORTED LfStatus lfModulePrint(LfModule module,
+                                        LfStringCallback callback,
+                                        void *userData);
+
+/*--- Importing models -----------------------------------------------------*/
+
+typedef struct {
+  int inlineWeights;     /* 0 (default): initializers become {lf.weight}
+                            arguments after the graph inputs, their contents
+                            available from lfModuleGetWeight; 1:
+                            dense_resource constants in the module */
+  int64_t inlineLimit;   /* float initializers with at most this many
+                            elements are constants (default 16) */
+  const char *funcName;  /* NULL: the graph's name (or "main") */
+  size_t numDims;        /* symbolic dimensions bound to sizes: */
+  const char *const *dimNames;
+  const int64_t *dimValues;
+  int recompose;         /* 1 (default): run lf-recompose on the import */
+} LfImportOptions;
+
+LF_CAPI_EXPORTED void lfImportOptionsInit(LfImportOptions *options);
+
+/// Imports the ONNX model at `path` (external data next to it) as a module
+/// of one function. `options` may be NULL (defaults). Errors name the node.
+LF_CAPI_EXPORTED LfStatus lfModuleImportONNX(LfContext context,
+                                             const char *path,
+                                             const LfImportOptions *options,
+                                             LfModule *outModule);
+
+/// One initializer passed as an argument: its ONNX name, the index of the
+/// argument and a view of its contents, owned by the module.
+typedef struct {
+  const char *name;
+  size_t argIndex;
+  int32_t rank;
+  LfDType dtype;
+  const int64_t *shape;
+  const void *data;
+} LfWeight;
+
+/// The initializers an import turned into arguments (0 for parsed text).
+LF_CAPI_EXPORTED size_t lfModuleGetNumWeights(LfModule module);
+LF_CAPI_EXPORTED LfStatus lfModuleGetWeight(LfModule module, size_t index,
+                                            LfWeight *outWeight);
 
 /*--- Compilation ----------------------------------------------------------*/
 

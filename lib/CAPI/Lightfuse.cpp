@@ -10,6 +10,13 @@
 
 #include "lightfuse/ExecutionEngine/JitModule.h"
 #include "lightfuse/Runtime/Runtime.h"
+#include "lightfuse/Target/ONNX/ImportONNX.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "lightfuse/Driver/Registration.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -18,6 +25,7 @@
 #include <mutex>
 #include <new>
 #include <string>
+#include <vector>
 
 using namespace mlir;
 using namespace mlir::lf;
@@ -31,8 +39,16 @@ struct ContextImpl {
   std::mutex mu; // guards `mlir` (parsing for verification)
   std::unique_ptr<MLIRContext> mlir = JitModule::createContext();
 };
+struct WeightImpl {
+  std::string name;
+  size_t argIndex = 0;
+  LfDType dtype = LF_DTYPE_F32;
+  std::vector<int64_t> shape;
+  std::vector<char> data;
+};
 struct ModuleImpl {
   std::string source, name;
+  std::vector<WeightImpl> weights;
 };
 struct ExecutableImpl {
   std::unique_ptr<JitModule> jit;
@@ -66,6 +82,12 @@ bool toDType(LfDType d, DType &out) {
   case LF_DTYPE_BF16:
     out = DType::bf16;
     return true;
+  case LF_DTYPE_I64:
+    out = DType::i64;
+    return true;
+  case LF_DTYPE_I32:
+    out = DType::i32;
+    return true;
   }
   return false;
 }
@@ -78,6 +100,10 @@ LfDType fromDType(DType d) {
     return LF_DTYPE_F16;
   case DType::bf16:
     return LF_DTYPE_BF16;
+  case DType::i64:
+    return LF_DTYPE_I64;
+  case DType::i32:
+    return LF_DTYPE_I32;
   }
   return LF_DTYPE_F32;
 }
@@ -170,6 +196,114 @@ LfStatus lfModuleLoadFile(LfContext context, const char *path,
 
 void lfModuleDestroy(LfModule module) {
   delete static_cast<ModuleImpl *>(module.ptr);
+}
+
+LfStatus lfModulePrint(LfModule module, LfStringCallback callback,
+                       void *userData) {
+  auto *mod = static_cast<ModuleImpl *>(module.ptr);
+  if (!mod || !callback)
+    return makeError("lfModulePrint: NULL module or callback");
+  callback(mod->source.data(), mod->source.size(), userData);
+  return nullptr;
+}
+
+void lfImportOptionsInit(LfImportOptions *options) {
+  if (!options)
+    return;
+  *options = LfImportOptions{};
+  options->inlineLimit = 16;
+  options->recompose = 1;
+}
+
+LfStatus lfModuleImportONNX(LfContext context, const char *path,
+                            const LfImportOptions *options, LfModule *out) {
+  auto *ctx = static_cast<ContextImpl *>(context.ptr);
+  if (!ctx || !path || !out)
+    return makeError("lfModuleImportONNX: NULL context, path or outModule");
+  out->ptr = nullptr;
+  LfImportOptions o;
+  lfImportOptionsInit(&o);
+  if (options)
+    o = *options;
+  ONNXImportOptions io;
+  io.weights = o.inlineWeights ? ONNXImportOptions::Weights::Inline
+                               : ONNXImportOptions::Weights::Arguments;
+  io.inlineLimit = o.inlineLimit;
+  if (o.funcName)
+    io.funcName = o.funcName;
+  if (o.numDims && (!o.dimNames || !o.dimValues))
+    return makeError("lfModuleImportONNX: numDims without dimNames/dimValues");
+  for (size_t i = 0; i < o.numDims; ++i) {
+    if (!o.dimNames[i] || o.dimValues[i] < 0)
+      return makeError("lfModuleImportONNX: dimension binding #" +
+                       std::to_string(i) + " has no name or a negative size");
+    io.dims[o.dimNames[i]] = o.dimValues[i];
+  }
+  std::lock_guard<std::mutex> lock(ctx->mu);
+  std::string diags;
+  llvm::raw_string_ostream os(diags);
+  ScopedDiagnosticHandler handler(ctx->mlir.get(), [&](Diagnostic &d) {
+    if (d.getSeverity() == DiagnosticSeverity::Error ||
+        d.getSeverity() == DiagnosticSeverity::Warning) {
+      os << d.getLocation() << ": "
+         << (d.getSeverity() == DiagnosticSeverity::Error ? "error: "
+                                                            : "warning: ")
+         << d << "\n";
+      for (Diagnostic &n : d.getNotes())
+        os << n.getLocation() << ": note: " << n << "\n";
+    }
+    return success();
+  });
+  auto imported = importONNXFile(path, ctx->mlir.get(), io);
+  if (failed(imported))
+    return makeError(diags.empty() ? "ONNX import failed" : diags);
+  if (o.recompose) {
+    lf::registerAllPasses();
+    PassManager pm(ctx->mlir.get());
+    if (failed(parsePassPipeline(
+            "canonicalize,func.func(lf-recompose),canonicalize,cse", pm)) ||
+        failed(pm.run(imported->module.get())))
+      return makeError("lf-recompose failed on the imported module:\n" + diags);
+  }
+  auto mod = std::make_unique<ModuleImpl>();
+  mod->name = path;
+  llvm::raw_string_ostream ss(mod->source);
+  imported->module->print(ss, OpPrintingFlags().enableDebugInfo(true, false));
+  for (ONNXWeight &w : imported->weights) {
+    WeightImpl wi;
+    wi.name = w.name;
+    wi.argIndex = w.argNumber;
+    Type e = w.type.getElementType();
+    wi.dtype = e.isF16() ? LF_DTYPE_F16 : e.isBF16() ? LF_DTYPE_BF16 : LF_DTYPE_F32;
+    wi.shape.assign(w.type.getShape().begin(), w.type.getShape().end());
+    wi.data = std::move(w.data);
+    mod->weights.push_back(std::move(wi));
+  }
+  out->ptr = mod.release();
+  return nullptr;
+}
+
+size_t lfModuleGetNumWeights(LfModule module) {
+  auto *mod = static_cast<ModuleImpl *>(module.ptr);
+  return mod ? mod->weights.size() : 0;
+}
+
+LfStatus lfModuleGetWeight(LfModule module, size_t index, LfWeight *out) {
+  auto *mod = static_cast<ModuleImpl *>(module.ptr);
+  if (!mod || !out)
+    return makeError("lfModuleGetWeight: NULL module or outWeight");
+  if (index >= mod->weights.size())
+    return makeError("lfModuleGetWeight: index " + std::to_string(index) +
+                     " out of range (" + std::to_string(mod->weights.size()) +
+                     " weights)");
+  const WeightImpl &w = mod->weights[index];
+  out->name = w.name.c_str();
+  out->argIndex = w.argIndex;
+  out->rank = static_cast<int32_t>(w.shape.size());
+  out->dtype = w.dtype;
+  out->shape = w.shape.data();
+  out->data = w.data.data();
+  return nullptr;
 }
 
 void lfCompileOptionsInit(LfCompileOptions *options) {

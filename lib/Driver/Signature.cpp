@@ -18,7 +18,19 @@
 using namespace mlir;
 using namespace mlir::lf;
 
-size_t mlir::lf::dtypeSize(DType t) { return t == DType::f32 ? 4 : 2; }
+size_t mlir::lf::dtypeSize(DType t) {
+  switch (t) {
+  case DType::f16:
+  case DType::bf16:
+    return 2;
+  case DType::f32:
+  case DType::i32:
+    return 4;
+  case DType::i64:
+    return 8;
+  }
+  return 0;
+}
 
 const char *mlir::lf::dtypeName(DType t) {
   switch (t) {
@@ -28,6 +40,10 @@ const char *mlir::lf::dtypeName(DType t) {
     return "f16";
   case DType::bf16:
     return "bf16";
+  case DType::i64:
+    return "i64";
+  case DType::i32:
+    return "i32";
   }
   return "?";
 }
@@ -53,6 +69,10 @@ static std::optional<TensorSpec> specOf(Type t) {
     s.dtype = DType::f16;
   else if (e.isBF16())
     s.dtype = DType::bf16;
+  else if (e.isSignlessInteger(64))
+    s.dtype = DType::i64;
+  else if (e.isSignlessInteger(32))
+    s.dtype = DType::i32;
   else
     return std::nullopt;
   for (int64_t d : rt.getShape())

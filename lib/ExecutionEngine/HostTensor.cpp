@@ -95,6 +95,16 @@ float HostTensor::at(int64_t i) const {
     std::memcpy(&h, data.data() + 2 * i, 2);
     return dtype == DType::f16 ? halfToFloat(h) : bf16ToFloat(h);
   }
+  case DType::i64: {
+    int64_t v;
+    std::memcpy(&v, data.data() + 8 * i, 8);
+    return static_cast<float>(v);
+  }
+  case DType::i32: {
+    int32_t v;
+    std::memcpy(&v, data.data() + 4 * i, 4);
+    return static_cast<float>(v);
+  }
   }
   return 0;
 }
@@ -108,6 +118,16 @@ void HostTensor::set(int64_t i, float v) {
   case DType::bf16: {
     uint16_t h = dtype == DType::f16 ? floatToHalf(v) : floatToBF16(v);
     std::memcpy(data.data() + 2 * i, &h, 2);
+    return;
+  }
+  case DType::i64: {
+    int64_t x = static_cast<int64_t>(v);
+    std::memcpy(data.data() + 8 * i, &x, 8);
+    return;
+  }
+  case DType::i32: {
+    int32_t x = static_cast<int32_t>(v);
+    std::memcpy(data.data() + 4 * i, &x, 4);
     return;
   }
   }
@@ -205,8 +225,12 @@ std::optional<HostTensor> mlir::lf::readNpy(llvm::StringRef path,
     t.dtype = DType::f32;
   else if (*descr == "'<f2'")
     t.dtype = DType::f16;
+  else if (*descr == "'<i8'")
+    t.dtype = DType::i64;
+  else if (*descr == "'<i4'")
+    t.dtype = DType::i32;
   else
-    return fail("dtype " + *descr + " (expected '<f4' or '<f2')");
+    return fail("dtype " + *descr + " (expected '<f4', '<f2', '<i8' or '<i4')");
   llvm::SmallVector<llvm::StringRef> parts;
   llvm::StringRef(*shapeStr).trim("()").split(parts, ',', -1, false);
   for (llvm::StringRef p : parts) {
@@ -232,7 +256,10 @@ bool mlir::lf::writeNpy(llvm::StringRef path, const HostTensor &in,
     shape += std::to_string(t.shape[i]) + (t.shape.size() == 1 ? "," : (i + 1 < t.shape.size() ? ", " : ""));
   shape += ")";
   std::string header = std::string("{'descr': '") +
-                       (t.dtype == DType::f32 ? "<f4" : "<f2") +
+                       (t.dtype == DType::f32   ? "<f4"
+                        : t.dtype == DType::i64 ? "<i8"
+                        : t.dtype == DType::i32 ? "<i4"
+                                                : "<f2") +
                        "', 'fortran_order': False, 'shape': " + shape + ", }";
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');

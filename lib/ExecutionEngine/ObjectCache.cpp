@@ -137,6 +137,10 @@ bool lf::parseSignatures(llvm::StringRef text,
       d = DType::f16;
     else if (s == "bf16")
       d = DType::bf16;
+    else if (s == "i64")
+      d = DType::i64;
+    else if (s == "i32")
+      d = DType::i32;
     else
       return false;
     return true;

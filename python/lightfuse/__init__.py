@@ -16,7 +16,8 @@ import os
 
 import numpy as np
 
-__all__ = ["compile", "Module", "Function", "LightfuseError"]
+__all__ = ["compile", "import_onnx", "compile_onnx", "Module", "Function",
+           "OnnxModel", "LightfuseError"]
 
 
 class LightfuseError(RuntimeError):
@@ -54,6 +55,22 @@ class _CompileOptions(ctypes.Structure):
                 ("chip", ctypes.c_char_p), ("threads", ctypes.c_int)]
 
 
+class _ImportOptions(ctypes.Structure):
+    _fields_ = [("inlineWeights", ctypes.c_int), ("inlineLimit", ctypes.c_int64),
+                ("funcName", ctypes.c_char_p), ("numDims", ctypes.c_size_t),
+                ("dimNames", ctypes.POINTER(ctypes.c_char_p)),
+                ("dimValues", ctypes.POINTER(ctypes.c_int64)), ("recompose", ctypes.c_int)]
+
+
+class _Weight(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("argIndex", ctypes.c_size_t),
+                ("rank", ctypes.c_int32), ("dtype", ctypes.c_int),
+                ("shape", ctypes.POINTER(ctypes.c_int64)), ("data", ctypes.c_void_p)]
+
+
+_STRING_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p)
+
+
 class _TensorType(ctypes.Structure):
     _fields_ = [("dtype", ctypes.c_int), ("rank", ctypes.c_int32),
                 ("shape", ctypes.POINTER(ctypes.c_int64))]
@@ -83,6 +100,12 @@ def _capi():
         "lfContextDestroy": (None, [H]),
         "lfModuleLoadSource": (S, [H, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.POINTER(H)]),
         "lfModuleDestroy": (None, [H]),
+        "lfModulePrint": (S, [H, _STRING_CB, ctypes.c_void_p]),
+        "lfImportOptionsInit": (None, [ctypes.POINTER(_ImportOptions)]),
+        "lfModuleImportONNX": (S, [H, ctypes.c_char_p, ctypes.POINTER(_ImportOptions),
+                                   ctypes.POINTER(H)]),
+        "lfModuleGetNumWeights": (ctypes.c_size_t, [H]),
+        "lfModuleGetWeight": (S, [H, ctypes.c_size_t, ctypes.POINTER(_Weight)]),
         "lfCompileOptionsInit": (None, [ctypes.POINTER(_CompileOptions)]),
         "lfModuleCompile": (S, [H, ctypes.POINTER(_CompileOptions), ctypes.POINTER(H)]),
         "lfExecutableDestroy": (None, [H]),
@@ -119,8 +142,11 @@ def _check(status):
 
 # --- dtypes -----------------------------------------------------------------
 
-_DTYPES = {0: "f32", 1: "f16", 2: "bf16"}
-_NUMPY = {"f32": np.dtype(np.float32), "f16": np.dtype(np.float16)}
+_DTYPES = {0: "f32", 1: "f16", 2: "bf16", 3: "i64", 4: "i32"}
+_CODES = {v: k for k, v in _DTYPES.items()}
+_NUMPY = {"f32": np.dtype(np.float32), "f16": np.dtype(np.float16),
+          "i64": np.dtype(np.int64), "i32": np.dtype(np.int32)}
+_ITEM = {"f32": 4, "f16": 2, "bf16": 2, "i64": 8, "i32": 4}
 
 
 def _to_bf16_bits(a):
@@ -200,7 +226,7 @@ class Function:
             shape = (ctypes.c_int64 * max(data.ndim, 1))(*data.shape)
             strides = (ctypes.c_int64 * max(data.ndim, 1))(*(s // data.itemsize for s in data.strides))
             keep += [data, shape, strides]
-            views[i] = _TensorView({"f32": 0, "f16": 1, "bf16": 2}[t.dtype], data.ndim,
+            views[i] = _TensorView(_CODES[t.dtype], data.ndim,
                                    shape, strides, data.ctypes.data)
         return views, keep
 
@@ -229,7 +255,7 @@ class Function:
             v = _TensorView()
             lib.lfTensorGetView(handles[i], ctypes.byref(v))
             dt = _DTYPES[v.dtype]
-            item = 4 if dt == "f32" else 2
+            item = _ITEM[dt]
             shape = tuple(v.shape[k] for k in range(v.rank))
             strides = tuple(v.strides[k] * item for k in range(v.rank))
             npdt = np.uint16 if dt == "bf16" else _NUMPY[dt]
@@ -347,3 +373,127 @@ def compile(source, target="cpu", opt_level=2, pipeline=None, dump_dir=None, nam
             lib.lfModuleDestroy(mod)
         lib.lfContextDestroy(ctx)
     return Module(exe)
+
+
+# --- ONNX models ------------------------------------------------------------
+
+def _import(lib, ctx, path, dims, inline_weights, recompose, func_name):
+    opts = _ImportOptions()
+    lib.lfImportOptionsInit(ctypes.byref(opts))
+    opts.inlineWeights = 1 if inline_weights else 0
+    opts.recompose = 1 if recompose else 0
+    opts.funcName = func_name.encode() if func_name else None
+    dims = dict(dims or {})
+    names = (ctypes.c_char_p * max(len(dims), 1))(*[k.encode() for k in dims])
+    values = (ctypes.c_int64 * max(len(dims), 1))(*[int(v) for v in dims.values()])
+    opts.numDims, opts.dimNames, opts.dimValues = len(dims), names, values
+    mod = _Handle()
+    _check(lib.lfModuleImportONNX(ctx, os.fspath(path).encode(), ctypes.byref(opts),
+                                  ctypes.byref(mod)))
+    return mod
+
+
+def _module_text(lib, mod):
+    pieces = []
+    cb = _STRING_CB(lambda data, n, _: pieces.append(ctypes.string_at(data, n)))
+    _check(lib.lfModulePrint(mod, cb, None))
+    return b"".join(pieces).decode()
+
+
+def import_onnx(path, dims=None, inline_weights=False, recompose=True, func_name=None):
+    """Import an ONNX model and return its lf MLIR text.
+
+    dims binds symbolic dimensions ({"seq": 512}); unbound ones stay dynamic.
+    Initializers become {lf.weight} arguments after the graph inputs, or
+    dense_resource constants with inline_weights=True. recompose=False
+    skips lf-recompose (the node-for-node import). Raises LightfuseError
+    naming every unsupported node."""
+    lib = _capi()
+    ctx = _Handle()
+    _check(lib.lfContextCreate(ctypes.byref(ctx)))
+    try:
+        mod = _import(lib, ctx, path, dims, inline_weights, recompose, func_name)
+        try:
+            return _module_text(lib, mod)
+        finally:
+            lib.lfModuleDestroy(mod)
+    finally:
+        lib.lfContextDestroy(ctx)
+
+
+class OnnxModel:
+    """A compiled ONNX model: call it with the graph's inputs (numpy arrays);
+    the weights are bound, and prepared (packed) once when first called."""
+
+    def __init__(self, module, name, weights, num_inputs, input_names, output_names):
+        self.module = module
+        self.name = name
+        self.input_names = input_names
+        self.output_names = output_names
+        self._weights = weights
+        self._num_inputs = num_inputs
+        self._prepared = None
+        self._fn = module.functions[name]
+        self._prep = module.functions.get(name + "_prepare")
+        self._run = module.functions.get(name + "_prepared")
+
+    @property
+    def remarks(self):
+        return self.module.remarks
+
+    def __call__(self, *inputs):
+        if len(inputs) != self._num_inputs:
+            raise LightfuseError(f"the model takes {self._num_inputs} inputs "
+                                 f"({', '.join(self.input_names)}), got {len(inputs)}")
+        inputs = [np.asarray(x.detach().cpu().numpy() if hasattr(x, "detach") else x)
+                  for x in inputs]
+        if self._prep is not None and self._run is not None:
+            if self._prepared is None:
+                p = self._prep(*self._weights)
+                self._prepared = p if isinstance(p, tuple) else (p,)
+            return self._run(*inputs, *self._weights, *self._prepared)
+        return self._fn(*inputs, *self._weights)
+
+
+def compile_onnx(path, dims=None, inline_weights=False, threads=1, **compile_kw):
+    """Import an ONNX model (see import_onnx) and compile it (see compile);
+    returns an OnnxModel called with the graph inputs only."""
+    lib = _capi()
+    ctx = _Handle()
+    _check(lib.lfContextCreate(ctypes.byref(ctx)))
+    try:
+        mod = _import(lib, ctx, path, dims, inline_weights, True, None)
+        try:
+            text = _module_text(lib, mod)
+            weights = []
+            for i in range(lib.lfModuleGetNumWeights(mod)):
+                w = _Weight()
+                _check(lib.lfModuleGetWeight(mod, i, ctypes.byref(w)))
+                dt = _DTYPES[w.dtype]
+                shape = tuple(w.shape[k] for k in range(w.rank))
+                n = int(np.prod(shape, dtype=np.int64))
+                raw = ctypes.string_at(w.data, n * _ITEM[dt]) if n else b""
+                npdt = np.uint16 if dt == "bf16" else _NUMPY[dt]
+                arr = _aligned_empty(shape, npdt)
+                arr.reshape(-1)[:] = np.frombuffer(raw, npdt, count=n)
+                weights.append((w.argIndex, _from_bf16_bits(arr) if dt == "bf16" else arr))
+        finally:
+            lib.lfModuleDestroy(mod)
+    finally:
+        lib.lfContextDestroy(ctx)
+    weights.sort(key=lambda t: t[0])
+    num_inputs = weights[0][0] if weights else None
+    import re
+    m = re.search(r"func\.func @([\w$.]+)\(", text)
+    name = m.group(1)
+    module = compile(text, name=os.fspath(path), threads=threads, **compile_kw)
+    fn = module.functions[name]
+    if num_inputs is None:
+        num_inputs = len(fn.inputs)
+    sig = text[text.index("func.func @" + name):]
+    sig = sig[:sig.index("\n")]
+    names = re.findall(r'lf\.name = "([^"]*)"', sig)
+    input_names = names[:num_inputs]
+    output_names = names[num_inputs + len(weights):]
+    return OnnxModel(module, name, [w for _, w in weights], num_inputs, input_names,
+                     output_names)

@@ -120,7 +120,18 @@ static int fail(const llvm::Twine &msg) {
 }
 
 static const char *cType(mlir::lf::DType d) {
-  return d == mlir::lf::DType::f32 ? "float" : "uint16_t";
+  switch (d) {
+  case mlir::lf::DType::f32:
+    return "float";
+  case mlir::lf::DType::i64:
+    return "int64_t";
+  case mlir::lf::DType::i32:
+    return "int32_t";
+  case mlir::lf::DType::f16:
+  case mlir::lf::DType::bf16:
+    return "uint16_t";
+  }
+  return "uint16_t";
 }
 
 /// Writes the C header: descriptor types, the ciface declarations and a

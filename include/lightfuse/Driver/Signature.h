@@ -22,7 +22,7 @@ class ModuleOp;
 namespace mlir::lf {
 
 /// Element types of the tensors lf functions take and return.
-enum class DType { f32, f16, bf16 };
+enum class DType { f32, f16, bf16, i64, i32 };
 
 /// Size in bytes of one element.
 size_t dtypeSize(DType t);
