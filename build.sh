@@ -20,7 +20,8 @@ LLVM_PREFIX=/usr/lib/llvm-22
 
 # Debian packages the build and the tests need. Benchmarks add their own.
 CORE_PKGS=(cmake ninja-build ccache clang-22 lld-22 llvm-22-dev llvm-22-tools
-           libmlir-22-dev mlir-22-tools libomp-22-dev python3-numpy)
+           libmlir-22-dev mlir-22-tools libomp-22-dev python3-numpy
+           libonnx-dev libprotobuf-dev libonnx-testdata python3-onnx python3-torch)
 # OpenBLAS gives PyTorch an optimized BLAS (Debian's default is netlib's).
 BENCH_PKGS=(python3-torch libdnnl-dev libopenblas0-pthread)
 
@@ -48,6 +49,18 @@ install_pkgs() {
     exit 1
   fi
   rm -f "$aptlog"
+}
+
+# ONNX Runtime for the importer's reference checks: a small venv that sees
+# Debian's numpy, onnx and torch (the tests that need it are UNSUPPORTED
+# where PyPI cannot be reached).
+ort_venv() {
+  local v="$BUILD_DIR/ort-venv"
+  [[ -x "$v/bin/python" ]] && "$v/bin/python" -c "import onnxruntime" 2>/dev/null && return 0
+  log "creating $v (onnxruntime from PyPI)"
+  { /usr/bin/python3 -m venv --system-site-packages "$v" &&
+    "$v/bin/pip" install -q "onnxruntime==1.19.2"; } >/dev/null 2>&1 ||
+    log "onnxruntime unavailable: its comparisons will be UNSUPPORTED"
 }
 
 configure() {
@@ -78,6 +91,7 @@ case "$cmd" in
   build) build "$@" ;;
   test)
     build
+    ort_venv
     # ODS descriptions must stay valid markdown-producing tablegen input.
     ninja -C "$BUILD_DIR" mlir-doc >/dev/null
     if ! diff -rq "$BUILD_DIR/docs/LF" "$ROOT/docs/generated" >/dev/null; then

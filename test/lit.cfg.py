@@ -35,7 +35,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.lightfuse_tools_dir, append_path=True)
 
 tool_dirs = [config.lightfuse_tools_dir, config.llvm_tools_dir]
-tools = ["lf-opt", "lf-run", "lf-compile", "lf-capi-test"]
+tools = ["lf-opt", "lf-run", "lf-compile", "lf-capi-test", "lf-import-onnx"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # A C compiler for the AOT tests.
@@ -53,6 +53,11 @@ if omp_dir:
 
 # The interpreter that sees Debian's numpy/torch (python3 on PATH may not).
 python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else shutil.which("python3")
+# build/ort-venv (./build.sh test makes it) is that interpreter plus
+# onnxruntime, for the importer's reference checks.
+ort_python = os.path.join(config.lightfuse_obj_root, "ort-venv", "bin", "python")
+if os.path.exists(ort_python):
+    python = ort_python
 config.substitutions.append(("%PYTHON", python))
 try:
     subprocess.run([python, "-c", "import numpy"], check=True,
@@ -60,6 +65,15 @@ try:
     config.available_features.add("numpy")
 except Exception:
     pass
+for feature, module in [("torch", "torch"), ("onnx", "onnx"), ("onnxruntime", "onnxruntime")]:
+    try:
+        subprocess.run([python, "-c", "import " + module], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        config.available_features.add(feature)
+    except Exception:
+        pass
+if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
+    config.available_features.add("onnx-testdata")
 
 # The CUDA toolkit's assembler validates the PTX the NVPTX path emits. Tests
 # that need it say `REQUIRES: ptxas`; lit reports them UNSUPPORTED without it.

@@ -643,8 +643,18 @@ FailureOr<Value> Importer::binary(StringRef op, Value x, Value y) {
       if (*e == 1.0) return x;
       if (*e == 0.5) return unaryMath("Sqrt", x);
     }
-    if (!isa<FloatType>(elt))
-      return fail("Pow of integer base is not supported");
+    if (!isa<FloatType>(elt)) {
+      // Integer base: integer exponents by math.ipowi, float ones in f64
+      // and back (ONNX's result has the base's type).
+      auto s = broadcastSizes({x, y});
+      if (failed(s)) return failure();
+      Value xb = broadcastTo(x, *s);
+      Type f64 = b.getF64Type();
+      Value p = math::PowFOp::create(b, loc, castTo(xb, f64), broadcastTo(castTo(y, f64), *s));
+      if (!isa<FloatType>(ty(y).getElementType()))
+        p = math::RoundOp::create(b, loc, p); // exact integer powers
+      return castTo(p, elt);
+    }
     y = castTo(y, elt);
   } else if (ty(y).getElementType() != elt) {
     return fail(Twine("'") + op + "' mixes element types");
@@ -872,7 +882,7 @@ const llvm::StringSet<> &supportedOps() {
       "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceSumSquare",
       "Softmax", "LogSoftmax", "Reshape", "Flatten", "Transpose",
       "Unsqueeze", "Squeeze", "Concat", "Split", "Slice", "Gather", "Expand",
-      "Shape", "ConstantOfShape", "Constant", "Identity", "Cast", "CastLike",
+      "Shape", "Size", "ConstantOfShape", "Constant", "Identity", "Cast", "CastLike",
       "LayerNormalization", "RMSNormalization", "SimplifiedLayerNormalization",
       "SkipLayerNormalization", "SkipSimplifiedLayerNormalization",
       "BatchNormalization", "Dropout"};
@@ -939,6 +949,14 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
                           "Reciprocal"}, op)) {
     auto x = input(n, 0);
     if (failed(x)) return failure();
+    if (op == "Neg" && !isa<FloatType>(ty(*x).getElementType())) {
+      if (auto sv = shapeValue(*x)) {
+        SmallVector<OFR> negs;
+        for (OFR f : *sv) negs.push_back(subOFR(b.getIndexAttr(0), f));
+        return out(materializeShape(negs, rank(*x) == 0));
+      }
+      return out(arith::SubIOp::create(b, loc, splat(ty(*x), b.getIntegerAttr(ty(*x).getElementType(), 0)), *x));
+    }
     if (op != "Abs" && !isa<FloatType>(ty(*x).getElementType()))
       return fail("'" + op + "' of a non-float tensor is not supported");
     return out(unaryMath(op, *x));
@@ -1248,9 +1266,11 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
     OFR offset = b.getIndexAttr(0);
     for (int64_t i = 0; i < num; ++i) {
       SmallVector<OFR> offs(r, b.getIndexAttr(0)), strides(r, b.getIndexAttr(1)), sz(s);
-      offs[*axis] = offset;
+      offs[*axis] = getConstantIntValue(lens[i]) == 0 ? OFR(b.getIndexAttr(0)) : offset;
       sz[*axis] = lens[i];
-      Value v = tensor::ExtractSliceOp::create(b, loc, *x, offs, sz, strides);
+      Value v = getConstantIntValue(lens[i]) == 0
+                    ? empty(sz, ty(*x).getElementType())
+                    : tensor::ExtractSliceOp::create(b, loc, *x, offs, sz, strides).getResult();
       if (failed(define(n.output(i), v))) return failure();
       offset = addOFR(offset, lens[i]);
     }
@@ -1289,12 +1309,28 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
     SmallVector<OFR> s = sizes(*x);
     SmallVector<OFR> offs(r, b.getIndexAttr(0)), sz(s), strides(r, b.getIndexAttr(1));
     auto sv = shapeValue(*x);
+    SmallVector<int64_t> reversed;
     for (size_t i = 0; i < starts.size(); ++i) {
       auto a = normAxis(axes[i], r);
       if (failed(a)) return failure();
       int64_t step = steps[i];
-      if (step <= 0) return fail("Slice with step " + Twine(step) + " is not supported (positive steps only)");
+      if (step == 0) return fail("Slice with step 0");
       auto d = getConstantIntValue(s[*a]);
+      if (step < 0) {
+        // Backwards: the forward slice of the same elements, reversed.
+        if (!d) return fail("Slice with a negative step of a dynamic dimension is not supported");
+        int64_t dim = *d, st = starts[i], en = ends[i];
+        if (st < 0) st += dim;
+        if (en < 0) en += dim;
+        st = std::clamp<int64_t>(st, -1, dim - 1);
+        en = std::clamp<int64_t>(en, -1, dim - 1);
+        int64_t len = st > en ? (st - en + (-step) - 1) / (-step) : 0;
+        offs[*a] = b.getIndexAttr(len ? st + (len - 1) * step : 0);
+        sz[*a] = b.getIndexAttr(len);
+        strides[*a] = b.getIndexAttr(-step);
+        if (len > 1) reversed.push_back(*a);
+        continue;
+      }
       int64_t st = starts[i], en = ends[i];
       if (!d) {
         // A dynamic dimension: from a non-negative start to the end.
@@ -1310,11 +1346,37 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
       st = std::clamp<int64_t>(st, 0, dim);
       en = std::clamp<int64_t>(en, 0, dim);
       int64_t len = en > st ? (en - st + step - 1) / step : 0;
-      offs[*a] = b.getIndexAttr(st);
+      offs[*a] = b.getIndexAttr(len ? st : 0);
       sz[*a] = b.getIndexAttr(len);
       strides[*a] = b.getIndexAttr(step);
     }
-    Value v = tensor::ExtractSliceOp::create(b, loc, *x, offs, sz, strides);
+    bool emptySlice = llvm::any_of(sz, [](OFR f) { return getConstantIntValue(f) == 0; });
+    Value v = emptySlice ? empty(sz, ty(*x).getElementType())
+                         : tensor::ExtractSliceOp::create(b, loc, *x, offs, sz, strides).getResult();
+    if (!reversed.empty() && !emptySlice) {
+      SmallVector<OFR> vs = sizes(v);
+      Value init = empty(vs, ty(v).getElementType());
+      Value src = v;
+      SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(r)};
+      SmallVector<utils::IteratorType> its(r, utils::IteratorType::parallel);
+      v = linalg::GenericOp::create(
+              b, loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init}, maps, its,
+              [&](OpBuilder &nb, Location l, ValueRange) {
+                SmallVector<Value> idx;
+                for (int64_t k = 0; k < r; ++k) {
+                  Value i = linalg::IndexOp::create(nb, l, k);
+                  if (llvm::is_contained(reversed, k)) {
+                    Value last = arith::ConstantIndexOp::create(
+                        nb, l, *getConstantIntValue(vs[k]) - 1);
+                    i = arith::SubIOp::create(nb, l, last, i);
+                  }
+                  idx.push_back(i);
+                }
+                linalg::YieldOp::create(nb, l, tensor::ExtractOp::create(nb, l, src, idx).getResult());
+              })
+              ->getResult(0);
+      sv.reset();
+    }
     if (sv && r == 1) {
       auto o = getConstantIntValue(offs[0]), l = getConstantIntValue(sz[0]),
            k = getConstantIntValue(strides[0]);
@@ -1418,6 +1480,13 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
       else res[i] = ca ? a : t;
     }
     return out(broadcastTo(*x, res));
+  }
+  if (op == "Size") {
+    auto x = input(n, 0);
+    if (failed(x)) return failure();
+    OFR total = b.getIndexAttr(1);
+    for (OFR f : sizes(*x)) total = mulOFR(total, f);
+    return out(materializeShape({total}, true));
   }
   if (op == "Shape") {
     auto x = input(n, 0);
@@ -1541,9 +1610,8 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
     float eps = floatAttr(n, "epsilon", rms && op == "RMSNormalization" ? 1e-5f : 1e-5f);
     auto axis = normAxis(intAttr(n, "axis", -1), r);
     if (failed(axis)) return failure();
-    for (int i = skip ? 1 : 1; i < n.output_size(); ++i)
-      if (outputUsed(n, i) && !(skip && i == 3))
-        return fail("'" + op + "' output #" + Twine(i) + " (statistics) is not supported");
+    if (rms && (outputUsed(n, 1) || outputUsed(n, 2)))
+      return fail("'" + op + "' statistics outputs are not supported");
     // Normalize over [axis, r): collapse those dimensions into one.
     SmallVector<OFR> s = sizes(*x);
     OFR inner = b.getIndexAttr(1);
@@ -1583,6 +1651,30 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
       y = LayerNormOp::create(b, loc, ft, xin, *g2, *b2, epsA, FloatAttr());
     }
     if (failed(define(n.output(0), reshape(y, s)))) return failure();
+    // LayerNorm's optional Mean and InvStdDev outputs, in f32 (stash_type),
+    // shaped like the input with the normalized dimensions set to 1.
+    if (!rms && (outputUsed(n, 1) || outputUsed(n, 2))) {
+      Type f32 = b.getF32Type();
+      Value x32 = castTo(xin, f32);
+      int64_t fr = rank(x32);
+      SmallVector<OFR> fs = sizes(x32);
+      Value mean = reduce(x32, {fr - 1}, true, "Mean");
+      auto dv = binary("Sub", x32, mean);
+      if (failed(dv)) return failure();
+      Value var = reduce(arith::MulFOp::create(b, loc, *dv, *dv), {fr - 1}, true, "Mean");
+      auto ve = binary("Add", var, splat(RankedTensorType::get({}, f32), b.getF32FloatAttr(eps)));
+      if (failed(ve)) return failure();
+      Value inv = unaryMath("Reciprocal", unaryMath("Sqrt", *ve));
+      SmallVector<OFR> statS(rows);
+      for (int64_t i = *axis; i < r; ++i) statS.push_back(b.getIndexAttr(1));
+      int outs[2] = {1, 2};
+      Value vals[2] = {mean, inv};
+      for (int k = 0; k < 2; ++k)
+        if (outputUsed(n, outs[k]) &&
+            failed(define(n.output(outs[k]), reshape(vals[k], statS))))
+          return failure();
+      (void)fs;
+    }
     if (skip && outputUsed(n, 3)) return define(n.output(3), reshape(sum, s));
     return success();
   }
