@@ -39,8 +39,18 @@ namespace {
 
 using OpSet = llvm::SmallSetVector<Operation *, 16>;
 
-bool isMul(Operation *op) { return op && isa<arith::MulFOp, MulOp>(op); }
-bool isAdd(Operation *op) { return op && isa<arith::AddFOp, AddOp>(op); }
+/// Tensor-level ops only: the scalar arithmetic inside linalg bodies and
+/// kernels is never a candidate.
+bool onTensors(Operation *op) {
+  return op->getNumResults() == 1 &&
+         isa<RankedTensorType>(op->getResult(0).getType());
+}
+bool isMul(Operation *op) {
+  return op && isa<arith::MulFOp, MulOp>(op) && onTensors(op);
+}
+bool isAdd(Operation *op) {
+  return op && isa<arith::AddFOp, AddOp>(op) && onTensors(op);
+}
 
 bool close(double a, double b) {
   return std::fabs(a - b) <= 1e-6 * std::max(1.0, std::fabs(b));
@@ -65,17 +75,21 @@ std::optional<double> scalarConst(Value v) {
   }
 }
 
-/// `v` broadcast along the last dimension of a rank-`r` tensor from a row
-/// statistic: returns the statistic (rank r-1, or rank r with a trailing 1
-/// when it came through a collapse), recording the ops walked.
-Value rowStat(Value v, int64_t r, OpSet &chain) {
+/// `v` broadcast along one dimension (`axis`, normally the last) of a
+/// rank-`r` tensor from a statistic: returns the statistic (rank r-1, or
+/// rank r with a unit dimension when it came through a collapse),
+/// recording the ops walked.
+Value rowStat(Value v, int64_t r, OpSet &chain, int64_t *axis = nullptr) {
   auto bc = v.getDefiningOp<linalg::BroadcastOp>();
-  if (!bc || bc.getDimensions() != ArrayRef<int64_t>{r - 1}) return {};
+  if (!bc || bc.getDimensions().size() != 1) return {};
+  int64_t a = bc.getDimensions()[0];
+  if (axis) *axis = a;
+  else if (a != r - 1) return {};
   chain.insert(bc);
   Value s = bc.getInput();
   if (auto c = s.getDefiningOp<tensor::CollapseShapeOp>()) {
     auto st = cast<RankedTensorType>(c.getSrcType());
-    if (st.getRank() == r && st.getDimSize(r - 1) == 1) {
+    if (st.getRank() == r && st.getDimSize(a) == 1) {
       chain.insert(c);
       s = c.getSrc();
     }
@@ -87,7 +101,8 @@ Value rowStat(Value v, int64_t r, OpSet &chain) {
 /// mean over the last dimension of `of` (rank `r`, last size `d`). Sets
 /// `why` when the shape of a mean is there but it is not this one.
 bool isMeanLast(Value v, Value &of, int64_t r, int64_t d, OpSet &chain,
-                std::string &why) {
+                std::string &why, int64_t axis = -1) {
+  if (axis < 0) axis = r - 1;
   if (auto e = v.getDefiningOp<tensor::ExpandShapeOp>()) {
     chain.insert(e);
     v = e.getSrc();
@@ -101,8 +116,8 @@ bool isMeanLast(Value v, Value &of, int64_t r, int64_t d, OpSet &chain,
   Block &body = red.getCombiner().front();
   if (body.getOperations().size() != 2 || !isa<arith::AddFOp>(body.front()))
     return false;
-  if (red.getDimensions() != ArrayRef<int64_t>{r - 1}) {
-    why = "the reduction runs over dimension(s) other than the last";
+  if (red.getDimensions() != ArrayRef<int64_t>{axis}) {
+    why = "the reduction runs over other dimensions than the statistic is broadcast along";
     return false;
   }
   double n = isa<arith::DivFOp>(op) ? *divisor : 1.0 / *divisor;
@@ -180,27 +195,29 @@ struct RecomposePass : lf::impl::RecomposePassBase<RecomposePass> {
   std::optional<NormMatch> matchNorm(Operation *root, std::string &why) {
     if (root->getNumResults() != 1) return std::nullopt;
     auto rt = dyn_cast<RankedTensorType>(root->getResult(0).getType());
-    if (!rt || rt.getRank() < 1 || rt.isDynamicDim(rt.getRank() - 1) ||
+    if (!rt || rt.getRank() < 1 ||
         !(rt.getElementType().isF32() || rt.getElementType().isF16() ||
           rt.getElementType().isBF16()))
       return std::nullopt;
-    int64_t r = rt.getRank(), d = rt.getDimSize(r - 1);
+    int64_t r = rt.getRank();
     NormMatch m;
     m.chain.insert(root);
     Value z, denom;
     bool divides = isa<arith::DivFOp>(root);
     if (!divides && !isMul(root)) return std::nullopt;
     // Which operand is the broadcast statistic.
+    int64_t axis = r - 1;
     for (int i = 0; i < 2 && !denom; ++i) {
       OpSet c;
-      if (Value s = rowStat(root->getOperand(1 - i), r, c)) {
+      if (Value s = rowStat(root->getOperand(1 - i), r, c, &axis)) {
         if (divides && i == 1) break; // the statistic must be the divisor
         denom = s;
         z = root->getOperand(i);
         m.chain.insert(c.begin(), c.end());
       }
     }
-    if (!denom) return std::nullopt;
+    if (!denom || rt.isDynamicDim(axis)) return std::nullopt;
+    int64_t d = rt.getDimSize(axis);
     // rstd from M + eps.
     Value sumEps;
     Operation *dop = denom.getDefiningOp();
@@ -225,11 +242,16 @@ struct RecomposePass : lf::impl::RecomposePassBase<RecomposePass> {
     Value meanSq = addEps(sumEps, m.eps, m.chain);
     if (!meanSq) return std::nullopt;
     Value sqArg;
-    if (!isMeanLast(meanSq, sqArg, r, d, m.chain, why)) return std::nullopt;
+    if (!isMeanLast(meanSq, sqArg, r, d, m.chain, why, axis)) return std::nullopt;
     Value base = squareOf(sqArg, m.chain);
     if (!base) return std::nullopt;
     if (base != z) {
       why = "the statistic is of another tensor than the one it scales";
+      return std::nullopt;
+    }
+    if (axis != r - 1) {
+      why = "it normalizes dimension " + std::to_string(axis) +
+            ", not the last (lf's norms normalize the last dimension)";
       return std::nullopt;
     }
     // LayerNorm when z = x - mean(x).
@@ -338,7 +360,8 @@ struct RecomposePass : lf::impl::RecomposePassBase<RecomposePass> {
     // 2. Norms, rooted at the mul / div applying the statistic.
     SmallVector<Operation *> roots;
     fn.walk([&](Operation *op) {
-      if (isMul(op) || isa<arith::DivFOp>(op)) roots.push_back(op);
+      if (isMul(op) || (isa<arith::DivFOp>(op) && onTensors(op)))
+        roots.push_back(op);
     });
     for (Operation *root : roots) {
       if (erased.contains(root)) continue;
