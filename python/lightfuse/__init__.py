@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-__all__ = ["compile", "import_onnx", "compile_onnx", "Module", "Function",
+__all__ = ["compile", "import_onnx", "compile_onnx", "from_torch", "Module", "Function",
            "OnnxModel", "LightfuseError"]
 
 
@@ -441,7 +441,10 @@ class OnnxModel:
     def remarks(self):
         return self.module.remarks
 
-    def __call__(self, *inputs):
+    def __call__(self, *inputs, out=None):
+        """Runs the model; out= (a list of numpy arrays, one per output, of
+        the static result shapes) has the results computed straight into
+        caller-owned buffers, without allocating or copying."""
         if len(inputs) != self._num_inputs:
             raise LightfuseError(f"the model takes {self._num_inputs} inputs "
                                  f"({', '.join(self.input_names)}), got {len(inputs)}")
@@ -451,8 +454,8 @@ class OnnxModel:
             if self._prepared is None:
                 p = self._prep(*self._weights)
                 self._prepared = p if isinstance(p, tuple) else (p,)
-            return self._run(*inputs, *self._weights, *self._prepared)
-        return self._fn(*inputs, *self._weights)
+            return self._run(*inputs, *self._weights, *self._prepared, out=out)
+        return self._fn(*inputs, *self._weights, out=out)
 
 
 def compile_onnx(path, dims=None, inline_weights=False, threads=1, **compile_kw):
@@ -497,3 +500,36 @@ def compile_onnx(path, dims=None, inline_weights=False, threads=1, **compile_kw)
     output_names = names[num_inputs + len(weights):]
     return OnnxModel(module, name, [w for _, w in weights], num_inputs, input_names,
                      output_names)
+
+
+def from_torch(module, example_inputs, path=None, input_names=None, output_names=None,
+               dynamic_axes=None, dims=None, opset=17, threads=1, **compile_kw):
+    """Compile a PyTorch module: torch.onnx.export, then compile_onnx.
+
+    example_inputs is a tensor or a tuple of tensors (their shapes are the
+    compiled shapes except the dynamic_axes, as in torch.onnx.export).
+    Modules from lightfuse.nn export as ai.lightfuse nodes. path keeps the
+    exported file (a stable path also keeps the JIT's disk cache warm across
+    processes); without it a temporary file is used. Returns an OnnxModel
+    called with numpy arrays or torch tensors."""
+    import shutil
+    import tempfile
+
+    import torch
+
+    from . import nn as lfnn
+    if not isinstance(example_inputs, tuple):
+        example_inputs = (example_inputs,)
+    tmp = None
+    if path is None:
+        tmp = tempfile.mkdtemp(prefix="lightfuse-")
+        path = os.path.join(tmp, "model.onnx")
+    try:
+        with torch.no_grad():
+            torch.onnx.export(module.eval(), example_inputs, path, opset_version=opset,
+                              input_names=input_names, output_names=output_names,
+                              dynamic_axes=dynamic_axes, custom_opsets=lfnn.CUSTOM_OPSETS)
+        return compile_onnx(path, dims=dims, threads=threads, **compile_kw)
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -1418,9 +1418,11 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
       auto d = getConstantIntValue(s[*axis]);
       int64_t j = (*ci)[0];
       if (d && j < 0) j += *d;
-      if (j < 0 || (d && j >= *d)) return fail("Gather index out of range");
+      if ((d && (j < 0 || j >= *d)))
+        return fail("Gather index " + Twine((*ci)[0]) + " out of range for size " + Twine(*d));
       SmallVector<OFR> offs(r, b.getIndexAttr(0)), sz(s), strides(r, b.getIndexAttr(1));
-      offs[*axis] = b.getIndexAttr(j);
+      // A negative index of a dynamic dimension counts from its end.
+      offs[*axis] = j < 0 ? addOFR(s[*axis], b.getIndexAttr(j)) : OFR(b.getIndexAttr(j));
       sz[*axis] = b.getIndexAttr(1);
       auto rt = RankedTensorType::get(staticShape(rs), ty(*x).getElementType());
       return out(tensor::ExtractSliceOp::create(b, loc, rt, *x, offs, sz, strides));
