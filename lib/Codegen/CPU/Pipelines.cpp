@@ -89,6 +89,8 @@ void lf::buildCPUCodegenPipeline(OpPassManager &pm, unsigned threads) {
   pm.addNestedPass<func::FuncOp>(lf::createLowerVectorsPass());
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  // Whole models: one function per loop nest keeps LLVM linear.
+  pm.addPass(lf::createOutlineLoopNestsPass());
   if (openmp) {
     ConvertSCFToOpenMPPassOptions omp;
     omp.numThreads = threads;

@@ -51,6 +51,8 @@ void lf::buildBufferizationPipeline(OpPassManager &pm, bool intoVariants) {
       bufferization::LayoutMapOption::IdentityLayoutMap;
   // Inputs belong to the caller: in-place updates of an argument get a copy.
   pm.addPass(lf::createMarkInputsReadOnlyPass());
+  // {lf.weight} / {lf.name} have been read; LLVM IR has no place for them.
+  pm.addPass(lf::createDropFrontendAttrsPass());
   pm.addPass(bufferization::createOneShotBufferizePass(buf));
   pm.addPass(createCanonicalizerPass());
   // Static-shaped temporaries allocated in loops (the Lightning blocks'

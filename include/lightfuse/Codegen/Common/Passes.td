@@ -57,6 +57,66 @@ def IntoVariantsPass : Pass<"lf-into-variants", "::mlir::ModuleOp"> {
   ];
 }
 
+def DropFrontendAttrsPass : Pass<"lf-drop-frontend-attrs", "::mlir::ModuleOp"> {
+  let summary = "Drop the lf.* argument and result attributes before bufferization";
+  let description = [{
+    `{lf.weight}` (read by `lf-hoist-weight-prep` and
+    `lf-cpu-linear-ukernel`) and `{lf.name}` (the ONNX importer's value
+    names) describe a function's interface to the front end; nothing after
+    the graph passes reads them and LLVM IR has no place for them (its
+    translation warns about every unknown parameter attribute). This pass
+    removes every `lf.`-prefixed argument and result attribute of the
+    module's functions; other attributes stay.
+
+    ```mlir
+    func.func @f(%x: tensor<4xf32> {lf.name = "x"}, %w: tensor<4xf32> {lf.weight})
+    // becomes
+    func.func @f(%x: tensor<4xf32>, %w: tensor<4xf32>)
+    ```
+  }];
+}
+
+def OutlineLoopNestsPass : Pass<"lf-outline-loop-nests", "::mlir::ModuleOp"> {
+  let summary = "Move the top-level loop nests of large functions into functions of their own";
+  let description = [{
+    A whole imported model lowers to one function holding hundreds of loop
+    nests in sequence. LLVM's loop passes (IndVars, LSR) query
+    ScalarEvolution for the guards of every loop by walking the dominator
+    tree up to the function entry, which makes compiling such a function
+    quadratic in its length: a 6-layer decoder step took 9 s in LLVM alone.
+    This pass moves every top-level `scf.for` / `scf.parallel` /
+    `scf.forall` nest (with `min-ops` or more operations) of a function
+    holding at least `min-loops` of them into a private function
+    `@<fn>_loop<i>` marked `noinline`, called in its place. Values from
+    outside become arguments (constants are cloned instead), results become
+    results. Each outlined function is small, so LLVM's work is linear in
+    the model; the call costs a few nanoseconds per loop nest.
+
+    ```mlir
+    func.func @f(%a: memref<64xf32>) {
+      scf.for %i = %c0 to %c64 step %c1 { ... %a ... }
+      ...                                   // (min-loops nests in all)
+    }
+    // becomes
+    func.func @f(%a: memref<64xf32>) {
+      call @f_loop0(%a) : (memref<64xf32>) -> ()
+      ...
+    }
+    func.func private @f_loop0(%a: memref<64xf32>) attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]} {
+      scf.for %i = %c0 to %c64 step %c1 { ... %a ... }
+      return
+    }
+    ```
+  }];
+  let options = [
+    Option<"minLoops", "min-loops", "unsigned", /*default=*/"16",
+           "Outline only in functions with at least this many top-level loop nests">,
+    Option<"minOps", "min-ops", "unsigned", /*default=*/"8",
+           "Outline only nests with at least this many operations">
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect"];
+}
+
 def EmitCInterfacePass : Pass<"lf-emit-c-interface", "::mlir::ModuleOp"> {
   let summary = "Mark every public function for a C interface wrapper";
   let description = [{
