@@ -141,6 +141,78 @@ tileAvx512(const float *a, int64_t lda, const float *b, int64_t kc, float *c,
         _mm512_mask_storeu_ps(c + r * ldc + 16 * j, mask[j], acc[r][j]);
 }
 
+/* Few rows (decode steps, M <= 4): the weights stream through once, so the
+ * kernel runs each 64-column panel over the whole K in one pass (no KC
+ * blocking, which would revisit every panel), with two accumulator sets for
+ * even and odd k (8 independent FMA chains for one row) and a software
+ * prefetch 2 KiB ahead of the panel stream. */
+__attribute__((target("avx512f,fma"))) static void
+fewRowsAvx512(const float *a, int64_t lda, const float *b, int64_t k, float *c,
+              int64_t ldc, int mr, int nr, const float *bias, int32_t act) {
+  enum { MAXR = 4 };
+  __mmask16 mask[4];
+  for (int j = 0; j < 4; ++j) {
+    int n = nr - 16 * j;
+    mask[j] = n >= 16 ? (__mmask16)0xFFFF
+              : n <= 0 ? (__mmask16)0
+                       : (__mmask16)((1u << n) - 1);
+  }
+  __m512 e[MAXR][4], o[MAXR][4];
+  for (int r = 0; r < MAXR; ++r)
+    for (int j = 0; j < 4; ++j)
+      e[r][j] = o[r][j] = _mm512_setzero_ps();
+  int64_t kk = 0;
+  for (; kk + 1 < k; kk += 2) {
+    const float *bk = b + kk * NR;
+    _mm_prefetch((const char *)(bk + 8 * NR), _MM_HINT_T0);
+    _mm_prefetch((const char *)(bk + 8 * NR + 16), _MM_HINT_T0);
+    _mm_prefetch((const char *)(bk + 8 * NR + 32), _MM_HINT_T0);
+    _mm_prefetch((const char *)(bk + 8 * NR + 48), _MM_HINT_T0);
+    _mm_prefetch((const char *)(bk + 9 * NR), _MM_HINT_T0);
+    _mm_prefetch((const char *)(bk + 9 * NR + 16), _MM_HINT_T0);
+    _mm_prefetch((const char *)(bk + 9 * NR + 32), _MM_HINT_T0);
+    _mm_prefetch((const char *)(bk + 9 * NR + 48), _MM_HINT_T0);
+    __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
+    __m512 b2 = _mm512_loadu_ps(bk + 32), b3 = _mm512_loadu_ps(bk + 48);
+    __m512 d0 = _mm512_loadu_ps(bk + NR), d1 = _mm512_loadu_ps(bk + NR + 16);
+    __m512 d2 = _mm512_loadu_ps(bk + NR + 32), d3 = _mm512_loadu_ps(bk + NR + 48);
+    for (int r = 0; r < MAXR; ++r) {
+      if (r >= mr)
+        break;
+      __m512 av = _mm512_set1_ps(a[r * lda + kk]);
+      __m512 aw = _mm512_set1_ps(a[r * lda + kk + 1]);
+      e[r][0] = _mm512_fmadd_ps(av, b0, e[r][0]);
+      e[r][1] = _mm512_fmadd_ps(av, b1, e[r][1]);
+      e[r][2] = _mm512_fmadd_ps(av, b2, e[r][2]);
+      e[r][3] = _mm512_fmadd_ps(av, b3, e[r][3]);
+      o[r][0] = _mm512_fmadd_ps(aw, d0, o[r][0]);
+      o[r][1] = _mm512_fmadd_ps(aw, d1, o[r][1]);
+      o[r][2] = _mm512_fmadd_ps(aw, d2, o[r][2]);
+      o[r][3] = _mm512_fmadd_ps(aw, d3, o[r][3]);
+    }
+  }
+  for (; kk < k; ++kk) {
+    const float *bk = b + kk * NR;
+    for (int r = 0; r < mr; ++r) {
+      __m512 av = _mm512_set1_ps(a[r * lda + kk]);
+      for (int j = 0; j < 4; ++j)
+        e[r][j] = _mm512_fmadd_ps(av, _mm512_loadu_ps(bk + 16 * j), e[r][j]);
+    }
+  }
+  __m512 zero = _mm512_setzero_ps();
+  for (int r = 0; r < mr; ++r)
+    for (int j = 0; j < 4; ++j) {
+      if (!mask[j])
+        continue;
+      __m512 v = _mm512_add_ps(e[r][j], o[r][j]);
+      if (bias)
+        v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask[j], bias + 16 * j));
+      if (act == LF_GEMM_RELU)
+        v = _mm512_max_ps(v, zero);
+      _mm512_mask_storeu_ps(c + r * ldc + 16 * j, mask[j], v);
+    }
+}
+
 static int hasAvx512(void) {
   static int cached = -1;
   if (cached < 0) {
@@ -165,6 +237,17 @@ void lfGemmPackedF32Block(const float *a, int64_t lda, const float *packed,
         c[i * ldc + j] = activate(bias ? bias[j] : 0.0f, act);
     return;
   }
+#ifdef LF_GEMM_X86
+  if (fast && m1 - m0 <= 4) {
+    for (int64_t p = q0; p < q1; ++p) {
+      int nr = n - p * NR < NR ? (int)(n - p * NR) : NR;
+      fewRowsAvx512(a + m0 * lda, lda, packed + p * k * NR, k,
+                    c + m0 * ldc + p * NR, ldc, (int)(m1 - m0), nr,
+                    bias ? bias + p * NR : NULL, act);
+    }
+    return;
+  }
+#endif
   for (int64_t k0 = 0; k0 < k; k0 += KC) {
     int64_t kc = k - k0 < KC ? k - k0 : KC;
     int first = k0 == 0, last = k0 + kc == k;

@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-__all__ = ["compile", "import_onnx", "compile_onnx", "from_torch", "Module", "Function",
+__all__ = ["compile", "import_onnx", "compile_onnx", "from_torch", "export_torch", "Module", "Function",
            "OnnxModel", "LightfuseError"]
 
 
@@ -502,6 +502,26 @@ def compile_onnx(path, dims=None, inline_weights=False, threads=1, **compile_kw)
                      output_names)
 
 
+def export_torch(module, example_inputs, path, input_names=None, output_names=None,
+                 dynamic_axes=None, opset=17):
+    """torch.onnx.export with the ai.lightfuse domain registered (modules
+    from lightfuse.nn export as its nodes); writes `path`."""
+    import torch
+
+    from . import nn as lfnn
+    if not isinstance(example_inputs, tuple):
+        example_inputs = (example_inputs,)
+    kw = {}
+    import inspect
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        kw["dynamo"] = False  # the TorchScript exporter runs the symbolic functions
+    with torch.no_grad():
+        torch.onnx.export(module.eval(), example_inputs, os.fspath(path), opset_version=opset,
+                          input_names=input_names, output_names=output_names,
+                          dynamic_axes=dynamic_axes, custom_opsets=lfnn.CUSTOM_OPSETS, **kw)
+    return path
+
+
 def from_torch(module, example_inputs, path=None, input_names=None, output_names=None,
                dynamic_axes=None, dims=None, opset=17, threads=1, **compile_kw):
     """Compile a PyTorch module: torch.onnx.export, then compile_onnx.
@@ -515,20 +535,12 @@ def from_torch(module, example_inputs, path=None, input_names=None, output_names
     import shutil
     import tempfile
 
-    import torch
-
-    from . import nn as lfnn
-    if not isinstance(example_inputs, tuple):
-        example_inputs = (example_inputs,)
     tmp = None
     if path is None:
         tmp = tempfile.mkdtemp(prefix="lightfuse-")
         path = os.path.join(tmp, "model.onnx")
     try:
-        with torch.no_grad():
-            torch.onnx.export(module.eval(), example_inputs, path, opset_version=opset,
-                              input_names=input_names, output_names=output_names,
-                              dynamic_axes=dynamic_axes, custom_opsets=lfnn.CUSTOM_OPSETS)
+        export_torch(module, example_inputs, path, input_names, output_names, dynamic_axes, opset)
         return compile_onnx(path, dims=dims, threads=threads, **compile_kw)
     finally:
         if tmp:
