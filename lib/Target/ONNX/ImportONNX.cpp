@@ -256,6 +256,23 @@ private:
     auto it = values.find(n.input(i));
     return it == values.end() ? Value() : it->second;
   }
+  /// The name of output `i`, or "" when the node has fewer outputs (an
+  /// unnamed output is not defined).
+  static std::string outName(const onnx::NodeProto &n, int i) {
+    return i < n.output_size() ? n.output(i) : std::string();
+  }
+  /// Sizes a tensor may have: every dimension below 2^31 and at most 2^40
+  /// elements, so that no size arithmetic overflows.
+  static bool sane(ArrayRef<int64_t> shape) {
+    int64_t total = 1;
+    for (int64_t d : shape) {
+      if (ShapedType::isDynamic(d)) continue;
+      if (d < 0 || d >= (int64_t(1) << 31)) return false;
+      total *= std::max<int64_t>(d, 1);
+      if (total > (int64_t(1) << 40)) return false;
+    }
+    return true;
+  }
   bool outputUsed(const onnx::NodeProto &n, int i) {
     return i < n.output_size() && !n.output(i).empty() &&
            usedNames.contains(n.output(i));
@@ -906,7 +923,7 @@ bool Importer::isSupported(const onnx::NodeProto &n) {
 LogicalResult Importer::importNode(const onnx::NodeProto &n) {
   StringRef op = n.op_type();
   if (n.domain() == kONNXDomain) return importCustomNode(n);
-  auto out = [&](Value v) { return define(n.output(0), v); };
+  auto out = [&](Value v) { return define(outName(n, 0), v); };
 
   // Elementwise binary.
   if (llvm::is_contained({"Add", "Sub", "Mul", "Div", "Pow"}, op) ||
@@ -1115,6 +1132,7 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
       if (ct && ck && *ct != *ck)
         return fail("Reshape of " + Twine(*ct) + " elements into " + Twine(*ck));
     }
+    if (!sane(staticShape(res))) return fail("Reshape to an invalid or too large shape");
     return out(reshape(*x, res));
   }
   if (op == "Flatten") {
@@ -1138,8 +1156,10 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
     else for (int64_t i = r - 1; i >= 0; --i) perm.push_back(i);
     SmallVector<int64_t> sorted(perm);
     llvm::sort(sorted);
+    if ((int64_t)perm.size() != r)
+      return fail("Transpose perm is not a permutation of rank " + Twine(r));
     for (int64_t i = 0; i < (int64_t)sorted.size(); ++i)
-      if (sorted[i] != i || (int64_t)perm.size() != r)
+      if (sorted[i] != i)
         return fail("Transpose perm is not a permutation of rank " + Twine(r));
     return out(transpose(*x, perm));
   }
@@ -1259,7 +1279,11 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
         lens.push_back(b.getIndexAttr(std::max<int64_t>(0, std::min(chunk, *d - i * chunk))));
     } else {
       int64_t sum = 0;
-      for (int64_t p : parts) { if (p < 0) return fail("negative Split size"); sum += p; lens.push_back(b.getIndexAttr(p)); }
+      for (int64_t p : parts) {
+        if (p < 0 || p >= (int64_t(1) << 40)) return fail("invalid Split size " + Twine(p));
+        sum += p;
+        lens.push_back(b.getIndexAttr(p));
+      }
       auto d = getConstantIntValue(s[*axis]);
       if (d && *d != sum) return fail("Split sizes sum to " + Twine(sum) + " of " + Twine(*d));
     }
@@ -1271,7 +1295,7 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
       Value v = getConstantIntValue(lens[i]) == 0
                     ? empty(sz, ty(*x).getElementType())
                     : tensor::ExtractSliceOp::create(b, loc, *x, offs, sz, strides).getResult();
-      if (failed(define(n.output(i), v))) return failure();
+      if (failed(define(outName(n, i), v))) return failure();
       offset = addOFR(offset, lens[i]);
     }
     return success();
@@ -1313,7 +1337,9 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
     for (size_t i = 0; i < starts.size(); ++i) {
       auto a = normAxis(axes[i], r);
       if (failed(a)) return failure();
-      int64_t step = steps[i];
+      // Steps beyond any size select one element; clamping keeps the
+      // arithmetic below from overflowing.
+      int64_t step = std::clamp<int64_t>(steps[i], -(int64_t(1) << 32), int64_t(1) << 32);
       if (step == 0) return fail("Slice with step 0");
       auto d = getConstantIntValue(s[*a]);
       if (step < 0) {
@@ -1481,6 +1507,7 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
       else if (ca && ct && *ca != *ct) return fail("Expand of " + Twine(*ca) + " to " + Twine(*ct));
       else res[i] = ca ? a : t;
     }
+    if (!sane(staticShape(res))) return fail("Expand to an invalid or too large shape");
     return out(broadcastTo(*x, res));
   }
   if (op == "Size") {
@@ -1518,6 +1545,7 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
       value = cast<TypedAttr>(cast<DenseElementsAttr>(attrv).getSplatValue<Attribute>());
     }
     SmallVector<int64_t> st = staticShape(*target);
+    if (!sane(st)) return fail("ConstantOfShape of an invalid or too large shape");
     Value v;
     if (llvm::none_of(st, ShapedType::isDynamic))
       v = splat(RankedTensorType::get(st, value.getType()), value);
@@ -1533,13 +1561,14 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
       elt = elementType(ctx, a->t().data_type());
       if (!elt) return fail("Constant of unsupported type " + Twine(dataTypeName(a->t().data_type())));
       SmallVector<int64_t> shape(a->t().dims().begin(), a->t().dims().end());
+      if (!sane(shape)) return fail("Constant has an invalid or too large shape");
       int64_t numel = 1;
       for (int64_t d : shape) numel *= d;
       std::string err;
       auto bytes = tensorBytes(a->t(), elt, numel, baseDir, err);
       if (failed(bytes)) return fail(err);
       t = RankedTensorType::get(shape, elt);
-      value = elementsAttr(t, *bytes, sanitizeSymbol(n.output(0)), numel > 4096);
+      value = elementsAttr(t, *bytes, sanitizeSymbol(outName(n, 0)), numel > 4096);
     } else if (auto *a = attr(n, "value_float")) {
       t = RankedTensorType::get({}, b.getF32Type());
       value = DenseElementsAttr::get(t, a->f());
@@ -1626,6 +1655,8 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
       if (ty(p).getElementType() != elt) return fail("'" + op + "' parameter of another element type");
       // Parameters cover the normalized dimensions (broadcast if smaller).
       SmallVector<OFR> ns(s.begin() + *axis, s.end());
+      if (rank(p) > (int64_t)ns.size())
+        return fail("'" + op + "' parameter has more dimensions than are normalized");
       Value full = broadcastTo(p, ns);
       return reshape(full, {inner});
     };
@@ -1652,7 +1683,7 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
     } else {
       y = LayerNormOp::create(b, loc, ft, xin, *g2, *b2, epsA, FloatAttr());
     }
-    if (failed(define(n.output(0), reshape(y, s)))) return failure();
+    if (failed(define(outName(n, 0), reshape(y, s)))) return failure();
     // LayerNorm's optional Mean and InvStdDev outputs, in f32 (stash_type),
     // shaped like the input with the normalized dimensions set to 1.
     if (!rms && (outputUsed(n, 1) || outputUsed(n, 2))) {
@@ -1673,11 +1704,11 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
       Value vals[2] = {mean, inv};
       for (int k = 0; k < 2; ++k)
         if (outputUsed(n, outs[k]) &&
-            failed(define(n.output(outs[k]), reshape(vals[k], statS))))
+            failed(define(outName(n, outs[k]), reshape(vals[k], statS))))
           return failure();
       (void)fs;
     }
-    if (skip && outputUsed(n, 3)) return define(n.output(3), reshape(sum, s));
+    if (skip && outputUsed(n, 3)) return define(outName(n, 3), reshape(sum, s));
     return success();
   }
   if (op == "BatchNormalization") {
@@ -1712,7 +1743,7 @@ LogicalResult Importer::importCustomNode(const onnx::NodeProto &n) {
     if (auto *a = attr(n, "scale")) scale = b.getF32FloatAttr(a->f());
     auto r = RMSNormOp::create(b, loc, ty(*x), *x, g,
                                b.getF32FloatAttr(floatAttr(n, "epsilon", 1e-6f)), scale);
-    return define(n.output(0), r);
+    return define(outName(n, 0), r);
   }
   if (op == "LinearAttention") {
     auto q = input(n, 0), k = input(n, 1), v = input(n, 2);
@@ -1737,8 +1768,8 @@ LogicalResult Importer::importCustomNode(const onnx::NodeProto &n) {
     st.addAttribute("feature_map", FeatureMapAttr::get(ctx, fm));
     if (withState) st.addAttribute("return_state", b.getUnitAttr());
     Operation *o = b.create(st);
-    if (failed(define(n.output(0), o->getResult(0)))) return failure();
-    if (withState) return define(n.output(1), o->getResult(1));
+    if (failed(define(outName(n, 0), o->getResult(0)))) return failure();
+    if (withState) return define(outName(n, 1), o->getResult(1));
     return success();
   }
   if (op == "LinearAttentionStep") {
@@ -1753,8 +1784,8 @@ LogicalResult Importer::importCustomNode(const onnx::NodeProto &n) {
     st.addTypes({ty(*v), ty(*s)});
     st.addAttribute("feature_map", FeatureMapAttr::get(ctx, fm));
     Operation *o = b.create(st);
-    if (failed(define(n.output(0), o->getResult(0)))) return failure();
-    return define(n.output(1), o->getResult(1));
+    if (failed(define(outName(n, 0), o->getResult(0)))) return failure();
+    return define(outName(n, 1), o->getResult(1));
   }
   return fail("no importer for '" + std::string(kONNXDomain) + "::" + op.str() + "'");
 }
@@ -1816,6 +1847,8 @@ FailureOr<ONNXImportResult> Importer::run() {
       else if (d.has_dim_param() && opts.dims.count(d.dim_param())) shape.push_back(opts.dims.lookup(d.dim_param()));
       else shape.push_back(ShapedType::kDynamic);
     }
+    if (!sane(shape))
+      return emitError(loc) << "graph input '" << in.name() << "' has a too large shape", failure();
     argTypes.push_back(RankedTensorType::get(shape, elt));
     argNames.push_back(in.name());
   }
@@ -1829,11 +1862,10 @@ FailureOr<ONNXImportResult> Importer::run() {
       return emitError(loc) << "initializer '" << t.name() << "' has unsupported element type "
                             << dataTypeName(t.data_type()), failure();
     SmallVector<int64_t> shape(t.dims().begin(), t.dims().end());
+    if (!sane(shape))
+      return emitError(loc) << "initializer '" << t.name() << "' has a negative or too large dimension", failure();
     int64_t numel = 1;
-    for (int64_t d : shape) {
-      if (d < 0) return emitError(loc) << "initializer '" << t.name() << "' has a negative dimension", failure();
-      numel *= d;
-    }
+    for (int64_t d : shape) numel *= d;
     std::string err;
     auto bytes = tensorBytes(t, elt, numel, baseDir, err);
     if (failed(bytes)) return emitError(loc) << err, failure();
