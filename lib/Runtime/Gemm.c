@@ -86,6 +86,17 @@ static void tileScalar(const float *a, int64_t lda, const float *b, int64_t kc,
 }
 
 #ifdef LF_GEMM_X86
+/* The load/store masks of the four 16-column groups of a panel whose first
+ * `nr` columns are valid. */
+static inline void panelMasks(int nr, __mmask16 mask[4]) {
+  for (int j = 0; j < 4; ++j) {
+    int n = nr - 16 * j;
+    mask[j] = n >= 16 ? (__mmask16)0xFFFF
+              : n <= 0 ? (__mmask16)0
+                       : (__mmask16)((1u << n) - 1);
+  }
+}
+
 /* MR x 64 tile: 24 zmm accumulators over the whole KC block. Rows past `mr`
  * read row 0 again (no branches in the k loop) and are not stored; columns
  * past `nr` are masked on load and store (the packed panel is zero there). */
@@ -97,12 +108,7 @@ tileAvx512(const float *a, int64_t lda, const float *b, int64_t kc, float *c,
   for (int r = 0; r < MR; ++r)
     ar[r] = a + (r < mr ? r : 0) * lda;
   __mmask16 mask[4];
-  for (int j = 0; j < 4; ++j) {
-    int n = nr - 16 * j;
-    mask[j] = n >= 16 ? (__mmask16)0xFFFF
-              : n <= 0 ? (__mmask16)0
-                       : (__mmask16)((1u << n) - 1);
-  }
+  panelMasks(nr, mask);
   __m512 acc[MR][4];
   for (int r = 0; r < MR; ++r)
     for (int j = 0; j < 4; ++j)
@@ -151,12 +157,7 @@ fewRowsAvx512(const float *a, int64_t lda, const float *b, int64_t k, float *c,
               int64_t ldc, int mr, int nr, const float *bias, int32_t act) {
   enum { MAXR = 4 };
   __mmask16 mask[4];
-  for (int j = 0; j < 4; ++j) {
-    int n = nr - 16 * j;
-    mask[j] = n >= 16 ? (__mmask16)0xFFFF
-              : n <= 0 ? (__mmask16)0
-                       : (__mmask16)((1u << n) - 1);
-  }
+  panelMasks(nr, mask);
   __m512 e[MAXR][4], o[MAXR][4];
   for (int r = 0; r < MAXR; ++r)
     for (int j = 0; j < 4; ++j)

@@ -278,29 +278,25 @@ struct RecomposePass : lf::impl::RecomposePassBase<RecomposePass> {
       Value v = op->getResult(0);
       return v.hasOneUse() ? *v.user_begin() : nullptr;
     };
-    if (Operation *u = soleUser(m.last); isMul(u)) {
+    // The sole user of the norm so far applying a [d] parameter by `isOp`.
+    auto absorb = [&](bool (*isOp)(Operation *)) -> Value {
+      Operation *u = soleUser(m.last);
+      if (!isOp(u))
+        return {};
       Value other = u->getOperand(0) == m.last->getResult(0) ? u->getOperand(1)
                                                              : u->getOperand(0);
       OpSet c;
-      if (Value g = featureParam(other, r, d, c)) {
-        m.gain = g;
+      Value p = featureParam(other, r, d, c);
+      if (p) {
         m.chain.insert(c.begin(), c.end());
         m.chain.insert(u);
         m.last = u;
       }
-    }
+      return p;
+    };
+    m.gain = absorb(isMul);
     if (m.layer)
-      if (Operation *u = soleUser(m.last); isAdd(u)) {
-        Value other = u->getOperand(0) == m.last->getResult(0) ? u->getOperand(1)
-                                                               : u->getOperand(0);
-        OpSet c;
-        if (Value bias = featureParam(other, r, d, c)) {
-          m.bias = bias;
-          m.chain.insert(c.begin(), c.end());
-          m.chain.insert(u);
-          m.last = u;
-        }
-      }
+      m.bias = absorb(isAdd);
     if (m.x.getType() != rt) return std::nullopt;
     // Intermediates are used only inside the pattern (constants aside).
     for (Operation *op : m.chain) {

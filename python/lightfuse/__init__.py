@@ -377,20 +377,38 @@ def compile(source, target="cpu", opt_level=2, pipeline=None, dump_dir=None, nam
 
 # --- ONNX models ------------------------------------------------------------
 
-def _import(lib, ctx, path, dims, inline_weights, recompose, func_name):
-    opts = _ImportOptions()
-    lib.lfImportOptionsInit(ctypes.byref(opts))
-    opts.inlineWeights = 1 if inline_weights else 0
-    opts.recompose = 1 if recompose else 0
-    opts.funcName = func_name.encode() if func_name else None
-    dims = dict(dims or {})
-    names = (ctypes.c_char_p * max(len(dims), 1))(*[k.encode() for k in dims])
-    values = (ctypes.c_int64 * max(len(dims), 1))(*[int(v) for v in dims.values()])
-    opts.numDims, opts.dimNames, opts.dimValues = len(dims), names, values
-    mod = _Handle()
-    _check(lib.lfModuleImportONNX(ctx, os.fspath(path).encode(), ctypes.byref(opts),
-                                  ctypes.byref(mod)))
-    return mod
+class _Imported:
+    """Context manager: an imported ONNX module (handle) and its context."""
+
+    def __init__(self, path, dims, inline_weights, recompose, func_name):
+        self.args = (path, dims, inline_weights, recompose, func_name)
+
+    def __enter__(self):
+        path, dims, inline_weights, recompose, func_name = self.args
+        lib = self.lib = _capi()
+        self.ctx, self.mod = _Handle(), _Handle()
+        _check(lib.lfContextCreate(ctypes.byref(self.ctx)))
+        opts = _ImportOptions()
+        lib.lfImportOptionsInit(ctypes.byref(opts))
+        opts.inlineWeights = 1 if inline_weights else 0
+        opts.recompose = 1 if recompose else 0
+        opts.funcName = func_name.encode() if func_name else None
+        dims = dict(dims or {})
+        names = (ctypes.c_char_p * max(len(dims), 1))(*[k.encode() for k in dims])
+        values = (ctypes.c_int64 * max(len(dims), 1))(*[int(v) for v in dims.values()])
+        opts.numDims, opts.dimNames, opts.dimValues = len(dims), names, values
+        try:
+            _check(lib.lfModuleImportONNX(self.ctx, os.fspath(path).encode(),
+                                          ctypes.byref(opts), ctypes.byref(self.mod)))
+        except BaseException:
+            lib.lfContextDestroy(self.ctx)
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.lib.lfModuleDestroy(self.mod)
+        self.lib.lfContextDestroy(self.ctx)
+        return False
 
 
 def _module_text(lib, mod):
@@ -408,17 +426,8 @@ def import_onnx(path, dims=None, inline_weights=False, recompose=True, func_name
     dense_resource constants with inline_weights=True. recompose=False
     skips lf-recompose (the node-for-node import). Raises LightfuseError
     naming every unsupported node."""
-    lib = _capi()
-    ctx = _Handle()
-    _check(lib.lfContextCreate(ctypes.byref(ctx)))
-    try:
-        mod = _import(lib, ctx, path, dims, inline_weights, recompose, func_name)
-        try:
-            return _module_text(lib, mod)
-        finally:
-            lib.lfModuleDestroy(mod)
-    finally:
-        lib.lfContextDestroy(ctx)
+    with _Imported(path, dims, inline_weights, recompose, func_name) as imp:
+        return _module_text(imp.lib, imp.mod)
 
 
 class OnnxModel:
@@ -461,29 +470,22 @@ class OnnxModel:
 def compile_onnx(path, dims=None, inline_weights=False, threads=1, **compile_kw):
     """Import an ONNX model (see import_onnx) and compile it (see compile);
     returns an OnnxModel called with the graph inputs only."""
-    lib = _capi()
-    ctx = _Handle()
-    _check(lib.lfContextCreate(ctypes.byref(ctx)))
-    try:
-        mod = _import(lib, ctx, path, dims, inline_weights, True, None)
-        try:
-            text = _module_text(lib, mod)
-            weights = []
-            for i in range(lib.lfModuleGetNumWeights(mod)):
-                w = _Weight()
-                _check(lib.lfModuleGetWeight(mod, i, ctypes.byref(w)))
-                dt = _DTYPES[w.dtype]
-                shape = tuple(w.shape[k] for k in range(w.rank))
-                n = int(np.prod(shape, dtype=np.int64))
-                raw = ctypes.string_at(w.data, n * _ITEM[dt]) if n else b""
-                npdt = np.uint16 if dt == "bf16" else _NUMPY[dt]
-                arr = _aligned_empty(shape, npdt)
-                arr.reshape(-1)[:] = np.frombuffer(raw, npdt, count=n)
-                weights.append((w.argIndex, _from_bf16_bits(arr) if dt == "bf16" else arr))
-        finally:
-            lib.lfModuleDestroy(mod)
-    finally:
-        lib.lfContextDestroy(ctx)
+    with _Imported(path, dims, inline_weights, True, None) as imp:
+        lib, mod = imp.lib, imp.mod
+        text = _module_text(lib, mod)
+        weights = []
+        for i in range(lib.lfModuleGetNumWeights(mod)):
+            w = _Weight()
+            _check(lib.lfModuleGetWeight(mod, i, ctypes.byref(w)))
+            dt = _DTYPES[w.dtype]
+            shape = tuple(w.shape[k] for k in range(w.rank))
+            n = int(np.prod(shape, dtype=np.int64))
+            npdt = np.uint16 if dt == "bf16" else _NUMPY[dt]
+            arr = _aligned_empty(shape, npdt)
+            if n:  # one copy, straight from the module's buffer
+                src = (ctypes.c_char * (n * _ITEM[dt])).from_address(w.data)
+                arr.reshape(-1)[:] = np.frombuffer(src, npdt, count=n)
+            weights.append((w.argIndex, _from_bf16_bits(arr) if dt == "bf16" else arr))
     weights.sort(key=lambda t: t[0])
     num_inputs = weights[0][0] if weights else None
     import re
