@@ -58,7 +58,16 @@ python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else shutil.wh
 ort_python = os.path.join(config.lightfuse_obj_root, "ort-venv", "bin", "python")
 if os.path.exists(ort_python):
     python = ort_python
-config.substitutions.append(("%PYTHON", python))
+# scripts/sanitize.sh: Python loads the ASan-instrumented C API, so the ASan
+# runtime must come first.
+asan_preload = os.environ.get("LF_ASAN_PRELOAD")
+if asan_preload:
+    config.substitutions.append(("%PYTHON", f"env LD_PRELOAD={asan_preload} {python}"))
+    for var in ["ASAN_OPTIONS", "UBSAN_OPTIONS"]:
+        if var in os.environ:
+            config.environment[var] = os.environ[var]
+else:
+    config.substitutions.append(("%PYTHON", python))
 try:
     subprocess.run([python, "-c", "import numpy"], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
