@@ -22,6 +22,7 @@ ASAN_RT="$(clang-22 -print-file-name=libclang_rt.asan-x86_64.so)"
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LF_ASAN_PRELOAD="$ASAN_RT"
+export LF_SANITIZE_CFLAGS="-fsanitize=address,undefined -shared-libsan -Wl,-rpath,$(dirname "$ASAN_RT")"
 # The ort venv is the plain build's; lit finds it through the object root.
 [[ -e "$B/ort-venv" || ! -d "$ROOT/build/ort-venv" ]] || ln -s "$ROOT/build/ort-venv" "$B/ort-venv"
 /usr/lib/llvm-22/bin/lit "$B/test" "$@"

@@ -41,7 +41,9 @@ llvm_config.add_tool_substitutions(tools, tool_dirs)
 # A C compiler for the AOT tests.
 cc = shutil.which("clang-22") or shutil.which("cc")
 if cc:
-    config.substitutions.append(("%cc", cc))
+    # scripts/sanitize.sh: C programs link the instrumented runtime.
+    cc_flags = os.environ.get("LF_SANITIZE_CFLAGS", "")
+    config.substitutions.append(("%cc", f"{cc} {cc_flags}".strip()))
 
 # libomp (LLVM's OpenMP runtime) for code compiled with threads != 1: AOT
 # objects link it; `REQUIRES: libomp`.

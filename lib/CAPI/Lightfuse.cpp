@@ -71,8 +71,19 @@ auto *unwrap(H h) {
   return h.ptr;
 }
 
-bool toDType(LfDType d, DType &out) {
-  switch (d) {
+/// The integer a caller stored in a C enum field. C lets any int through;
+/// reading it as the C++ enum type when it is out of the enumerators' range
+/// is undefined behaviour, so every enum from the caller is read this way.
+template <typename E>
+int rawEnum(const E &e) {
+  static_assert(sizeof(E) == sizeof(int), "C enums are int-sized here");
+  int v;
+  std::memcpy(&v, &e, sizeof v);
+  return v;
+}
+
+bool toDType(const LfDType &dtype, DType &out) {
+  switch (rawEnum(dtype)) {
   case LF_DTYPE_F32:
     out = DType::f32;
     return true;
@@ -122,7 +133,7 @@ LfStatus toRefs(const LfTensorView *views, size_t n, const char *what,
     TensorRef r;
     if (!toDType(v.dtype, r.dtype))
       return makeError(std::string(what) + " #" + std::to_string(i) +
-                       " has an invalid dtype " + std::to_string(v.dtype));
+                       " has an invalid dtype " + std::to_string(rawEnum(v.dtype)));
     if (v.rank < 0 || (v.rank > 0 && !v.shape))
       return makeError(std::string(what) + " #" + std::to_string(i) +
                        " has a negative rank or a NULL shape");
@@ -328,8 +339,9 @@ LfStatus lfModuleCompile(LfModule module, const LfCompileOptions *options,
   LfCompileOptions defaults;
   lfCompileOptionsInit(&defaults);
   const LfCompileOptions &o = options ? *options : defaults;
-  if (o.target != LF_TARGET_CPU && o.target != LF_TARGET_NVPTX)
-    return makeError("unknown target " + std::to_string(o.target));
+  int target = rawEnum(o.target);
+  if (target != LF_TARGET_CPU && target != LF_TARGET_NVPTX)
+    return makeError("unknown target " + std::to_string(target));
   if (o.optLevel < 0 || o.optLevel > 3)
     return makeError("optLevel must be in [0, 3], got " +
                      std::to_string(o.optLevel));
@@ -506,8 +518,11 @@ LfStatus lfFunctionInvoke(LfFunction function, const LfTensorView *inputs,
     }
     if (ok)
       JitModule::copyOut(rb, o);
-    JitModule::release(rb);
   }
+  // Released only after every copy: two results may share one buffer
+  // (`return %x, %x`), owned by the first (a use after free before).
+  for (ResultBuffer &rb : results)
+    JitModule::release(rb);
   return status;
 }
 
