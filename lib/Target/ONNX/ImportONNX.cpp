@@ -144,15 +144,15 @@ FailureOr<std::vector<char>> tensorBytes(const onnx::TensorProto &t,
   switch (t.data_type()) {
   case onnx::TensorProto::FLOAT:
     if (t.float_data_size() != numel) return mismatch(t.float_data_size());
-    std::memcpy(out.data(), t.float_data().data(), want);
+    if (want) std::memcpy(out.data(), t.float_data().data(), want);
     break;
   case onnx::TensorProto::DOUBLE:
     if (t.double_data_size() != numel) return mismatch(t.double_data_size());
-    std::memcpy(out.data(), t.double_data().data(), want);
+    if (want) std::memcpy(out.data(), t.double_data().data(), want);
     break;
   case onnx::TensorProto::INT64:
     if (t.int64_data_size() != numel) return mismatch(t.int64_data_size());
-    std::memcpy(out.data(), t.int64_data().data(), want);
+    if (want) std::memcpy(out.data(), t.int64_data().data(), want);
     break;
   case onnx::TensorProto::INT32:
   case onnx::TensorProto::INT8:
