@@ -369,7 +369,10 @@ private:
     auto it = shapeValues.find(v);
     if (it != shapeValues.end()) return it->second;
     DenseIntElementsAttr attr;
-    if (rank(v) <= 1 && matchPattern(v, m_Constant(&attr))) {
+    // Shapes, axes and indices are short; a long constant is data (and
+    // walking a huge splat element by element would hang the import).
+    if (rank(v) <= 1 && ty(v).hasStaticShape() && ty(v).getNumElements() <= 64 &&
+        matchPattern(v, m_Constant(&attr))) {
       SmallVector<OFR> out;
       for (APInt x : attr.getValues<APInt>()) out.push_back(b.getIndexAttr(x.getSExtValue()));
       return out;
