@@ -11,15 +11,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SECONDS_TO_RUN="${1:-600}"
 JOBS="${2:-1}"
 B="$ROOT/build-fuzz"
-if ! dpkg-query -W -f='${Status}' libclang-rt-22-dev 2>/dev/null | grep -q "install ok installed"; then
-  sudo=(); [[ $(id -u) -ne 0 ]] && sudo=(sudo)
-  "${sudo[@]}" apt-get install -y -qq libclang-rt-22-dev >/dev/null
-fi
-if [[ ! -f "$B/build.ninja" ]]; then
-  cmake -G Ninja -S "$ROOT" -B "$B" -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 -DLLVM_USE_LINKER=lld \
-    -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit -DLF_ENABLE_FUZZERS=ON >/dev/null
-fi
+. "$ROOT/scripts/instrumented-build.sh"
+ensure_clang_rt
+configure_instrumented "$B" Release -DLF_ENABLE_FUZZERS=ON
 ninja -C "$B" lf-fuzz-onnx
 mkdir -p "$B/fuzz/corpus" "$B/fuzz/seeds"
 if [[ -z "$(ls -A "$B/fuzz/seeds")" ]]; then

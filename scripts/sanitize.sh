@@ -8,15 +8,9 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 B="$ROOT/build-asan"
-if ! dpkg-query -W -f='${Status}' libclang-rt-22-dev 2>/dev/null | grep -q "install ok installed"; then
-  sudo=(); [[ $(id -u) -ne 0 ]] && sudo=(sudo)
-  "${sudo[@]}" apt-get install -y -qq libclang-rt-22-dev >/dev/null
-fi
-if [[ ! -f "$B/build.ninja" ]]; then
-  cmake -G Ninja -S "$ROOT" -B "$B" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 -DLLVM_USE_LINKER=lld \
-    -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit -DLF_SANITIZE=address,undefined >/dev/null
-fi
+. "$ROOT/scripts/instrumented-build.sh"
+ensure_clang_rt
+configure_instrumented "$B" RelWithDebInfo -DLF_SANITIZE=address,undefined
 ninja -C "$B"
 ASAN_RT="$(clang-22 -print-file-name=libclang_rt.asan-x86_64.so)"
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
