@@ -9,6 +9,7 @@
 # CHECK: preln14: torch ok
 # CHECK: preln17: torch ok
 # CHECK: llama: torch ok
+# CHECK: llama with dense_resource weights: same results True
 # CHECK: bn_mlp: torch ok
 # CHECK: transnormer: torch ok
 # CHECK: transnormer_step: torch ok
@@ -188,6 +189,11 @@ ok &= check("preln14", export("preln14", pre, (x,), (["x"], ["y"]), {"x": seq, "
 ok &= check("preln17", export("preln17", pre, (x,), (["x"], ["y"]), {"x": seq, "y": seq}, 17), pre, [xs])
 ll = Llama()
 ok &= check("llama", export("llama", ll, (x,), (["x"], ["y"]), {"x": seq, "y": seq}), ll, [xs])
+# Weights as dense_resource constants inside the function (--weights=inline)
+# compute the same as weights passed as arguments.
+inl = lightfuse.compile_onnx(os.path.join(out_dir, "llama.onnx"), inline_weights=True)
+print("llama with dense_resource weights: same results",
+      bool(np.array_equal(inl(xs), lightfuse.compile_onnx(os.path.join(out_dir, "llama.onnx"))(xs))))
 bn = BNMLP()
 xb = rng.standard_normal((32, 48)).astype(np.float32)
 ok &= check("bn_mlp", export("bn_mlp", bn, (torch.from_numpy(xb),), (["x"], ["y"]),
