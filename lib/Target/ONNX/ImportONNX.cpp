@@ -268,8 +268,9 @@ private:
     for (int64_t d : shape) {
       if (ShapedType::isDynamic(d)) continue;
       if (d < 0 || d >= (int64_t(1) << 31)) return false;
+      // total <= 2^40 and d < 2^31 here: checked before multiplying.
+      if (d > 1 && total > (int64_t(1) << 40) / d) return false;
       total *= std::max<int64_t>(d, 1);
-      if (total > (int64_t(1) << 40)) return false;
     }
     return true;
   }
@@ -1115,7 +1116,7 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
         if (inferAt >= 0) return fail("Reshape shape has two -1 entries");
         inferAt = i;
         res.push_back(b.getIndexAttr(1));
-      } else if (c && *c < 0) {
+      } else if (c && (*c < 0 || *c >= (int64_t(1) << 31))) {
         return fail("Reshape shape entry " + Twine(*c) + " is invalid");
       } else {
         res.push_back(f);
