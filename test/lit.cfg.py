@@ -65,7 +65,7 @@ if os.path.exists(ort_python):
 asan_preload = os.environ.get("LF_ASAN_PRELOAD")
 if asan_preload:
     config.substitutions.append(("%PYTHON", f"env LD_PRELOAD={asan_preload} {python}"))
-    for var in ["ASAN_OPTIONS", "UBSAN_OPTIONS"]:
+    for var in ["ASAN_OPTIONS", "UBSAN_OPTIONS", "LF_SANITIZE_CFLAGS"]:
         if var in os.environ:
             config.environment[var] = os.environ[var]
 else:

@@ -233,7 +233,9 @@ class Runner:
                 f.write(_aot_driver(len(arrays), [(a.shape, es[d]) for a, d in zip(arrays, dtypes)],
                                     [(len(s), es[d]) for s, d, _ in results],
                                     gpu=self.target == "nvptx"))
-            steps.append([self.cc, "-std=c11", "-I", self.tmp, base + ".c", base + ".o",
+            # scripts/sanitize.sh: the runtime is instrumented; link its runtime.
+            sanitize = os.environ.get("LF_SANITIZE_CFLAGS", "").split()
+            steps.append([self.cc, *sanitize, "-std=c11", "-I", self.tmp, base + ".c", base + ".o",
                           self.runtime] + ([self.cuda_runtime, "-ldl"] if self.target == "nvptx" else []) +
                          (_libomp_flags() if self.threads != 1 else []) +
                          ["-lm", "-lpthread", "-o", base])
