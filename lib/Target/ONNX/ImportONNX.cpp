@@ -1272,6 +1272,8 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
       parts = *c;
     }
     int64_t num = parts.empty() ? intAttr(n, "num_outputs", n.output_size()) : parts.size();
+    if (num <= 0)
+      return fail("Split needs at least one output");
     if ((int64_t)n.output_size() != num)
       return fail("Split into " + Twine(num) + " parts with " + Twine(n.output_size()) + " outputs");
     SmallVector<OFR> lens;
