@@ -361,7 +361,9 @@ private:
   }
   TypedAttr scalarAttr(Type elt, double v) {
     if (isa<FloatType>(elt)) return b.getFloatAttr(elt, v);
-    return b.getIntegerAttr(elt, static_cast<int64_t>(v));
+    // Saturating: v may come from a float attribute of any size.
+    double lim = 9.2e18;
+    return b.getIntegerAttr(elt, static_cast<int64_t>(std::clamp(std::isnan(v) ? 0.0 : v, -lim, lim)));
   }
 
   /// Symbolic contents of a small integer tensor (rank <= 1): one entry per
@@ -733,12 +735,19 @@ Value Importer::reduce(Value x, ArrayRef<int64_t> axes, bool keepdims,
     if (ax.contains(i)) count = mulOFR(count, in[i]);
     else out.push_back(in[i]);
   }
-  double init = 0.0;
-  if (kind == "Max") init = f ? -std::numeric_limits<double>::infinity()
-                              : (double)std::numeric_limits<int64_t>::min();
-  if (kind == "Min") init = f ? std::numeric_limits<double>::infinity()
-                              : (double)std::numeric_limits<int64_t>::max();
-  Value acc = filled(out, elt, scalarAttr(elt, init));
+  // The reduction's identity: -inf / +inf (floats) or the element type's
+  // smallest / largest value (integers) for Max / Min, else 0.
+  TypedAttr init;
+  if (f) {
+    double inf = std::numeric_limits<double>::infinity();
+    init = b.getFloatAttr(elt, kind == "Max" ? -inf : kind == "Min" ? inf : 0.0);
+  } else {
+    unsigned w = elt.getIntOrFloatBitWidth();
+    init = b.getIntegerAttr(elt, kind == "Max"   ? APInt::getSignedMinValue(w)
+                                 : kind == "Min" ? APInt::getSignedMaxValue(w)
+                                                 : APInt(w, 0));
+  }
+  Value acc = filled(out, elt, init);
   SmallVector<int64_t> dims(axes.begin(), axes.end());
   llvm::sort(dims);
   Value src = x;
