@@ -381,7 +381,7 @@ struct RecomposePass : lf::impl::RecomposePassBase<RecomposePass> {
       for (Operation *op : m->chain) erased.insert(op);
       ++(m->layer ? numLayerNorm : numRMSNorm);
     }
-    eraseDead(fn, erased);
+    eraseDead(fn);
 
     // 3. Linear + bias add -> linear with bias.
     SmallVector<Operation *> adds;
@@ -443,7 +443,7 @@ struct RecomposePass : lf::impl::RecomposePassBase<RecomposePass> {
         break;
       }
     }
-    eraseDead(fn, {});
+    eraseDead(fn);
   }
 
   /// x for 0.5 * x * (1 + erf(x * c)) with c = 1/sqrt(2) (or / sqrt(2)).
@@ -488,7 +488,7 @@ struct RecomposePass : lf::impl::RecomposePassBase<RecomposePass> {
   }
 
   /// Erases ops left without users (matched chains, their constants).
-  static void eraseDead(func::FuncOp fn, const DenseSet<Operation *> &) {
+  static void eraseDead(func::FuncOp fn) {
     bool changed = true;
     while (changed) {
       changed = false;

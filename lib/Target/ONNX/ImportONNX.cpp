@@ -356,8 +356,17 @@ private:
     return linalg::FillOp::create(b, loc, ValueRange{c}, ValueRange{empty(s, elt)})
         .getResult(0);
   }
+  /// A constant of static type `t`, every element `scalar`.
   Value splat(RankedTensorType t, Attribute scalar) {
     return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(t, scalar));
+  }
+  /// `scalar` in the shape of `like`, which may have dynamic dimensions (a
+  /// dense constant cannot).
+  Value splatLike(Value like, Attribute scalar) {
+    if (ty(like).hasStaticShape())
+      return splat(ty(like).clone(cast<TypedAttr>(scalar).getType()), scalar);
+    auto scalarType = RankedTensorType::get({}, cast<TypedAttr>(scalar).getType());
+    return broadcastTo(splat(scalarType, scalar), sizes(like));
   }
   TypedAttr scalarAttr(Type elt, double v) {
     if (isa<FloatType>(elt)) return b.getFloatAttr(elt, v);
@@ -640,7 +649,7 @@ Value Importer::castTo(Value v, Type elt) {
   if (fromF)
     return elt.isInteger(1)
                ? arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, v,
-                                       splat(ty(v), b.getFloatAttr(from, 0.0)))
+                                       splatLike(v, b.getFloatAttr(from, 0.0)))
                      .getResult()
                : arith::FPToSIOp::create(b, loc, rt, v).getResult();
   if (toF)
@@ -648,7 +657,7 @@ Value Importer::castTo(Value v, Type elt) {
                              : arith::SIToFPOp::create(b, loc, rt, v).getResult();
   if (elt.isInteger(1))
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, v,
-                                 splat(ty(v), b.getIntegerAttr(from, 0)));
+                                 splatLike(v, b.getIntegerAttr(from, 0)));
   if (from.getIntOrFloatBitWidth() < elt.getIntOrFloatBitWidth())
     return from.isInteger(1) ? arith::ExtUIOp::create(b, loc, rt, v).getResult()
                              : arith::ExtSIOp::create(b, loc, rt, v).getResult();
@@ -716,10 +725,7 @@ Value Importer::unaryMath(StringRef op, Value x) {
   if (op == "Neg") return arith::NegFOp::create(b, loc, x);
   if (op == "Reciprocal")
     return arith::DivFOp::create(
-        b, loc, broadcastTo(splat(RankedTensorType::get({}, ty(x).getElementType()),
-                                  b.getFloatAttr(ty(x).getElementType(), 1.0)),
-                            sizes(x)),
-        x);
+        b, loc, splatLike(x, b.getFloatAttr(ty(x).getElementType(), 1.0)), x);
   llvm_unreachable("unknown unary op");
 }
 
@@ -985,7 +991,7 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
         for (OFR f : *sv) negs.push_back(subOFR(b.getIndexAttr(0), f));
         return out(materializeShape(negs, rank(*x) == 0));
       }
-      return out(arith::SubIOp::create(b, loc, splat(ty(*x), b.getIntegerAttr(ty(*x).getElementType(), 0)), *x));
+      return out(arith::SubIOp::create(b, loc, splatLike(*x, b.getIntegerAttr(ty(*x).getElementType(), 0)), *x));
     }
     if (op != "Abs" && !isa<FloatType>(ty(*x).getElementType()))
       return fail("'" + op + "' of a non-float tensor is not supported");
@@ -1653,7 +1659,7 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
       gain = *g;
       if (!rms) bias = optionalInput(n, 2);
     }
-    float eps = floatAttr(n, "epsilon", rms && op == "RMSNormalization" ? 1e-5f : 1e-5f);
+    float eps = floatAttr(n, "epsilon", 1e-5f);
     auto axis = normAxis(intAttr(n, "axis", -1), r);
     if (failed(axis)) return failure();
     if (rms && (outputUsed(n, 1) || outputUsed(n, 2)))
@@ -1705,7 +1711,6 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
       Type f32 = b.getF32Type();
       Value x32 = castTo(xin, f32);
       int64_t fr = rank(x32);
-      SmallVector<OFR> fs = sizes(x32);
       Value mean = reduce(x32, {fr - 1}, true, "Mean");
       auto dv = binary("Sub", x32, mean);
       if (failed(dv)) return failure();
@@ -1721,7 +1726,6 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
         if (outputUsed(n, outs[k]) &&
             failed(define(outName(n, outs[k]), reshape(vals[k], statS))))
           return failure();
-      (void)fs;
     }
     if (skip && outputUsed(n, 3)) return define(outName(n, 3), reshape(sum, s));
     return success();

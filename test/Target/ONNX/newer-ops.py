@@ -11,6 +11,8 @@
 # CHECK: SkipLayerNormalization: ok
 # CHECK: SkipSimplifiedLayerNormalization: ok
 # CHECK: FastGelu: ok
+# CHECK: Cast to bool and back, dynamic rows: ok
+# CHECK: Neg of int64, dynamic rows: ok
 import math
 import os
 import sys
@@ -89,3 +91,23 @@ m = model("fastgelu", helper.make_node("FastGelu", ["x", "bias"], ["y"], domain=
 xb = x + bias
 check("FastGelu", m(x),
       [0.5 * xb * (1 + np.tanh(math.sqrt(2 / math.pi) * (xb + 0.044715 * xb ** 3)))])
+
+# Constants in the shape of a dynamic-shaped tensor (a dense constant cannot
+# have '?' dimensions): Cast float -> bool compares with zero, integer Neg
+# subtracts from zero.
+xd = np.array([[0, 1.5, -2, 0]] * 3, np.float32)
+vi = lambda n, t: helper.make_tensor_value_info(n, t, ["n", 4])
+g = helper.make_graph([helper.make_node("Cast", ["x"], ["b"], to=TensorProto.BOOL),
+                       helper.make_node("Cast", ["b"], ["y"], to=TensorProto.FLOAT)],
+                      "castdyn", [vi("x", TensorProto.FLOAT)], [vi("y", TensorProto.FLOAT)])
+path = os.path.join(out, "castdyn.onnx")
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
+check("Cast to bool and back, dynamic rows", lightfuse.compile_onnx(path)(xd),
+      [(xd != 0).astype(np.float32)])
+xi = np.array([[3, -4, 0, 7]] * 2, np.int64)
+g = helper.make_graph([helper.make_node("Neg", ["x"], ["y"])], "negdyn",
+                      [vi("x", TensorProto.INT64)], [vi("y", TensorProto.INT64)])
+path = os.path.join(out, "negdyn.onnx")
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
+got = lightfuse.compile_onnx(path)(xi)
+print("Neg of int64, dynamic rows:", "ok" if np.array_equal(got, -xi) else f"MISMATCH {got}")
