@@ -112,8 +112,9 @@ def run_one(d):
         except lightfuse.LightfuseError as e:
             msg = str(e).strip().splitlines()
             text = " | ".join(msg[:3])
-            if any(k in str(e) for k in ("not supported", "unsupported", "no lightfuse importer",
-                                         "needs constant", "must be", "needs an f32")):
+            # Only the importer's declared limits count as unsupported; any
+            # other failure to import or compile is an error of this test.
+            if any(k in str(e) for k in ("is not supported", "no lightfuse importer")):
                 return name, op, "unsupported", text
             return name, op, "error", text
     try:
@@ -127,8 +128,7 @@ def run_one(d):
         if g.shape != w.shape:
             return name, op, "wrong", f"shape {g.shape} vs {w.shape}"
         if w.dtype.kind == "f":
-            ok = np.all(np.abs(g.astype(np.float64) - w) <= 1e-7 + 1e-3 * np.abs(w)) \
-                 or np.allclose(g, w, rtol=1e-3, atol=1e-7, equal_nan=True)
+            ok = np.allclose(g, w, rtol=1e-3, atol=1e-7, equal_nan=True)
         else:
             ok = np.array_equal(g, w)
         if not ok:
