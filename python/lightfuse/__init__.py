@@ -470,7 +470,10 @@ class OnnxModel:
 def compile_onnx(path, dims=None, inline_weights=False, threads=1, **compile_kw):
     """Import an ONNX model (see import_onnx) and compile it (see compile);
     returns an OnnxModel called with the graph inputs only."""
-    with _Imported(path, dims, inline_weights, True, None) as imp:
+    # lf-optimize starts with lf-recompose: recompose at import only when the
+    # compile skips lf-optimize, not twice.
+    recompose = not compile_kw.get("optimize", True)
+    with _Imported(path, dims, inline_weights, recompose, None) as imp:
         lib, mod = imp.lib, imp.mod
         text = _module_text(lib, mod)
         weights = []
