@@ -304,6 +304,10 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
     return fail("JIT compilation failed: " +
                 llvm::toString(engine.takeError()));
   jm->engine = std::move(*engine);
+  // Compilation is over: join the context's worker threads now. A context
+  // that still owned them would join threads that do not exist when the
+  // module is destroyed in a forked child (a crash in ~MLIRContext).
+  ctx.disableMultithreading();
   // The runtime symbols compiled code may call, resolved in-process.
   jm->engine->registerSymbols(runtimeSymbols);
   jm->engine->initialize();
