@@ -12,6 +12,7 @@
 #include "dialects/lf/LFOps.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "lightfuse/Driver/Compiler.h"
+#include "lightfuse/Driver/Parse.h"
 #include "lightfuse/Driver/Registration.h"
 #include "lightfuse/Runtime/CudaRuntime.h"
 #include "lightfuse/Runtime/Gemm.h"
@@ -204,7 +205,7 @@ struct CapturedDiagnostics {
     handler = std::make_unique<SourceMgrDiagnosticHandler>(sourceMgr, &ctx, os);
   }
   OwningOpRef<ModuleOp> parse(MLIRContext &ctx) {
-    return parseSourceFile<ModuleOp>(sourceMgr, &ctx);
+    return lf::parseModule(sourceMgr, &ctx);
   }
   /// "what" followed by the collected diagnostics.
   std::string message(llvm::StringRef what) const {

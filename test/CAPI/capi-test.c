@@ -96,6 +96,38 @@ int main(void) {
   printf("bad source: %s\n", lfStatusGetMessage(s));
   lfStatusDestroy(s);
 
+  /* Hostile nesting (100k nested attributes, 20k nested regions) is refused
+   * before MLIR's recursive parser can exhaust the stack. */
+  {
+    enum { ATTRS = 100000, REGIONS = 20000 };
+    char *deep = malloc(2 * ATTRS + 256);
+    char *p = deep + sprintf(deep, "func.func @f() attributes {a = ");
+    memset(p, '[', ATTRS), p += ATTRS;
+    *p++ = '1';
+    memset(p, ']', ATTRS), p += ATTRS;
+    strcpy(p, "} { return }\n");
+    s = lfModuleLoadSource(ctx, deep, strlen(deep), "deep.mlir", &bad);
+    // CHECK: nested attributes: failed to parse the module:
+    // CHECK-NEXT: deep.mlir:1:287: error: nesting deeper than 256 levels of brackets
+    printf("nested attributes: %s\n", s ? lfStatusGetMessage(s) : "loaded");
+    lfStatusDestroy(s);
+    free(deep);
+    const char *open = "scf.execute_region { ", *close = "scf.yield } ";
+    deep = malloc(REGIONS * (strlen(open) + strlen(close)) + 64);
+    p = deep + sprintf(deep, "func.func @g() { ");
+    for (int i = 0; i < REGIONS; ++i)
+      p += sprintf(p, "%s", open);
+    for (int i = 0; i < REGIONS; ++i)
+      p += sprintf(p, "%s", close);
+    strcpy(p, "return }\n");
+    s = lfModuleLoadSource(ctx, deep, strlen(deep), "regions.mlir", &bad);
+    // CHECK: nested regions: failed to parse the module:
+    // CHECK-NEXT: regions.mlir:1:{{[0-9]+}}: error: nesting deeper than 256 levels of brackets
+    printf("nested regions: %s\n", s ? lfStatusGetMessage(s) : "loaded");
+    lfStatusDestroy(s);
+    free(deep);
+  }
+
   s = lfModuleLoadFile(ctx, "/nonexistent/file.mlir", &bad);
   // CHECK: missing file: cannot read '/nonexistent/file.mlir': No such file or directory
   printf("missing file: %s\n", lfStatusGetMessage(s));

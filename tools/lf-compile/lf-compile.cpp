@@ -14,6 +14,7 @@
 
 #include "dialects/lf/LFDialect.h"
 #include "lightfuse/Driver/Compiler.h"
+#include "lightfuse/Driver/Parse.h"
 #include "lightfuse/Driver/Registration.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -372,7 +373,7 @@ int main(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
   SourceMgrDiagnosticHandler handler(sourceMgr, ctx.get());
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, ctx.get());
+  OwningOpRef<ModuleOp> module = mlir::lf::parseModule(sourceMgr, ctx.get());
   if (!module)
     return 1;
 

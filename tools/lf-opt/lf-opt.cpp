@@ -5,11 +5,16 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lightfuse/Driver/Parse.h"
 #include "lightfuse/Driver/Registration.h"
 
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/PrettyStackTrace.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
 
 int main(int argc, char **argv) {
   llvm::setBugReportMsg("lightfuse: lf-opt crashed. Please file an issue with "
@@ -20,6 +25,27 @@ int main(int argc, char **argv) {
   mlir::lf::registerAllPasses();
   mlir::DialectRegistry registry;
   mlir::lf::registerAllDialects(registry);
-  return mlir::asMainReturnCode(mlir::MlirOptMain(
-      argc, argv, "lightfuse optimizer driver\n", registry));
+  auto [input, output] = mlir::registerAndParseCLIOptions(
+      argc, argv, "lightfuse optimizer driver\n", registry);
+  // MLIR's parser recurses per nesting level: refuse input nested deeper
+  // than lightfuse's other entry points accept before it can exhaust the
+  // stack (the buffer is read twice; inputs are small next to compile time).
+  std::string error;
+  if (auto file = mlir::openInputFile(input, &error)) {
+    llvm::StringRef text = file->getBuffer();
+    size_t at = mlir::lf::findExcessiveNesting(text);
+    if (at != llvm::StringRef::npos) {
+      llvm::SourceMgr sm;
+      sm.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+      sm.PrintMessage(llvm::errs(), llvm::SMLoc::getFromPointer(text.data() + at),
+                      llvm::SourceMgr::DK_Error,
+                      "nesting deeper than " +
+                          llvm::Twine(mlir::lf::kMaxNestingDepth) +
+                          " levels of brackets; lightfuse does not parse it "
+                          "(the parser would exhaust its stack)");
+      return 1;
+    }
+  }
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, input, output, registry));
 }

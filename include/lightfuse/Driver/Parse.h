@@ -1,0 +1,48 @@
+//===- Parse.h - parsing lf modules from text with bounded nesting -*- C++ -*-===//
+//
+// Part of lightfuse. MLIR's parser recurses once per nesting level of
+// regions, attributes and types, so a hostile input of ~20k nested regions
+// or ~100k nested attributes overflows the stack. Every entry point that
+// parses text (lf-opt, lf-compile, the JIT behind lf-run, the C API and
+// Python, the fuzzers) checks the bracket nesting first and rejects deeper
+// input with a located diagnostic.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIGHTFUSE_DRIVER_PARSE_H
+#define LIGHTFUSE_DRIVER_PARSE_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstddef>
+
+namespace llvm {
+class SourceMgr;
+} // namespace llvm
+
+namespace mlir {
+class MLIRContext;
+namespace lf {
+
+/// The deepest nesting of (), [], {} and <> the entry points accept. Real
+/// modules stay below ~30; the parser's frames for one level are a few
+/// hundred bytes, so this is far from any stack limit.
+constexpr unsigned kMaxNestingDepth = 256;
+
+/// The offset in `text` where the nesting of brackets outside string
+/// literals and comments first exceeds `maxDepth`, or StringRef::npos.
+size_t findExcessiveNesting(llvm::StringRef text,
+                            unsigned maxDepth = kMaxNestingDepth);
+
+/// Parses the main buffer of `sourceMgr` into a module after the nesting
+/// check; errors (either) go to `ctx`'s diagnostic handler with a location
+/// in the buffer. Null on failure.
+OwningOpRef<ModuleOp> parseModule(llvm::SourceMgr &sourceMgr,
+                                  MLIRContext *ctx);
+
+} // namespace lf
+} // namespace mlir
+
+#endif // LIGHTFUSE_DRIVER_PARSE_H
