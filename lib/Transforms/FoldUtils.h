@@ -19,11 +19,20 @@
 
 namespace mlir::lf {
 
-/// The values of a constant float tensor, or nothing.
+/// The most elements a compile-time fold expands into f64 values (512 MiB;
+/// a 4096 x 11008 weight is 45M). A constant or splat beyond it is treated
+/// as a run-time value, so the folds take their weight-side (prepared) form
+/// or decline with their usual remark: a splat of 10^16 elements once made
+/// lf-optimize abort ("SmallVector unable to grow").
+constexpr int64_t kMaxFoldElements = int64_t(1) << 26;
+
+/// The values of a constant float tensor of at most kMaxFoldElements
+/// elements, or nothing.
 inline std::optional<SmallVector<double>> constValues(Value v) {
   DenseElementsAttr attr;
   if (!v || !matchPattern(v, m_Constant(&attr)) ||
-      !isa<FloatType>(attr.getElementType()))
+      !isa<FloatType>(attr.getElementType()) ||
+      attr.getNumElements() > kMaxFoldElements)
     return std::nullopt;
   SmallVector<double> out;
   out.reserve(attr.getNumElements());
@@ -78,6 +87,13 @@ inline Value constantOf(OpBuilder &b, Location loc, RankedTensorType ty,
                         std::string &why) {
   DenseElementsAttr a = roundTo(ty, vals, allowLossy, maxRel, why);
   return a ? arith::ConstantOp::create(b, loc, ty, a).getResult() : Value();
+}
+
+/// `v` rounded to `ty` under the same guard, as a splat constant (no
+/// per-element copy, whatever the size of `ty`).
+inline Value splatOf(OpBuilder &b, Location loc, RankedTensorType ty, double v,
+                     bool allowLossy, double maxRel, std::string &why) {
+  return constantOf(b, loc, ty, ArrayRef<double>(v), allowLossy, maxRel, why);
 }
 
 /// `count` lines of `len` values in `v`: line l starts at l * lineStride and

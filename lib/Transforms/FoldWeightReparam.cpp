@@ -266,8 +266,9 @@ struct FoldWeightReparamPass
               "be built";
         return {};
       }
-      SmallVector<double> v(ty.getNumElements(), absentValue * scale);
-      return constantOf(b, loc, ty, v, allowLossy, maxRelError, why);
+      // A splat: no f64 copy of every element.
+      return splatOf(b, loc, ty, absentValue * scale, allowLossy,
+                     maxRelError, why);
     }
     if (auto c = constValues(param)) {
       if (!ty.hasStaticShape()) {

@@ -166,3 +166,22 @@ func.func @params_after_linear(%x: tensor<?x3xf32>, %w: tensor<4x3xf32>, %v: ten
   %n = lf.batch_norm %l, %m, %v : tensor<?x4xf32>, tensor<4xf32>, tensor<4xf32>
   return %n : tensor<?x4xf32>
 }
+
+// -----
+
+// Constants beyond the fold limit (2^26 elements) are not expanded element
+// by element (a 10^16-element splat aborted lf-optimize): the fold takes its
+// weight-side form, as for a weight argument.
+// CHECK-LABEL: func @huge_splat_weight
+// CHECK: %[[S:.*]] = math.rsqrt
+// CHECK: %[[W:.*]] = lf.channel_affine %{{.*}}, %[[S]], %{{.*}} {axis = 1 : i64} : tensor<100000000x100000000xf32>
+// CHECK: lf.linear %arg0, %[[W]]
+func.func @huge_splat_weight(%x: tensor<?x100000000xf32>) -> tensor<?x100000000xf32> {
+  %qm = arith.constant dense<4.0> : tensor<100000000xf32>
+  %g = arith.constant dense<1.0> : tensor<100000000xf32>
+  %w = arith.constant dense<0.5> : tensor<100000000x100000000xf32>
+  %b = arith.constant dense<1.0> : tensor<100000000xf32>
+  %n = lf.unified_norm %x, %qm gain(%g : tensor<100000000xf32>) : tensor<?x100000000xf32>, tensor<100000000xf32>
+  %y = lf.linear %n, %w bias(%b : tensor<100000000xf32>) : tensor<?x100000000xf32>, tensor<100000000x100000000xf32> -> tensor<?x100000000xf32>
+  return %y : tensor<?x100000000xf32>
+}
