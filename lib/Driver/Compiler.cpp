@@ -19,14 +19,21 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Support/Threading.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 
 #include <cctype>
+#include <thread>
 
 using namespace mlir;
 using namespace mlir::lf;
@@ -228,5 +235,140 @@ LogicalResult lf::emitHostCode(ModuleOp module, const CompileOptions &options,
   if ((*tm)->addPassesToEmitFile(codegen, os, nullptr, fileType))
     return fail("the target cannot emit this file type");
   codegen.run(*llvmModule);
+  return success();
+}
+
+/// `_mlir_<fn>(void **args)` for each `_mlir_ciface_<fn>`: loads argument i
+/// through args[i] and stores a non-void result through args[n]
+/// (mlir::ExecutionEngine's packed calling convention, which JitModule
+/// invokes).
+static void addPackedWrappers(llvm::Module &m) {
+  llvm::LLVMContext &ctx = m.getContext();
+  llvm::IRBuilder<> b(ctx);
+  std::vector<llvm::Function *> entries;
+  for (llvm::Function &f : m)
+    if (!f.isDeclaration() && f.getName().starts_with("_mlir_ciface_"))
+      entries.push_back(&f);
+  for (llvm::Function *f : entries) {
+    auto *ty = llvm::FunctionType::get(b.getVoidTy(), b.getPtrTy(), false);
+    auto *w = llvm::Function::Create(ty, llvm::GlobalValue::ExternalLinkage,
+                                     "_mlir_" + f->getName(), m);
+    b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", w));
+    llvm::Value *list = w->getArg(0);
+    llvm::SmallVector<llvm::Value *> args;
+    for (llvm::Argument &a : f->args()) {
+      llvm::Value *slot = b.CreateGEP(b.getPtrTy(), list, b.getInt64(a.getArgNo()));
+      args.push_back(b.CreateLoad(a.getType(), b.CreateLoad(b.getPtrTy(), slot)));
+    }
+    llvm::Value *r = b.CreateCall(f, args);
+    if (!r->getType()->isVoidTy()) {
+      llvm::Value *slot = b.CreateGEP(b.getPtrTy(), list, b.getInt64(f->arg_size()));
+      b.CreateStore(r, b.CreateLoad(b.getPtrTy(), slot));
+    }
+    b.CreateRetVoid();
+  }
+}
+
+/// Optimizes `m` and compiles it into an object (`out`); the target machine
+/// is the caller's own (TargetMachine is not shared across threads).
+static llvm::Error optimizeAndEmit(llvm::Module &m, llvm::TargetMachine &tm,
+                                   unsigned optLevel, std::string &out) {
+  m.setDataLayout(tm.createDataLayout());
+  m.setTargetTriple(tm.getTargetTriple());
+  if (auto err = makeOptimizingTransformer(optLevel, 0, &tm)(&m))
+    return err;
+  llvm::SmallVector<char, 0> buffer;
+  llvm::raw_svector_ostream os(buffer);
+  llvm::legacy::PassManager codegen;
+  if (tm.addPassesToEmitFile(codegen, os, nullptr,
+                             llvm::CodeGenFileType::ObjectFile))
+    return llvm::createStringError("the host target cannot emit objects");
+  codegen.run(m);
+  out.assign(buffer.begin(), buffer.end());
+  return llvm::Error::success();
+}
+
+LogicalResult lf::compileHostObjects(ModuleOp module,
+                                     const CompileOptions &options,
+                                     unsigned threads,
+                                     std::vector<std::string> &objects,
+                                     std::string &error) {
+  unsigned optLevel = std::min(options.optLevel, 3u);
+  auto makeTM = [&]() -> llvm::Expected<std::unique_ptr<llvm::TargetMachine>> {
+    auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+    if (!builder)
+      return builder.takeError();
+    builder->setCodeGenOptLevel(static_cast<llvm::CodeGenOptLevel>(optLevel));
+    return builder->createTargetMachine();
+  };
+  llvm::LLVMContext llvmCtx;
+  auto llvmModule = translateModuleToLLVMIR(module, llvmCtx);
+  if (!llvmModule) {
+    error = "translation to LLVM IR failed";
+    return failure();
+  }
+  addPackedWrappers(*llvmModule);
+
+  if (threads == 0)
+    threads = llvm::hardware_concurrency().compute_thread_count();
+  unsigned defined = 0;
+  for (llvm::Function &f : *llvmModule)
+    defined += !f.isDeclaration();
+  unsigned parts = std::max(1u, std::min(threads, defined / 2));
+  if (parts == 1) {
+    auto tm = makeTM();
+    if (!tm) {
+      error = "cannot create a target machine: " + llvm::toString(tm.takeError());
+      return failure();
+    }
+    objects.emplace_back();
+    if (auto err = optimizeAndEmit(*llvmModule, **tm, optLevel, objects.back())) {
+      error = "LLVM compilation failed: " + llvm::toString(std::move(err));
+      return failure();
+    }
+    return success();
+  }
+
+  // Partitions travel to their threads as bitcode: each thread owns an
+  // LLVMContext (contexts are not thread-safe).
+  std::vector<std::string> bitcode;
+  llvm::SplitModule(
+      *llvmModule, parts,
+      [&](std::unique_ptr<llvm::Module> part) {
+        std::string bc;
+        llvm::raw_string_ostream os(bc);
+        llvm::WriteBitcodeToFile(*part, os);
+        bitcode.push_back(std::move(bc));
+      },
+      /*PreserveLocals=*/false, /*RoundRobin=*/true);
+  objects.assign(bitcode.size(), std::string());
+  std::vector<std::string> errors(bitcode.size());
+  auto work = [&](size_t i) {
+    llvm::LLVMContext ctx;
+    auto m = llvm::parseBitcodeFile(
+        llvm::MemoryBufferRef(bitcode[i], "partition"), ctx);
+    if (!m) {
+      errors[i] = llvm::toString(m.takeError());
+      return;
+    }
+    auto tm = makeTM();
+    if (!tm) {
+      errors[i] = llvm::toString(tm.takeError());
+      return;
+    }
+    if (auto err = optimizeAndEmit(**m, **tm, optLevel, objects[i]))
+      errors[i] = llvm::toString(std::move(err));
+  };
+  std::vector<std::thread> pool;
+  for (size_t i = 1; i < bitcode.size(); ++i)
+    pool.emplace_back(work, i);
+  work(0);
+  for (std::thread &t : pool)
+    t.join();
+  for (const std::string &e : errors)
+    if (!e.empty()) {
+      error = "LLVM compilation failed: " + e;
+      return failure();
+    }
   return success();
 }

@@ -132,9 +132,9 @@ static llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner interner
   return map;
 }
 
-/// Loads a cached object (`<key>.o` with `<key>.sig`) into a fresh ORC JIT
-/// and resolves the packed entry points. False (and nothing changed) on any
-/// miss or mismatch; the caller then compiles.
+/// Loads a cached object blob (`<key>.o`, one or more objects back to back,
+/// with `<key>.sig`) into a fresh ORC JIT. False (and nothing changed) on
+/// any miss or mismatch; the caller then compiles.
 bool JitModule::loadCached(const std::string &dir, const std::string &key) {
   std::string base = dir + "/" + key;
   auto sigText = llvm::MemoryBuffer::getFile(base + ".sig");
@@ -144,34 +144,58 @@ bool JitModule::loadCached(const std::string &dir, const std::string &key) {
   std::vector<FunctionSignature> sigs;
   bool openmp = false;
   std::string digest;
-  if (!parseSignatures((*sigText)->getBuffer(), sigs, openmp, digest) ||
+  std::vector<size_t> parts;
+  if (!parseSignatures((*sigText)->getBuffer(), sigs, openmp, digest, parts) ||
       digest != digestOf((*obj)->getBuffer()))
     return false; // damaged or from an interrupted writer: recompile
+  llvm::StringRef blob = (*obj)->getBuffer();
+  if (parts.empty())
+    parts.push_back(blob.size());
+  std::vector<llvm::StringRef> objects;
+  size_t at = 0;
+  for (size_t n : parts) {
+    if (n > blob.size() - at)
+      return false;
+    objects.push_back(blob.substr(at, n));
+    at += n;
+  }
   std::string why;
   if (openmp && !loadOpenMPRuntime(why))
     return false;
+  return loadObjects(objects, std::move(sigs), why);
+}
+
+bool JitModule::loadObjects(llvm::ArrayRef<llvm::StringRef> objects,
+                            std::vector<FunctionSignature> sigs,
+                            std::string &why) {
+  auto fail = [&](llvm::Error err) {
+    why = llvm::toString(std::move(err));
+    return false;
+  };
   auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!jtmb)
-    return llvm::consumeError(jtmb.takeError()), false;
+    return fail(jtmb.takeError());
   auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(*jtmb).create();
   if (!jit)
-    return llvm::consumeError(jit.takeError()), false;
+    return fail(jit.takeError());
   llvm::orc::JITDylib &jd = (*jit)->getMainJITDylib();
   auto process = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
       (*jit)->getDataLayout().getGlobalPrefix());
   if (!process)
-    return llvm::consumeError(process.takeError()), false;
+    return fail(process.takeError());
   jd.addGenerator(std::move(*process));
   llvm::orc::MangleAndInterner interner((*jit)->getExecutionSession(),
                                         (*jit)->getDataLayout());
   if (auto err = jd.define(llvm::orc::absoluteSymbols(runtimeSymbols(interner))))
-    return llvm::consumeError(std::move(err)), false;
-  if (auto err = (*jit)->addObjectFile(std::move(*obj)))
-    return llvm::consumeError(std::move(err)), false;
+    return fail(std::move(err));
+  for (llvm::StringRef o : objects)
+    if (auto err = (*jit)->addObjectFile(
+            llvm::MemoryBuffer::getMemBufferCopy(o, "lightfuse-object")))
+      return fail(std::move(err));
   for (FunctionSignature &sig : sigs) {
     auto fn = (*jit)->lookup("_mlir__mlir_ciface_" + sig.name);
     if (!fn)
-      return llvm::consumeError(fn.takeError()), false;
+      return fail(fn.takeError());
     sig.packed = fn->toPtr<void (*)(void **)>();
     auto into = (*jit)->lookup("_mlir__mlir_ciface_" + sig.name + "__into");
     if (into)
@@ -179,7 +203,7 @@ bool JitModule::loadCached(const std::string &dir, const std::string &key) {
     else
       llvm::consumeError(into.takeError());
   }
-  cachedJit = std::move(*jit);
+  objectJit = std::move(*jit);
   fns = std::move(sigs);
   return true;
 }
@@ -293,6 +317,47 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
       return fail(why);
   }
 
+  if (!gpu) {
+    // CPU: LLVM compiles the module's partitions in parallel into objects,
+    // which a fresh ORC JIT loads (and the cache keeps, back to back).
+    std::vector<std::string> objects;
+    // LF_COMPILE_THREADS=N caps the compile threads (default: one per core).
+    unsigned compileThreads = 0;
+    if (const char *t = std::getenv("LF_COMPILE_THREADS"))
+      compileThreads = static_cast<unsigned>(std::strtoul(t, nullptr, 10));
+    if (failed(compileHostObjects(*module, options, compileThreads, objects,
+                                  summary)))
+      return fail(summary);
+    // Compilation is over: join the context's worker threads now (see
+    // below).
+    ctx.disableMultithreading();
+    std::vector<llvm::StringRef> refs(objects.begin(), objects.end());
+    std::vector<FunctionSignature> sigs = jm->fns;
+    std::string why;
+    if (!jm->loadObjects(refs, std::move(sigs), why))
+      return fail("JIT loading failed: " + why);
+    // Only the default pipeline's lf-into-variants makes `__into` entries.
+    if (!defaultPipeline || !options.intoVariants)
+      for (FunctionSignature &sig : jm->fns)
+        sig.packedInto = nullptr;
+    if (!cacheDir.empty()) {
+      std::string blob;
+      std::vector<size_t> parts;
+      for (const std::string &o : objects) {
+        blob += o;
+        parts.push_back(o.size());
+      }
+      // The object blob first, then the signatures with its digest: a
+      // reader never trusts a torn pair.
+      std::string base = cacheDir + "/" + cacheKey;
+      writeFileAtomically(base + ".o", blob);
+      writeFileAtomically(base + ".sig",
+                          serializeSignatures(jm->fns, usesOpenMP,
+                                              digestOf(blob), parts));
+    }
+    return jm;
+  }
+
   ExecutionEngineOptions eo;
   // eo.transformer is a function_ref: the callable must outlive create().
   auto transformer = makeOptimizingTransformer(options.optLevel, 0, tm->get());
@@ -340,7 +405,8 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
       if (obj && !llvm::sys::fs::rename(tmp, base + ".o"))
         writeFileAtomically(
             base + ".sig", serializeSignatures(jm->fns, usesOpenMP,
-                                               digestOf((*obj)->getBuffer())));
+                                               digestOf((*obj)->getBuffer()),
+                                               {}));
       else
         llvm::sys::fs::remove(tmp);
     }

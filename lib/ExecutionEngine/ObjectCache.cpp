@@ -97,11 +97,18 @@ std::string lf::digestOf(llvm::StringRef data) {
 }
 
 std::string lf::serializeSignatures(const std::vector<FunctionSignature> &sigs,
-                                    bool openmp, llvm::StringRef objectDigest) {
+                                    bool openmp, llvm::StringRef objectDigest,
+                                    const std::vector<size_t> &parts) {
   std::string out;
   llvm::raw_string_ostream os(out);
   os << "lightfuse-signatures 1\nopenmp " << (openmp ? 1 : 0) << "\nobject "
      << objectDigest << "\n";
+  if (!parts.empty()) {
+    os << "parts";
+    for (size_t n : parts)
+      os << " " << n;
+    os << "\n";
+  }
   auto tensor = [&](const char *tag, const TensorSpec &t) {
     os << tag << " " << dtypeName(t.dtype) << " " << t.shape.size();
     for (int64_t d : t.shape)
@@ -124,7 +131,7 @@ std::string lf::serializeSignatures(const std::vector<FunctionSignature> &sigs,
 
 bool lf::parseSignatures(llvm::StringRef text,
                          std::vector<FunctionSignature> &sigs, bool &openmp,
-                         std::string &objectDigest) {
+                         std::string &objectDigest, std::vector<size_t> &parts) {
   llvm::SmallVector<llvm::StringRef> lines;
   text.split(lines, '\n', -1, /*KeepEmpty=*/false);
   if (lines.size() < 3 || lines[0] != "lightfuse-signatures 1" ||
@@ -155,6 +162,17 @@ bool lf::parseSignatures(llvm::StringRef text,
     }
     if (tag == "object") {
       objectDigest = rest.str();
+      continue;
+    }
+    if (tag == "parts") {
+      llvm::SmallVector<llvm::StringRef> f;
+      rest.split(f, ' ');
+      for (llvm::StringRef n : f) {
+        size_t v;
+        if (n.getAsInteger(10, v))
+          return false;
+        parts.push_back(v);
+      }
       continue;
     }
     if (tag == "fn") {

@@ -30,13 +30,15 @@ std::string objectCacheDir(const CompileOptions &options);
 std::string objectCacheKey(llvm::StringRef source,
                            const CompileOptions &options);
 
-/// The signatures (whether the code needs libomp, and the object's digest)
+/// The signatures (whether the code needs libomp, the object blob's digest
+/// and the sizes of the objects it holds back to back; empty: one object)
 /// as text, and back.
 std::string serializeSignatures(const std::vector<FunctionSignature> &sigs,
-                                bool openmp, llvm::StringRef objectDigest);
+                                bool openmp, llvm::StringRef objectDigest,
+                                const std::vector<size_t> &parts);
 bool parseSignatures(llvm::StringRef text,
                      std::vector<FunctionSignature> &sigs, bool &openmp,
-                     std::string &objectDigest);
+                     std::string &objectDigest, std::vector<size_t> &parts);
 
 /// Hex SHA-256 of `data`.
 std::string digestOf(llvm::StringRef data);

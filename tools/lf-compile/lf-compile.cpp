@@ -24,6 +24,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Support/Timing.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -313,6 +314,7 @@ static void writeHeader(llvm::raw_ostream &os, llvm::ArrayRef<mlir::lf::Function
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
   mlir::registerPassManagerCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
   mlir::registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "lightfuse ahead-of-time compiler\n");
 
@@ -382,7 +384,16 @@ int main(int argc, char **argv) {
       : emit == "gpu"  ? mlir::lf::CompileStage::GPUKernels
                        : mlir::lf::CompileStage::LLVM;
   mlir::lf::CompileHooks hooks;
-  hooks.configure = [](PassManager &pm) { return applyPassManagerCLOptions(pm); };
+  // --mlir-timing: one report over every pass manager lowerModule runs and
+  // LLVM's optimization and code generation.
+  mlir::DefaultTimingManager timing;
+  mlir::applyDefaultTimingManagerCLOptions(timing);
+  mlir::TimingScope rootTiming = timing.getRootScope();
+  hooks.configure = [&](PassManager &pm) {
+    if (timing.isEnabled())
+      pm.enableTiming(rootTiming);
+    return applyPassManagerCLOptions(pm);
+  };
   std::vector<mlir::lf::FunctionSignature> sigs;
   // Diagnostics, with locations, went to stderr already.
   if (failed(mlir::lf::lowerModule(*module, options, stage, sigs, error, hooks)))
@@ -433,8 +444,11 @@ int main(int argc, char **argv) {
   mlir::lf::HostOutput kind = emit == "llvm-ir" ? mlir::lf::HostOutput::LLVMIR
                               : emit == "asm"   ? mlir::lf::HostOutput::Assembly
                                                 : mlir::lf::HostOutput::Object;
-  if (failed(mlir::lf::emitHostCode(*module, options, kind, out->os(), error)))
-    return fail(error);
+  {
+    mlir::TimingScope llvmTiming = rootTiming.nest("LLVM optimization and code generation");
+    if (failed(mlir::lf::emitHostCode(*module, options, kind, out->os(), error)))
+      return fail(error);
+  }
   out->keep();
 
   if (!headerFile.empty()) {

@@ -14,6 +14,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/PrettyStackTrace.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 int main(int argc, char **argv) {
@@ -29,23 +30,38 @@ int main(int argc, char **argv) {
       argc, argv, "lightfuse optimizer driver\n", registry);
   // MLIR's parser recurses per nesting level: refuse input nested deeper
   // than lightfuse's other entry points accept before it can exhaust the
-  // stack (the buffer is read twice; inputs are small next to compile time).
+  // stack. A file is read twice (inputs are small next to compile time);
+  // stdin is read once and handed to MlirOptMain as a buffer.
   std::string error;
-  if (auto file = mlir::openInputFile(input, &error)) {
-    llvm::StringRef text = file->getBuffer();
-    size_t at = mlir::lf::findExcessiveNesting(text);
-    if (at != llvm::StringRef::npos) {
-      llvm::SourceMgr sm;
-      sm.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-      sm.PrintMessage(llvm::errs(), llvm::SMLoc::getFromPointer(text.data() + at),
-                      llvm::SourceMgr::DK_Error,
-                      "nesting deeper than " +
-                          llvm::Twine(mlir::lf::kMaxNestingDepth) +
-                          " levels of brackets; lightfuse does not parse it "
-                          "(the parser would exhaust its stack)");
-      return 1;
-    }
+  auto file = mlir::openInputFile(input, &error);
+  if (!file) {
+    llvm::errs() << error << "\n";
+    return 1;
   }
-  return mlir::asMainReturnCode(
-      mlir::MlirOptMain(argc, argv, input, output, registry));
+  llvm::StringRef text = file->getBuffer();
+  size_t at = mlir::lf::findExcessiveNesting(text);
+  if (at != llvm::StringRef::npos) {
+    llvm::SourceMgr sm;
+    llvm::SMLoc loc = llvm::SMLoc::getFromPointer(text.data() + at);
+    sm.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+    sm.PrintMessage(llvm::errs(), loc, llvm::SourceMgr::DK_Error,
+                    "nesting deeper than " +
+                        llvm::Twine(mlir::lf::kMaxNestingDepth) +
+                        " levels of brackets; lightfuse does not parse it "
+                        "(the parser would exhaust its stack)");
+    return 1;
+  }
+  mlir::MlirOptMainConfig config = mlir::MlirOptMainConfig::createFromCLOptions();
+  if (input != "-" || config.shouldShowDialects() || config.shouldListPasses())
+    return mlir::asMainReturnCode(
+        mlir::MlirOptMain(argc, argv, input, output, registry));
+  auto out = mlir::openOutputFile(output, &error);
+  if (!out) {
+    llvm::errs() << error << "\n";
+    return 1;
+  }
+  if (failed(mlir::MlirOptMain(out->os(), std::move(file), registry, config)))
+    return 1;
+  out->keep();
+  return 0;
 }

@@ -119,6 +119,21 @@ LogicalResult emitHostCode(ModuleOp module, const CompileOptions &options,
                            HostOutput kind, llvm::raw_pwrite_stream &os,
                            std::string &error);
 
+/// What the JIT loads: a module lowered to the LLVM dialect for the CPU,
+/// translated to LLVM IR with a packed `_mlir_<fn>(void **args)` wrapper of
+/// each `_mlir_ciface_<fn>` entry point (the ExecutionEngine convention),
+/// optimized at options.optLevel and compiled for the host into relocatable
+/// objects. LLVM's share of a compile is most of it (a TransNormerLLM layer:
+/// ~90%), so the module is split by function (llvm::SplitModule, balanced by
+/// size; lf-outline-loop-nests leaves one function per loop nest) into up
+/// to `threads` partitions (0: one per core) that are optimized and compiled
+/// in parallel, each in its own LLVMContext. Cross-partition calls are plain
+/// external calls; the outlined nests are noinline anyway.
+LogicalResult compileHostObjects(ModuleOp module, const CompileOptions &options,
+                                 unsigned threads,
+                                 std::vector<std::string> &objects,
+                                 std::string &error);
+
 } // namespace lf
 } // namespace mlir
 

@@ -126,9 +126,14 @@ private:
   JitModule();
   std::unique_ptr<MLIRContext> context;
   std::unique_ptr<ExecutionEngine> engine;
-  /// Set instead of `engine` when the code came from the object cache.
-  std::unique_ptr<llvm::orc::LLJIT> cachedJit;
+  /// Set instead of `engine` for CPU code, compiled in parallel by
+  /// compileHostObjects or loaded from the object cache.
+  std::unique_ptr<llvm::orc::LLJIT> objectJit;
   bool loadCached(const std::string &dir, const std::string &key);
+  /// Loads `objects` into a fresh ORC JIT and resolves the packed entry
+  /// points of `sigs` into `fns`; false with `why` on failure.
+  bool loadObjects(llvm::ArrayRef<llvm::StringRef> objects,
+                   std::vector<FunctionSignature> sigs, std::string &why);
   std::vector<FunctionSignature> fns;
   std::string remarkText;
 };

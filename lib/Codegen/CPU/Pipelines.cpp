@@ -89,8 +89,15 @@ void lf::buildCPUCodegenPipeline(OpPassManager &pm, unsigned threads) {
   pm.addNestedPass<func::FuncOp>(lf::createLowerVectorsPass());
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-  // Whole models: one function per loop nest keeps LLVM linear.
-  pm.addPass(lf::createOutlineLoopNestsPass());
+  // Whole models: one function per loop nest keeps LLVM linear. From two
+  // nests on: the JIT compiles functions in parallel partitions
+  // (compileHostObjects), which balance only when no function holds most of
+  // the code (a layer's weight packing was one 21k-instruction function).
+  {
+    lf::OutlineLoopNestsPassOptions outline;
+    outline.minLoops = 2;
+    pm.addPass(lf::createOutlineLoopNestsPass(outline));
+  }
   if (openmp) {
     ConvertSCFToOpenMPPassOptions omp;
     omp.numThreads = threads;

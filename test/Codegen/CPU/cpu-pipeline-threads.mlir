@@ -7,12 +7,13 @@
 // RUN: lf-opt %s --lf-cpu-pipeline | FileCheck %s --check-prefix=SEQ
 // RUN: not lf-opt %s --pass-pipeline="builtin.module(lf-cpu-pipeline{threads=-1})" 2>&1 | FileCheck %s --check-prefix=BAD
 
-// TWO-LABEL: llvm.func @heads
+// (Loop nests are outlined into @<fn>_loop<i>, which precede @<fn>.)
+// TWO-LABEL: llvm.func @heads_loop0(
 // TWO: %[[N:.*]] = llvm.mlir.constant(2 : i32) : i32
 // TWO: omp.parallel num_threads(%[[N]] : i32)
 // TWO: omp.wsloop
 // TWO: omp.loop_nest
-// DEFAULT-LABEL: llvm.func @heads
+// DEFAULT-LABEL: llvm.func @heads_loop0(
 // DEFAULT: omp.parallel {
 // DEFAULT: omp.wsloop
 // SEQ-LABEL: llvm.func @heads
@@ -27,11 +28,13 @@ func.func @heads(%q: tensor<2x4x?x16xf32>, %s: tensor<4xf32>) -> tensor<2x4x?x16
 // Row tiles run on the threads too (the norm's loop is an OpenMP loop), and
 // the linear's kernel call gets the thread count (its runtime workers split
 // the rows).
-// TWO-LABEL: llvm.func @rows
+// TWO-LABEL: llvm.func @rows_loop0(
 // TWO: %[[T:.*]] = llvm.mlir.constant(2 : i32) : i32
 // TWO: omp.parallel num_threads(%[[T]] : i32)
 // TWO: omp.wsloop
-// TWO: llvm.call @lf_gemm_f32({{.*}}, %[[T]]) :
+// TWO-LABEL: llvm.func @rows(
+// TWO: %[[T2:.*]] = llvm.mlir.constant(2 : i32) : i32
+// TWO: llvm.call @lf_gemm_f32({{.*}}, %[[T2]]) :
 // SEQ-LABEL: llvm.func @rows
 // SEQ-NOT: omp.
 func.func @rows(%x: tensor<?x64xf32>, %w: tensor<32x64xf32>) -> tensor<?x32xf32> {
