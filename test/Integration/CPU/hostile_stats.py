@@ -7,6 +7,7 @@
 # form lost 5.9e-4 (S0) and 2.4e-3 (WS).
 # RUN: %PYTHON %s
 # RUN: env LF_HARNESS=python %PYTHON %s
+# RUN: env "LF_PIPELINE=builtin.module(lf-gpu-emulated-pipeline{emit-c-interface})" %PYTHON %s
 import numpy as np
 
 from lightfuse.testing import reference as R
