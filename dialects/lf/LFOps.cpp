@@ -847,6 +847,25 @@ LogicalResult DiagSSMOp::verify() {
       failed(verifyVectorParam(*this, getSkip(), "skip", h, f32,
                                "the channel count")))
     return failure();
+  if (static_cast<bool>(getState()) != static_cast<bool>(getNewState()))
+    return emitOpError("returns a new state exactly when it is given a "
+                       "state(...)");
+  if (Value st = getState()) {
+    auto sTy = rankedType(st);
+    if (sTy.getRank() != 4)
+      return emitOpError() << "expects a state of rank 4 ([B, H, N, 2]), got rank "
+                           << sTy.getRank();
+    int64_t want[4] = {uTy.getDimSize(0), h, aTy.getDimSize(1), 2};
+    const char *what[4] = {"batch", "channel", "mode", "(real, imaginary)"};
+    for (int i = 0; i < 4; ++i)
+      if (!dimsAgree(sTy.getDimSize(i), want[i]))
+        return emitOpError() << "state dimension " << i << " (" << what[i]
+                             << ") is " << dimStr(sTy.getDimSize(i))
+                             << ", expected " << dimStr(want[i]);
+    if (getNewState().getType() != sTy)
+      return emitOpError() << "new state type " << getNewState().getType()
+                           << " differs from the state type " << sTy;
+  }
   return success();
 }
 

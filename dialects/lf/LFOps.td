@@ -299,7 +299,7 @@ include "dialects/lf/LFAttentionOps.td"
 // State-space models
 //===----------------------------------------------------------------------===//
 
-def LF_DiagSSMOp : LF_Op<"diag_ssm", [
+def LF_DiagSSMOp : LF_Op<"diag_ssm", [AttrSizedOperandSegments,
     AllTypesMatch<["input", "result"]>,
     AllTypesMatch<["log_a_real", "a_imag", "c_real", "c_imag"]>]> {
   let summary = "S4D: a diagonal state-space model over the sequence";
@@ -316,6 +316,13 @@ def LF_DiagSSMOp : LF_Op<"diag_ssm", [
     recurrent: x_t = dA x_{t-1} + dB u_t,       y_t = 2 Re(sum_n C x_t) + skip u_t
     ```
 
+    With `state(%s)`, a `[B, H, N, 2]` f32 tensor holding the complex state
+    (real, imaginary) the sequence starts from, the op also returns the state
+    after its last step, so a model decodes token by token (`L = 1`) or in
+    chunks from where a prefill stopped:
+    `x_t = dA x_{t-1} + dB u_t` from `x_{-1} = state`, `new_state = x_{L-1}`.
+    Both forms then run the recurrence (same function, O(L N)).
+
     The two `form`s compute the same function: `kernel` evaluates `dA^l` as
     `exp(l log dA)` (never by repeated multiplication) and convolves
     directly (O(L^2) per channel: there is no FFT in the lowering yet);
@@ -327,6 +334,10 @@ def LF_DiagSSMOp : LF_Op<"diag_ssm", [
     %y = lf.diag_ssm kernel zoh %u, %log_dt, %log_a_re, %a_im, %c_re, %c_im
            skip(%d : tensor<64xf32>)
            : tensor<2x64x?xf32>, tensor<64xf32>, tensor<64x32xf32>
+    // One decode step from a state, returning the next one.
+    %y1, %s1 = lf.diag_ssm recurrent zoh %u1, %log_dt, %log_a_re, %a_im, %c_re, %c_im
+           state(%s0 : tensor<2x64x32x2xf32>)
+           : tensor<2x64x1xf32>, tensor<64xf32>, tensor<64x32xf32> -> tensor<2x64x32x2xf32>
     ```
   }];
   let arguments = (ins LF_SSMFormAttr:$form,
@@ -334,12 +345,15 @@ def LF_DiagSSMOp : LF_Op<"diag_ssm", [
                        LF_Tensor:$input, LF_F32Tensor:$log_dt,
                        LF_F32Tensor:$log_a_real, LF_F32Tensor:$a_imag,
                        LF_F32Tensor:$c_real, LF_F32Tensor:$c_imag,
-                       Optional<LF_F32Tensor>:$skip);
-  let results = (outs LF_Tensor:$result);
+                       Optional<LF_F32Tensor>:$skip,
+                       Optional<LF_F32Tensor>:$state);
+  let results = (outs LF_Tensor:$result, Optional<LF_F32Tensor>:$new_state);
   let assemblyFormat = [{
     $form $discretization $input `,` $log_dt `,` $log_a_real `,` $a_imag `,`
-      $c_real `,` $c_imag (`skip` `(` $skip^ `:` type($skip) `)`)? attr-dict
+      $c_real `,` $c_imag (`skip` `(` $skip^ `:` type($skip) `)`)?
+      (`state` `(` $state^ `:` type($state) `)`)? attr-dict
       `:` type($input) `,` type($log_dt) `,` type($log_a_real)
+      (`->` type($new_state)^)?
   }];
   let hasVerifier = 1;
 }

@@ -80,7 +80,7 @@ static SmallVector<Value> ssmTensors(const Emitter &e, DiagSSMOp op,
   return out;
 }
 
-static Value lowerDiagSSM(const Emitter &e, DiagSSMOp op) {
+static SmallVector<Value> lowerDiagSSM(const Emitter &e, DiagSSMOp op) {
   MLIRContext *ctx = e.ctx();
   Value u = op.getInput(), skip = op.getSkip();
   Type et = elemType(u);
@@ -101,7 +101,8 @@ static Value lowerDiagSSM(const Emitter &e, DiagSSMOp op) {
                          return Emitter::fromF32(b, l, r, et);
                        });
   };
-  if (op.getForm() == SSMForm::kernel) {
+  // With a state both forms run the recurrence (spec.md 8: same function).
+  if (op.getForm() == SSMForm::kernel && !op.getState()) {
     // C dB and log dA per mode.
     auto parts = ssmTensors(
         e, op,
@@ -156,7 +157,7 @@ static Value lowerDiagSSM(const Emitter &e, DiagSSMOp op) {
           Value add = Emitter::accumulate(b, l, a[1], p);
           return arith::SelectOp::create(b, l, vis, add, a[1]);
         });
-    return finish(y);
+    return {finish(y)};
   }
   // Recurrent: complex state [B, H, N] carried over t.
   auto parts = ssmTensors(
@@ -168,14 +169,27 @@ static Value lowerDiagSSM(const Emitter &e, DiagSSMOp op) {
   Value cr = op.getCReal(), ci = op.getCImag();
   SmallVector<OpFoldResult> sSizes{e.dim(u, 0), e.dim(u, 1),
                                    e.dim(op.getLogAReal(), 1)};
-  Value x0 = e.filled(sSizes, 0.0);
+  Value x0 = e.filled(sSizes, 0.0), x0r = x0, x0i = x0;
+  if (Value st = op.getState()) {
+    // The caller's [B, H, N, 2] state: its real and imaginary planes.
+    auto plane = [&](int64_t c) {
+      AffineMap m = AffineMap::get(
+          3, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx),
+                 getAffineDimExpr(2, ctx), getAffineConstantExpr(c, ctx)},
+          ctx);
+      return elementwise(e, x0, e.f32(), {{st, m}},
+                         [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+    };
+    x0r = plane(0);
+    x0i = plane(1);
+  }
   Value y0 = e.empty(e.sizes(u), e.f32());
   Value lb = arith::ConstantIndexOp::create(e.b, e.loc, 0);
   Value ub = tensor::DimOp::create(e.b, e.loc, u, 2);
   Value step = arith::ConstantIndexOp::create(e.b, e.loc, 1);
   AffineMap s3 = identityMap(3, ctx), hn3 = selectMap(3, {1, 2}, ctx);
   auto loop = scf::ForOp::create(
-      e.b, e.loc, lb, ub, step, ValueRange{x0, x0, y0},
+      e.b, e.loc, lb, ub, step, ValueRange{x0r, x0i, y0},
       [&](OpBuilder &nb, Location l, Value t, ValueRange it) {
         Emitter ie{nb, l};
         OpFoldResult one = nb.getIndexAttr(1), zero = nb.getIndexAttr(0);
@@ -230,7 +244,25 @@ static Value lowerDiagSSM(const Emitter &e, DiagSSMOp op) {
             nb, l, yt, it[2], offs, colSizes, SmallVector<OpFoldResult>(3, one));
         scf::YieldOp::create(nb, l, ValueRange{xr, xi, ys});
       });
-  return finish(loop.getResult(2));
+  Value y = finish(loop.getResult(2));
+  if (!op.getState())
+    return {y};
+  // The state after the last step, planes back into [B, H, N, 2].
+  SmallVector<OpFoldResult> stSizes(sSizes);
+  stSizes.push_back(e.b.getIndexAttr(2));
+  AffineMap bhn4 = selectMap(4, {0, 1, 2}, ctx);
+  Value next = e.generic(
+      {loop.getResult(0), loop.getResult(1)}, e.empty(stSizes, e.f32()),
+      {bhn4, bhn4, identityMap(4, ctx)},
+      SmallVector<IteratorType>(4, IteratorType::parallel),
+      [&](OpBuilder &b, Location l, ValueRange a) {
+        Value c = linalg::IndexOp::create(b, l, 3);
+        Value isRe = arith::CmpIOp::create(
+            b, l, arith::CmpIPredicate::eq, c,
+            arith::ConstantIndexOp::create(b, l, 0));
+        return arith::SelectOp::create(b, l, isRe, a[0], a[1]);
+      });
+  return {y, next};
 }
 
 } // namespace mlir::lf::lowering

@@ -360,18 +360,26 @@ def diag_ssm(u, log_dt, log_a_real, a_imag, c_real, c_imag, skip=None, disc="zoh
     return y
 
 
-def diag_ssm_recurrent(u, log_dt, log_a_real, a_imag, c_real, c_imag, skip=None, disc="zoh"):
-    """The same S4D layer as a step-by-step recurrence on the complex state."""
+def diag_ssm_recurrent(u, log_dt, log_a_real, a_imag, c_real, c_imag, skip=None, disc="zoh",
+                       state=None, return_state=False):
+    """The same S4D layer as a step-by-step recurrence on the complex state;
+    `state` [B, H, N, 2] (real, imaginary) is the state before the first
+    step, and with return_state the state after the last comes back too."""
     (u,) = _f64(u)
     da, db = _ssm_modes(log_dt, log_a_real, a_imag, disc)
     c = np.asarray(c_real, np.float64) + 1j * np.asarray(c_imag, np.float64)
     x = np.zeros(u.shape[:2] + da.shape[1:], np.complex128)
+    if state is not None:
+        st = np.asarray(state, np.float64)
+        x = st[..., 0] + 1j * st[..., 1]
     y = np.zeros_like(u)
     for t in range(u.shape[-1]):
         x = da * x + db * u[:, :, t, None]
         y[:, :, t] = 2 * np.real((c * x).sum(-1))
     if skip is not None:
         y = y + np.asarray(skip, np.float64)[:, None] * u
+    if return_state:
+        return y, np.stack([x.real, x.imag], axis=-1)
     return y
 
 

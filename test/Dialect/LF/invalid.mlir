@@ -861,6 +861,46 @@ func.func @ssm_modes(%u: tensor<2x4x9xf32>, %dt: tensor<4xf32>, %a: tensor<4x0xf
 
 // -----
 
+func.func @ssm_state_no_result(%u: tensor<2x4x9xf32>, %dt: tensor<4xf32>, %a: tensor<4x8xf32>, %s: tensor<2x4x8x2xf32>) {
+  // expected-error @+1 {{returns a new state exactly when it is given a state(...)}}
+  %0 = lf.diag_ssm recurrent zoh %u, %dt, %a, %a, %a, %a state(%s : tensor<2x4x8x2xf32>) : tensor<2x4x9xf32>, tensor<4xf32>, tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @ssm_result_no_state(%u: tensor<2x4x9xf32>, %dt: tensor<4xf32>, %a: tensor<4x8xf32>) {
+  // expected-error @+1 {{returns a new state exactly when it is given a state(...)}}
+  %0:2 = lf.diag_ssm recurrent zoh %u, %dt, %a, %a, %a, %a : tensor<2x4x9xf32>, tensor<4xf32>, tensor<4x8xf32> -> tensor<2x4x8x2xf32>
+  return
+}
+
+// -----
+
+func.func @ssm_state_rank(%u: tensor<2x4x9xf32>, %dt: tensor<4xf32>, %a: tensor<4x8xf32>, %s: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{expects a state of rank 4 ([B, H, N, 2]), got rank 3}}
+  %0:2 = lf.diag_ssm recurrent zoh %u, %dt, %a, %a, %a, %a state(%s : tensor<2x4x8xf32>) : tensor<2x4x9xf32>, tensor<4xf32>, tensor<4x8xf32> -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @ssm_state_modes(%u: tensor<2x4x9xf32>, %dt: tensor<4xf32>, %a: tensor<4x8xf32>, %s: tensor<2x4x7x2xf32>) {
+  // expected-error @+1 {{state dimension 2 (mode) is 7, expected 8}}
+  %0:2 = lf.diag_ssm recurrent zoh %u, %dt, %a, %a, %a, %a state(%s : tensor<2x4x7x2xf32>) : tensor<2x4x9xf32>, tensor<4xf32>, tensor<4x8xf32> -> tensor<2x4x7x2xf32>
+  return
+}
+
+// -----
+
+func.func @ssm_state_type(%u: tensor<2x4x9xf32>, %dt: tensor<4xf32>, %a: tensor<4x8xf32>, %s: tensor<2x4x8x2xf32>) {
+  // expected-error @+1 {{new state type 'tensor<?x4x8x2xf32>' differs from the state type 'tensor<2x4x8x2xf32>'}}
+  %0:2 = lf.diag_ssm recurrent zoh %u, %dt, %a, %a, %a, %a state(%s : tensor<2x4x8x2xf32>) : tensor<2x4x9xf32>, tensor<4xf32>, tensor<4x8xf32> -> tensor<?x4x8x2xf32>
+  return
+}
+
+// -----
+
 func.func @ssm_dt(%u: tensor<2x4x9xf32>, %dt: tensor<3xf32>, %a: tensor<4x8xf32>) {
   // expected-error @+1 {{log_dt has 3 elements but the channel count is 4}}
   %0 = lf.diag_ssm kernel zoh %u, %dt, %a, %a, %a, %a : tensor<2x4x9xf32>, tensor<3xf32>, tensor<4x8xf32>

@@ -232,6 +232,13 @@ func.func @diag_ssm(%u: tensor<2x64x?xf32>, %h: tensor<1x4x128xbf16>, %dt: tenso
   return %0, %1 : tensor<2x64x?xf32>, tensor<1x4x128xbf16>
 }
 
+// CHECK-LABEL: func @diag_ssm_state
+func.func @diag_ssm_state(%u: tensor<2x4x1xf32>, %dt: tensor<4xf32>, %a: tensor<4x8xf32>, %s: tensor<2x4x8x2xf32>) -> (tensor<2x4x1xf32>, tensor<2x4x8x2xf32>) {
+  // CHECK: %{{.*}}, %{{.*}} = lf.diag_ssm recurrent zoh %{{.*}} skip(%{{.*}} : tensor<4xf32>) state(%{{.*}} : tensor<2x4x8x2xf32>) : tensor<2x4x1xf32>, tensor<4xf32>, tensor<4x8xf32> -> tensor<2x4x8x2xf32>
+  %y, %n = lf.diag_ssm recurrent zoh %u, %dt, %a, %a, %a, %a skip(%dt : tensor<4xf32>) state(%s : tensor<2x4x8x2xf32>) : tensor<2x4x1xf32>, tensor<4xf32>, tensor<4x8xf32> -> tensor<2x4x8x2xf32>
+  return %y, %n : tensor<2x4x1xf32>, tensor<2x4x8x2xf32>
+}
+
 // CHECK-LABEL: func @lrpe
 func.func @lrpe(%q: tensor<1x8x?x64xf32>, %t: tensor<8x64xf32>, %o: tensor<f32>, %h: tensor<2x4x3x16xbf16>, %t2: tensor<4x16xf32>) -> (tensor<1x8x?x128xf32>, tensor<2x4x3x32xbf16>) {
   // CHECK: lf.lrpe %{{.*}}, %{{.*}} : tensor<1x8x?x64xf32>, tensor<8x64xf32> -> tensor<1x8x?x128xf32>

@@ -1,6 +1,7 @@
 # lf.diag_ssm (S4D): the kernel form and the recurrent form, ZOH and bilinear,
 # S4D-Lin / S4D-Inv / S4D-Real initializations, against numpy's FFT
-# convolution of the kernel (and its own recurrence), through lf-run, the
+# convolution of the kernel (and its own recurrence), decoding step by step
+# from a state (state(...) in, the next state out), through lf-run, the
 # Python package and AOT objects.
 # RUN: %PYTHON %s
 # RUN: env LF_HARNESS=python %PYTHON %s
@@ -59,6 +60,33 @@ for form in ["kernel", "recurrent"]:
             f"tensor<1x4x?xf32>, tensor<4xf32>, tensor<4x16xf32>\n  return %0 : tensor<1x4x?xf32>")
     outs.append(run.run(f"diag_ssm {form} L=1000", [(u, "f32", (2,))] + [(p, "f32", ()) for p in (log_dt, lar, ai, cr, ci, d)],
                         body, [(u.shape, "f32", (2,))], [R.diag_ssm(u, log_dt, lar, ai, cr, ci, d)], rtol_scale=10.0))
+# Decoding with state(...): a prefill of P tokens from a nonzero state
+# returns the state after it, then steps of one token each (L = 1) from that
+# state; outputs and every state against the float64 recurrence, both forms
+# (a given state makes both run the recurrence), f32 and bf16 inputs.
+for form, dt, b, h, n, P, steps in [("recurrent", "f32", 2, 3, 8, 37, 3),
+                                      ("kernel", "f32", 1, 4, 16, 20, 2),
+                                      ("recurrent", "bf16", 1, 2, 4, 9, 2)]:
+    log_dt, lar, ai, cr, ci, d = params(h, n, "lin")
+    s0 = (0.3 * rng.standard_normal((b, h, n, 2))).astype(np.float32)
+    pars = [(p, "f32", ()) for p in (log_dt, lar, ai, cr, ci, d)]
+    st = f"tensor<{b}x{h}x{n}x2xf32>"
+    state = s0
+    for i, L in enumerate([P] + [1] * steps):
+        u = rng.standard_normal((b, h, L)).astype(np.float32)
+        ut = ttype(u.shape, dt)
+        body = (f"  %y, %s = lf.diag_ssm {form} zoh %a0, %a1, %a2, %a3, %a4, %a5 skip(%a6 : tensor<{h}xf32>)"
+                f" state(%a7 : {st}) : {ut}, tensor<{h}xf32>, tensor<{h}x{n}xf32> -> {st}\n"
+                f"  return %y, %s : {ut}, {st}")
+        ref_y, ref_s = R.diag_ssm_recurrent(stored(u, dt), log_dt, lar, ai, cr, ci, d, "zoh",
+                                            state=state, return_state=True)
+        got = run.run(f"diag_ssm {form} {dt} state {'prefill' if i == 0 else 'step'} L={L}",
+                      [(u, dt, ())] + pars + [(state, "f32", ())], body,
+                      [(u.shape, dt, ()), ((b, h, n, 2), "f32", ())], [ref_y, ref_s], rtol_scale=10.0)
+        # The next call starts from the reference state (a failure above
+        # stays one failure).
+        state = ref_s.astype(np.float32)
+
 if all(o is not None for o in outs):
     diff = float(np.abs(outs[0][0] - outs[1][0]).max() / np.abs(outs[1][0]).max())
     ok = diff < 1e-4
