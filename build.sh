@@ -21,7 +21,8 @@ LLVM_PREFIX=/usr/lib/llvm-22
 # Debian packages the build and the tests need. Benchmarks add their own.
 CORE_PKGS=(cmake ninja-build ccache clang-22 lld-22 llvm-22-dev llvm-22-tools
            libmlir-22-dev mlir-22-tools libomp-22-dev python3-numpy
-           libonnx-dev libprotobuf-dev libonnx-testdata python3-onnx python3-torch)
+           libonnx-dev libprotobuf-dev libonnx-testdata python3-onnx python3-torch
+           libclang-rt-22-dev)
 # OpenBLAS gives PyTorch an optimized BLAS (Debian's default is netlib's).
 BENCH_PKGS=(python3-torch libdnnl-dev libopenblas0-pthread)
 

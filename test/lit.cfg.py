@@ -36,6 +36,10 @@ llvm_config.with_environment("PATH", config.lightfuse_tools_dir, append_path=Tru
 
 tool_dirs = [config.lightfuse_tools_dir, config.llvm_tools_dir]
 tools = ["lf-opt", "lf-run", "lf-compile", "lf-capi-test", "lf-import-onnx"]
+# lf-fuzz-mlir is built when clang's libFuzzer runtime is there: `REQUIRES: libfuzzer`.
+if os.path.exists(os.path.join(config.lightfuse_tools_dir, "lf-fuzz-mlir")):
+    tools.append("lf-fuzz-mlir")
+    config.available_features.add("libfuzzer")
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # A C compiler for the AOT tests.
