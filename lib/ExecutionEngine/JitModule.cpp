@@ -16,6 +16,7 @@
 #include "lightfuse/Driver/Registration.h"
 #include "lightfuse/Runtime/CudaRuntime.h"
 #include "lightfuse/Runtime/Gemm.h"
+#include "lightfuse/Runtime/RowNorm.h"
 #include "lightfuse/Runtime/Runtime.h"
 
 #include "mlir/Target/LLVM/NVVM/Target.h"
@@ -109,6 +110,7 @@ static llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner interner
   };
   add("memrefCopy", &memrefCopy);
   add("_mlir_ciface_lf_gemm_f32", &_mlir_ciface_lf_gemm_f32);
+  add("_mlir_ciface_lf_row_norm_f32", &_mlir_ciface_lf_row_norm_f32);
   add("_mlir_memref_to_llvm_alloc", &_mlir_memref_to_llvm_alloc);
   add("_mlir_memref_to_llvm_aligned_alloc",
       &_mlir_memref_to_llvm_aligned_alloc);

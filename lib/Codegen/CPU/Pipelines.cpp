@@ -54,6 +54,10 @@ void lf::addCPUPreLowering(OpPassManager &pm, bool ukernels,
   lf::CPULinearUkernelPassOptions o;
   o.threads = threads;
   pm.addPass(lf::createCPULinearUkernelPass(o));
+  // After the linears: a norm feeding only linears becomes a kernel call.
+  lf::CPUNormUkernelPassOptions n;
+  n.threads = threads;
+  pm.addPass(lf::createCPUNormUkernelPass(n));
 }
 
 void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {

@@ -8,6 +8,8 @@
 
 #include "lightfuse/Conversion/LFToCPU/Passes.h"
 
+#include "UkernelUtils.h"
+
 #include "dialects/lf/LFDialect.h"
 #include "dialects/lf/LFOps.h"
 #include "lightfuse/Runtime/Gemm.h"
@@ -29,6 +31,7 @@ namespace mlir::lf {
 
 using namespace mlir;
 using namespace mlir::lf;
+using namespace mlir::lf::ukernel;
 
 namespace {
 
@@ -36,45 +39,16 @@ namespace {
 constexpr int64_t kPanel = LF_GEMM_PANEL;
 constexpr llvm::StringLiteral kCallee = "lf_gemm_f32";
 
-/// memref<?x...xf32, strided<[?, ...], offset: ?>>: the callee's operand
-/// types, which every buffer is cast to.
-MemRefType anyStrided(MLIRContext *ctx, unsigned rank) {
-  SmallVector<int64_t> shape(rank, ShapedType::kDynamic);
-  SmallVector<int64_t> strides(rank, ShapedType::kDynamic);
-  auto layout =
-      StridedLayoutAttr::get(ctx, ShapedType::kDynamic, strides);
-  return MemRefType::get(shape, Float32Type::get(ctx), layout);
-}
-
 /// The declaration of @lf_gemm_f32, added to the module once.
-func::FuncOp declareCallee(PatternRewriter &rewriter, ModuleOp module) {
-  if (auto fn = module.lookupSymbol<func::FuncOp>(kCallee))
-    return fn;
+func::FuncOp declareGemm(PatternRewriter &rewriter, ModuleOp module) {
   MLIRContext *ctx = module.getContext();
-  OpBuilder::InsertionGuard guard(rewriter);
-  rewriter.setInsertionPointToStart(module.getBody());
   auto i32 = rewriter.getI32Type();
-  auto type = FunctionType::get(
-      ctx,
-      {anyStrided(ctx, 2), anyStrided(ctx, 3), anyStrided(ctx, 1),
-       anyStrided(ctx, 2), i32, i32},
-      {});
-  auto fn = func::FuncOp::create(rewriter, module.getLoc(), kCallee, type);
-  fn.setPrivate();
-  fn->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
-              rewriter.getUnitAttr());
-  return fn;
-}
-
-/// A read-only identity-layout buffer of tensor `t`, cast to the callee's
-/// strided type.
-Value calleeBuffer(PatternRewriter &rewriter, Location loc, Value t) {
-  auto ty = cast<RankedTensorType>(t.getType());
-  Value buf = bufferization::ToBufferOp::create(
-      rewriter, loc, MemRefType::get(ty.getShape(), ty.getElementType()), t,
-      rewriter.getUnitAttr());
-  return memref::CastOp::create(
-      rewriter, loc, anyStrided(rewriter.getContext(), ty.getRank()), buf);
+  return declareCallee(rewriter, module, kCallee,
+                       FunctionType::get(ctx,
+                                         {anyStrided(ctx, 2), anyStrided(ctx, 3),
+                                          anyStrided(ctx, 1), anyStrided(ctx, 2),
+                                          i32, i32},
+                                         {}));
 }
 
 /// W [N, K] -> [ceil(N / 64), K, 64], zero rows past N.
@@ -161,13 +135,8 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
     auto module = op->getParentOfType<ModuleOp>();
     if (!module)
       return rewriter.notifyMatchFailure(op, "not inside a module");
-    if (Operation *existing = module.lookupSymbol(kCallee)) {
-      // A symbol of the user's own with that name: keep the linalg lowering.
-      auto fn = dyn_cast<func::FuncOp>(existing);
-      if (!fn || !fn.isExternal() ||
-          !fn->hasAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName()))
-        return rewriter.notifyMatchFailure(op, "@lf_gemm_f32 is taken");
-    }
+    if (!calleeAvailable(module, kCallee))
+      return rewriter.notifyMatchFailure(op, "@lf_gemm_f32 is taken");
     int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
     if (xTy.getShape().back() != k)
       return rewriter.notifyMatchFailure(op, "input K is not static");
@@ -185,21 +154,7 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
         }
 
     // The input as [M, K].
-    Value x = op.getInput();
-    unsigned rank = xTy.getRank();
-    if (rank == 1) {
-      x = tensor::ExpandShapeOp::create(
-          rewriter, loc, RankedTensorType::get({1, k}, rewriter.getF32Type()),
-          x, SmallVector<ReassociationIndices>{{0, 1}});
-    } else if (rank > 2) {
-      ReassociationIndices lead;
-      for (unsigned d = 0; d + 1 < rank; ++d)
-        lead.push_back(d);
-      x = tensor::CollapseShapeOp::create(
-          rewriter, loc, x,
-          SmallVector<ReassociationIndices>{lead, {rank - 1}});
-    }
-    auto x2Ty = cast<RankedTensorType>(x.getType());
+    Value x = asRows(rewriter, loc, op.getInput());
 
     Value packed = packWeight(rewriter, loc, op.getWeight(), n, k);
     Value bias = op.getBias();
@@ -208,14 +163,8 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
                                      rewriter.getF32Type());
 
     // The call on buffers; the output is a fresh buffer owned by the tensor.
-    SmallVector<Value> dynSizes;
-    if (x2Ty.isDynamicDim(0))
-      dynSizes.push_back(tensor::DimOp::create(rewriter, loc, x, 0));
-    auto outTy = MemRefType::get({x2Ty.getDimSize(0), n},
-                                 rewriter.getF32Type());
-    Value out = memref::AllocOp::create(rewriter, loc, outTy, dynSizes,
-                                        rewriter.getI64IntegerAttr(64));
-    func::FuncOp callee = declareCallee(rewriter, module);
+    Value out = freshLike(rewriter, loc, op.getInput(), n);
+    func::FuncOp callee = declareGemm(rewriter, module);
     Value actV = arith::ConstantIntOp::create(rewriter, loc, act, 32);
     Value thr = arith::ConstantIntOp::create(rewriter, loc,
                                              static_cast<int64_t>(threads), 32);
@@ -224,29 +173,9 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
         ValueRange{calleeBuffer(rewriter, loc, x),
                    calleeBuffer(rewriter, loc, packed),
                    calleeBuffer(rewriter, loc, bias),
-                   memref::CastOp::create(rewriter, loc,
-                                          anyStrided(getContext(), 2), out),
+                   rowsView(rewriter, loc, out),
                    actV, thr});
-    Value y = bufferization::ToTensorOp::create(
-        rewriter, loc, RankedTensorType::get(outTy.getShape(), outTy.getElementType()),
-        out, rewriter.getUnitAttr(), rewriter.getUnitAttr());
-
-    // Back to the result's shape.
-    if (rank == 1) {
-      y = tensor::CollapseShapeOp::create(
-          rewriter, loc, y, SmallVector<ReassociationIndices>{{0, 1}});
-    } else if (rank > 2) {
-      ReassociationIndices lead;
-      for (unsigned d = 0; d + 1 < rank; ++d)
-        lead.push_back(d);
-      SmallVector<OpFoldResult> outShape;
-      for (unsigned d = 0; d + 1 < rank; ++d)
-        outShape.push_back(tensor::getMixedSize(rewriter, loc, op.getInput(), d));
-      outShape.push_back(rewriter.getIndexAttr(n));
-      y = tensor::ExpandShapeOp::create(
-          rewriter, loc, yTy, y,
-          SmallVector<ReassociationIndices>{lead, {rank - 1}}, outShape);
-    }
+    Value y = ownedTensor(rewriter, loc, out);
     if (y.getType() != yTy)
       y = tensor::CastOp::create(rewriter, loc, yTy, y);
     rewriter.replaceOp(replaced, y);
