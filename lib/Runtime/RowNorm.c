@@ -83,30 +83,23 @@ rowsAvx512(const RowNormJob *j, int64_t r0, int64_t r1) {
     __m512 shift = _mm512_setzero_ps(), centre = _mm512_setzero_ps();
     float inv;
     if (layer) {
+      /* One pass: sums of c = x - K and c^2 (K = the row's first element),
+       * var = E[c^2] - E[c]^2. That cancels only when the mean is far from K
+       * against the spread (|E[c]|^2 > 32 var); then a second pass over the
+       * row, now in L1/L2, sums (c - E[c])^2 exactly. */
       shift = _mm512_set1_ps(x[0]);
       __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+      __m512 q0 = s0, q1 = s0, q2 = s0, q3 = s0;
       int64_t i = 0;
       for (; i + 64 <= d; i += 64) {
-        s0 = _mm512_add_ps(s0, _mm512_sub_ps(_mm512_loadu_ps(x + i), shift));
-        s1 = _mm512_add_ps(s1, _mm512_sub_ps(_mm512_loadu_ps(x + i + 16), shift));
-        s2 = _mm512_add_ps(s2, _mm512_sub_ps(_mm512_loadu_ps(x + i + 32), shift));
-        s3 = _mm512_add_ps(s3, _mm512_sub_ps(_mm512_loadu_ps(x + i + 48), shift));
-      }
-      for (; i < d; i += 16) {
-        __mmask16 m = tailMask(d - i);
-        s0 = _mm512_add_ps(s0, _mm512_maskz_sub_ps(m, _mm512_maskz_loadu_ps(m, x + i), shift));
-      }
-      float mean = _mm512_reduce_add_ps(
-                       _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3))) /
-                   (float)d;
-      centre = _mm512_set1_ps(mean);
-      __m512 q0 = _mm512_setzero_ps(), q1 = q0, q2 = q0, q3 = q0;
-      __m512 mv = _mm512_set1_ps(mean);
-      for (i = 0; i + 64 <= d; i += 64) {
-        __m512 c0 = _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i), shift), mv);
-        __m512 c1 = _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i + 16), shift), mv);
-        __m512 c2 = _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i + 32), shift), mv);
-        __m512 c3 = _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i + 48), shift), mv);
+        __m512 c0 = _mm512_sub_ps(_mm512_loadu_ps(x + i), shift);
+        __m512 c1 = _mm512_sub_ps(_mm512_loadu_ps(x + i + 16), shift);
+        __m512 c2 = _mm512_sub_ps(_mm512_loadu_ps(x + i + 32), shift);
+        __m512 c3 = _mm512_sub_ps(_mm512_loadu_ps(x + i + 48), shift);
+        s0 = _mm512_add_ps(s0, c0);
+        s1 = _mm512_add_ps(s1, c1);
+        s2 = _mm512_add_ps(s2, c2);
+        s3 = _mm512_add_ps(s3, c3);
         q0 = _mm512_fmadd_ps(c0, c0, q0);
         q1 = _mm512_fmadd_ps(c1, c1, q1);
         q2 = _mm512_fmadd_ps(c2, c2, q2);
@@ -114,13 +107,42 @@ rowsAvx512(const RowNormJob *j, int64_t r0, int64_t r1) {
       }
       for (; i < d; i += 16) {
         __mmask16 m = tailMask(d - i);
-        __m512 c = _mm512_maskz_sub_ps(
-            m, _mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + i), shift), mv);
+        __m512 c = _mm512_maskz_sub_ps(m, _mm512_maskz_loadu_ps(m, x + i), shift);
+        s0 = _mm512_add_ps(s0, c);
         q0 = _mm512_fmadd_ps(c, c, q0);
       }
-      float q = _mm512_reduce_add_ps(
-          _mm512_add_ps(_mm512_add_ps(q0, q1), _mm512_add_ps(q2, q3)));
-      inv = 1.0f / sqrtf(q / (float)d + j->eps);
+      float mean = _mm512_reduce_add_ps(
+                       _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3))) /
+                   (float)d;
+      float var = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(q0, q1),
+                                                     _mm512_add_ps(q2, q3))) /
+                      (float)d -
+                  mean * mean;
+      centre = _mm512_set1_ps(mean);
+      if (!(mean * mean <= 32.0f * var)) {
+        __m512 mv = centre;
+        q0 = q1 = q2 = q3 = _mm512_setzero_ps();
+        for (i = 0; i + 64 <= d; i += 64) {
+          __m512 c0 = _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i), shift), mv);
+          __m512 c1 = _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i + 16), shift), mv);
+          __m512 c2 = _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i + 32), shift), mv);
+          __m512 c3 = _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i + 48), shift), mv);
+          q0 = _mm512_fmadd_ps(c0, c0, q0);
+          q1 = _mm512_fmadd_ps(c1, c1, q1);
+          q2 = _mm512_fmadd_ps(c2, c2, q2);
+          q3 = _mm512_fmadd_ps(c3, c3, q3);
+        }
+        for (; i < d; i += 16) {
+          __mmask16 m = tailMask(d - i);
+          __m512 c = _mm512_maskz_sub_ps(
+              m, _mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + i), shift), mv);
+          q0 = _mm512_fmadd_ps(c, c, q0);
+        }
+        var = _mm512_reduce_add_ps(
+                  _mm512_add_ps(_mm512_add_ps(q0, q1), _mm512_add_ps(q2, q3))) /
+              (float)d;
+      }
+      inv = 1.0f / sqrtf(var + j->eps);
     } else {
       __m512 q0 = _mm512_setzero_ps(), q1 = q0, q2 = q0, q3 = q0;
       int64_t i = 0;

@@ -2,7 +2,9 @@
 // and LayerNorm, with and without gain/bias, scale, row lengths around the
 // vector width (1, 7, 16, 17, 64, 100, 4097), output rows at every
 // alignment (the streaming path peels to 64 bytes), strided rows, hostile
-// rows (|mean| = 1e4 x std), one and three threads; plain stores and the
+// rows (|mean| = 1e4 x std, and with an outlier first element, which
+// LayerNorm's one-pass shifted statistics hand to the exact second pass),
+// one and three threads; plain stores and the
 // forced non-temporal path (LF_ROW_NORM_STREAM_BYTES=0).
 // RUN: %cc -std=c11 -O2 -I%lf_src_root/include %s %lf_lib_dir/libLightfuseRuntime.a -lm -lpthread -o %t
 // RUN: env LF_ROW_NORM_STREAM_BYTES=-1 %t | FileCheck %s
@@ -28,7 +30,7 @@ int main(void) {
   for (int kind = 0; kind < 2; ++kind)
     for (size_t di = 0; di < sizeof(ds) / sizeof(ds[0]); ++di)
       for (int opts = 0; opts < 4; ++opts)
-        for (int hostile = 0; hostile < 2; ++hostile)
+        for (int hostile = 0; hostile < 3; ++hostile)
           for (int threads = 1; threads <= 3; threads += 2) {
             int64_t d = ds[di], rows = 5, ld = d + 3, yoff = (cases * 5) % 16;
             float *x = malloc(sizeof(float) * rows * ld);
@@ -39,6 +41,8 @@ int main(void) {
               double mean = hostile ? (r % 2 ? -1e4 : 1e4) : 0.0;
               for (int64_t i = 0; i < ld; ++i)
                 x[r * ld + i] = (float)(mean + (urand(&seed) * 2 - 1));
+              if (hostile == 2) // an outlier first: the shift is far from the mean
+                x[r * ld] = (float)(mean + 1000.0);
             }
             for (int64_t i = 0; i < d; ++i) {
               g[i] = (float)(0.5 + urand(&seed));
