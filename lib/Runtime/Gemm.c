@@ -214,22 +214,27 @@ fewRowsAvx512(const float *a, int64_t lda, const float *b, int64_t k, float *c,
     }
 }
 
-static int hasAvx512(void) {
+#endif
+
+int lfHasAvx512(void) {
+#ifdef LF_GEMM_X86
   static int cached = -1;
   if (cached < 0) {
     __builtin_cpu_init();
     cached = __builtin_cpu_supports("avx512f") ? 1 : 0;
   }
   return cached;
-}
+#else
+  return 0;
 #endif
+}
 
 void lfGemmPackedF32Block(const float *a, int64_t lda, const float *packed,
                           int64_t n, int64_t k, const float *bias, float *c,
                           int64_t ldc, int64_t m0, int64_t m1, int64_t q0,
                           int64_t q1, int32_t act) {
 #ifdef LF_GEMM_X86
-  int fast = hasAvx512();
+  int fast = lfHasAvx512();
 #endif
   int64_t j1 = q1 * NR < n ? q1 * NR : n;
   if (k == 0) {

@@ -68,6 +68,34 @@ __attribute__((target("avx512f"))) static inline __mmask16 tailMask(int64_t n) {
   return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1);
 }
 
+/* Sums of c = x - shift - mv and of c^2 over a row, four accumulators
+ * each. */
+__attribute__((target("avx512f,fma"))) static inline void
+shiftedSums(const float *x, int64_t d, __m512 shift, __m512 mv, float *sum,
+            float *sq) {
+  __m512 s[4], q[4];
+  for (int k = 0; k < 4; ++k)
+    s[k] = q[k] = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 64 <= d; i += 64)
+    for (int k = 0; k < 4; ++k) {
+      __m512 c = _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i + 16 * k), shift), mv);
+      s[k] = _mm512_add_ps(s[k], c);
+      q[k] = _mm512_fmadd_ps(c, c, q[k]);
+    }
+  for (; i < d; i += 16) {
+    __mmask16 m = tailMask(d - i);
+    __m512 c = _mm512_maskz_sub_ps(
+        m, _mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + i), shift), mv);
+    s[0] = _mm512_add_ps(s[0], c);
+    q[0] = _mm512_fmadd_ps(c, c, q[0]);
+  }
+  *sum = _mm512_reduce_add_ps(
+      _mm512_add_ps(_mm512_add_ps(s[0], s[1]), _mm512_add_ps(s[2], s[3])));
+  *sq = _mm512_reduce_add_ps(
+      _mm512_add_ps(_mm512_add_ps(q[0], q[1]), _mm512_add_ps(q[2], q[3])));
+}
+
 /* AVX-512 rows [r0, r1): four independent accumulators per statistic. */
 __attribute__((target("avx512f,fma"))) static void
 rowsAvx512(const RowNormJob *j, int64_t r0, int64_t r1) {
@@ -88,59 +116,14 @@ rowsAvx512(const RowNormJob *j, int64_t r0, int64_t r1) {
        * against the spread (|E[c]|^2 > 32 var); then a second pass over the
        * row, now in L1/L2, sums (c - E[c])^2 exactly. */
       shift = _mm512_set1_ps(x[0]);
-      __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-      __m512 q0 = s0, q1 = s0, q2 = s0, q3 = s0;
-      int64_t i = 0;
-      for (; i + 64 <= d; i += 64) {
-        __m512 c0 = _mm512_sub_ps(_mm512_loadu_ps(x + i), shift);
-        __m512 c1 = _mm512_sub_ps(_mm512_loadu_ps(x + i + 16), shift);
-        __m512 c2 = _mm512_sub_ps(_mm512_loadu_ps(x + i + 32), shift);
-        __m512 c3 = _mm512_sub_ps(_mm512_loadu_ps(x + i + 48), shift);
-        s0 = _mm512_add_ps(s0, c0);
-        s1 = _mm512_add_ps(s1, c1);
-        s2 = _mm512_add_ps(s2, c2);
-        s3 = _mm512_add_ps(s3, c3);
-        q0 = _mm512_fmadd_ps(c0, c0, q0);
-        q1 = _mm512_fmadd_ps(c1, c1, q1);
-        q2 = _mm512_fmadd_ps(c2, c2, q2);
-        q3 = _mm512_fmadd_ps(c3, c3, q3);
-      }
-      for (; i < d; i += 16) {
-        __mmask16 m = tailMask(d - i);
-        __m512 c = _mm512_maskz_sub_ps(m, _mm512_maskz_loadu_ps(m, x + i), shift);
-        s0 = _mm512_add_ps(s0, c);
-        q0 = _mm512_fmadd_ps(c, c, q0);
-      }
-      float mean = _mm512_reduce_add_ps(
-                       _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3))) /
-                   (float)d;
-      float var = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(q0, q1),
-                                                     _mm512_add_ps(q2, q3))) /
-                      (float)d -
-                  mean * mean;
+      float sum, sq;
+      shiftedSums(x, d, shift, _mm512_setzero_ps(), &sum, &sq);
+      float mean = sum / (float)d;
+      float var = sq / (float)d - mean * mean;
       centre = _mm512_set1_ps(mean);
       if (!(mean * mean <= 32.0f * var)) {
-        __m512 mv = centre;
-        q0 = q1 = q2 = q3 = _mm512_setzero_ps();
-        for (i = 0; i + 64 <= d; i += 64) {
-          __m512 c0 = _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i), shift), mv);
-          __m512 c1 = _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i + 16), shift), mv);
-          __m512 c2 = _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i + 32), shift), mv);
-          __m512 c3 = _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i + 48), shift), mv);
-          q0 = _mm512_fmadd_ps(c0, c0, q0);
-          q1 = _mm512_fmadd_ps(c1, c1, q1);
-          q2 = _mm512_fmadd_ps(c2, c2, q2);
-          q3 = _mm512_fmadd_ps(c3, c3, q3);
-        }
-        for (; i < d; i += 16) {
-          __mmask16 m = tailMask(d - i);
-          __m512 c = _mm512_maskz_sub_ps(
-              m, _mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + i), shift), mv);
-          q0 = _mm512_fmadd_ps(c, c, q0);
-        }
-        var = _mm512_reduce_add_ps(
-                  _mm512_add_ps(_mm512_add_ps(q0, q1), _mm512_add_ps(q2, q3))) /
-              (float)d;
+        shiftedSums(x, d, shift, centre, &sum, &sq);
+        var = sq / (float)d;
       }
       inv = 1.0f / sqrtf(var + j->eps);
     } else {
@@ -208,14 +191,6 @@ rowsAvx512(const RowNormJob *j, int64_t r0, int64_t r1) {
     _mm_sfence();
 }
 
-static int hasAvx512(void) {
-  static int cached = -1;
-  if (cached < 0) {
-    __builtin_cpu_init();
-    cached = __builtin_cpu_supports("avx512f") ? 1 : 0;
-  }
-  return cached;
-}
 #endif
 
 static void rowNormTask(void *ctx, int64_t task) {
@@ -225,7 +200,7 @@ static void rowNormTask(void *ctx, int64_t task) {
   if (r0 >= r1)
     return;
 #ifdef LF_ROWNORM_X86
-  if (hasAvx512()) {
+  if (lfHasAvx512()) {
     rowsAvx512(j, r0, r1);
     return;
   }

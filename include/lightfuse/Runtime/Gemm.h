@@ -63,6 +63,9 @@ void _mlir_ciface_lf_gemm_f32(LfMemRef2F32 *a, LfMemRef3F32 *packed,
                               LfMemRef1F32 *bias, LfMemRef2F32 *c, int32_t act,
                               int32_t threads);
 
+/* Whether this CPU runs the AVX-512 kernels (checked once). */
+int lfHasAvx512(void);
+
 /* Worker threads for runtime kernels: 1 none, N > 1 that many (the caller
  * included), <= 0 one per online CPU (LF_NUM_THREADS or OMP_NUM_THREADS
  * when set). */
