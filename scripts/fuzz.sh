@@ -60,8 +60,8 @@ parse | optimize | cpu | gpu)
   cd "$B/fuzz-mlir/$TARGET"
   # A crash stops libFuzzer; the loop starts it again on the grown corpus
   # until the time is spent, each run's full report in run-<n>.log next to
-  # its crash-* file. (Debian's MLIR has parser crashes of its own, which
-  # the target skips: docs/robustness.md.)
+  # its crash-* file. (Constructs Debian's MLIR parser crashes on are
+  # refused by lf::parseModule before parsing: docs/robustness.md.)
   end=$((SECONDS + SECONDS_TO_RUN))
   n=$(find . -maxdepth 1 -name 'run-*.log' | wc -l)
   while (( SECONDS < end )); do

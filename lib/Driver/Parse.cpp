@@ -52,6 +52,49 @@ size_t lf::findExcessiveNesting(llvm::StringRef text, unsigned maxDepth) {
   return llvm::StringRef::npos;
 }
 
+size_t lf::findKnownParserCrash(llvm::StringRef text) {
+  llvm::StringRef ws(" \t\r\n\0", 5); // NUL too: MLIR's lexer skips it
+  // `array<index: ...>`: parseDenseArrayAttr asks index for a bit width.
+  for (size_t at = 0; (at = text.find("array<", at)) != llvm::StringRef::npos;) {
+    size_t start = at;
+    at += 6;
+    if (text.drop_front(at).ltrim(ws).starts_with("index"))
+      return start;
+  }
+  // `permutation = [...]` / `dimensions = [...]` that is not a plain list of
+  // integers: linalg.transpose / linalg.broadcast leave a null attribute
+  // behind the failed parse, which NamedAttrList::set dereferences.
+  for (llvm::StringRef key : {"permutation", "dimensions"}) {
+    size_t at = 0;
+    while ((at = text.find(key, at)) != llvm::StringRef::npos) {
+      size_t start = at;
+      at += key.size();
+      llvm::StringRef rest = text.drop_front(at).ltrim(ws);
+      if (!rest.consume_front("="))
+        continue;
+      rest = rest.ltrim(ws);
+      if (!rest.consume_front("["))
+        return start;
+      size_t close = rest.find(']');
+      if (close == llvm::StringRef::npos)
+        return start;
+      llvm::StringRef list = rest.take_front(close).trim(ws);
+      if (list.empty())
+        continue;
+      llvm::SmallVector<llvm::StringRef> items;
+      list.split(items, ',');
+      for (llvm::StringRef item : items) {
+        item = item.trim(ws);
+        item.consume_front("-");
+        if (item.empty() ||
+            item.find_first_not_of("0123456789") != llvm::StringRef::npos)
+          return start;
+      }
+    }
+  }
+  return llvm::StringRef::npos;
+}
+
 OwningOpRef<ModuleOp> lf::parseModule(llvm::SourceMgr &sourceMgr,
                                       MLIRContext *ctx) {
   const llvm::MemoryBuffer *buffer =
@@ -66,6 +109,17 @@ OwningOpRef<ModuleOp> lf::parseModule(llvm::SourceMgr &sourceMgr,
         << "nesting deeper than " << kMaxNestingDepth
         << " levels of brackets; lightfuse does not parse it (the parser "
            "would exhaust its stack)";
+    return nullptr;
+  }
+  at = findKnownParserCrash(text);
+  if (at != llvm::StringRef::npos) {
+    auto [line, col] = sourceMgr.getLineAndColumn(
+        llvm::SMLoc::getFromPointer(text.data() + at));
+    emitError(FileLineColLoc::get(ctx, buffer->getBufferIdentifier(), line,
+                                  col))
+        << "MLIR 22's parser crashes on this construct (an index dense array, "
+           "or a permutation/dimensions list that is not plain integers); "
+           "lightfuse does not parse it";
     return nullptr;
   }
   return parseSourceFile<ModuleOp>(sourceMgr, ctx);

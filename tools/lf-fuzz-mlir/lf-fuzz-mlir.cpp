@@ -91,51 +91,7 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
   return 0;
 }
 
-/// Inputs that crash Debian's MLIR 22 parser itself, which lightfuse
-/// cannot fix (docs/robustness.md; mlir-opt 22.1.8 crashes the same way):
-/// linalg.transpose / linalg.broadcast whose `permutation` / `dimensions`
-/// list fails to parse (a null attribute reaches NamedAttrList::set), and
-/// dense arrays of `index`. Skipped so runs keep finding lightfuse's bugs.
-static bool knownUpstreamCrash(llvm::StringRef text) {
-  const char *space = " \t\r\n\0";
-  llvm::StringRef ws(space, 5); // NUL too: MLIR's lexer skips it
-  // `array<index: ...>`: parseDenseArrayAttr asks index for a bit width.
-  for (size_t at = 0; (at = text.find("array<", at)) != llvm::StringRef::npos;)
-    if (text.drop_front(at += 6).ltrim(ws).starts_with("index"))
-      return true;
-  for (llvm::StringRef key : {"permutation", "dimensions"}) {
-    size_t at = 0;
-    while ((at = text.find(key, at)) != llvm::StringRef::npos) {
-      at += key.size();
-      llvm::StringRef rest = text.drop_front(at).ltrim(ws);
-      if (!rest.consume_front("="))
-        continue;
-      rest = rest.ltrim(ws);
-      // Anything but a well-formed integer list may take the crashing path.
-      if (!rest.consume_front("["))
-        return true;
-      size_t close = rest.find(']');
-      if (close == llvm::StringRef::npos)
-        return true;
-      llvm::SmallVector<llvm::StringRef> items;
-      llvm::StringRef list = rest.take_front(close).trim(ws);
-      if (list.empty())
-        continue;
-      list.split(items, ',');
-      for (llvm::StringRef item : items) {
-        item = item.trim(ws);
-        item.consume_front("-");
-        if (item.empty() || item.find_first_not_of("0123456789") != llvm::StringRef::npos)
-          return true;
-      }
-    }
-  }
-  return false;
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (knownUpstreamCrash(llvm::StringRef(reinterpret_cast<const char *>(data), size)))
-    return 0;
   // A context per 64 inputs bounds the growth of uniqued types/attributes.
   MLIRContext *ctx = freshContextEvery(64);
   ScopedDiagnosticHandler quiet(ctx, [](Diagnostic &) { return success(); });

@@ -40,15 +40,21 @@ int main(int argc, char **argv) {
   }
   llvm::StringRef text = file->getBuffer();
   size_t at = mlir::lf::findExcessiveNesting(text);
+  std::string why = "nesting deeper than " +
+                    std::to_string(mlir::lf::kMaxNestingDepth) +
+                    " levels of brackets; lightfuse does not parse it (the "
+                    "parser would exhaust its stack)";
+  if (at == llvm::StringRef::npos) {
+    at = mlir::lf::findKnownParserCrash(text);
+    why = "MLIR 22's parser crashes on this construct (an index dense array, "
+          "or a permutation/dimensions list that is not plain integers); "
+          "lightfuse does not parse it";
+  }
   if (at != llvm::StringRef::npos) {
     llvm::SourceMgr sm;
     llvm::SMLoc loc = llvm::SMLoc::getFromPointer(text.data() + at);
     sm.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-    sm.PrintMessage(llvm::errs(), loc, llvm::SourceMgr::DK_Error,
-                    "nesting deeper than " +
-                        llvm::Twine(mlir::lf::kMaxNestingDepth) +
-                        " levels of brackets; lightfuse does not parse it "
-                        "(the parser would exhaust its stack)");
+    sm.PrintMessage(llvm::errs(), loc, llvm::SourceMgr::DK_Error, why);
     return 1;
   }
   mlir::MlirOptMainConfig config = mlir::MlirOptMainConfig::createFromCLOptions();

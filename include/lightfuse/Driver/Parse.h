@@ -36,9 +36,15 @@ constexpr unsigned kMaxNestingDepth = 256;
 size_t findExcessiveNesting(llvm::StringRef text,
                             unsigned maxDepth = kMaxNestingDepth);
 
+/// The offset of a construct Debian's MLIR 22 parser crashes on instead of
+/// reporting an error (docs/robustness.md): `array<index: ...>`, and a
+/// `permutation` / `dimensions` list that is not plain integers. npos when
+/// there is none. Conservative: a valid module never has either.
+size_t findKnownParserCrash(llvm::StringRef text);
+
 /// Parses the main buffer of `sourceMgr` into a module after the nesting
-/// check; errors (either) go to `ctx`'s diagnostic handler with a location
-/// in the buffer. Null on failure.
+/// and known-crash checks; errors go to `ctx`'s diagnostic handler with a
+/// location in the buffer. Null on failure.
 OwningOpRef<ModuleOp> parseModule(llvm::SourceMgr &sourceMgr,
                                   MLIRContext *ctx);
 
