@@ -187,6 +187,42 @@ std::string lf::extractKernelImage(ModuleOp module) {
   return image;
 }
 
+/// A target machine for the host (or `cpu`, for emitted objects) at
+/// options.optLevel.
+static llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+hostTargetMachine(const CompileOptions &options, llvm::StringRef cpu, bool pic) {
+  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!builder)
+    return builder.takeError();
+  if (!cpu.empty())
+    builder->setCPU(cpu.str());
+  if (pic)
+    builder->setRelocationModel(llvm::Reloc::PIC_);
+  builder->setCodeGenOptLevel(
+      static_cast<llvm::CodeGenOptLevel>(std::min(options.optLevel, 3u)));
+  return builder->createTargetMachine();
+}
+
+/// Sets `m`'s data layout and triple for `tm` and runs LLVM's optimization
+/// pipeline at `optLevel`.
+static llvm::Error optimizeFor(llvm::Module &m, llvm::TargetMachine &tm,
+                               unsigned optLevel) {
+  m.setDataLayout(tm.createDataLayout());
+  m.setTargetTriple(tm.getTargetTriple());
+  return makeOptimizingTransformer(optLevel, 0, &tm)(&m);
+}
+
+/// Code generation of `m` for `tm` into `os`.
+static llvm::Error emitFile(llvm::Module &m, llvm::TargetMachine &tm,
+                            llvm::raw_pwrite_stream &os,
+                            llvm::CodeGenFileType type) {
+  llvm::legacy::PassManager codegen;
+  if (tm.addPassesToEmitFile(codegen, os, nullptr, type))
+    return llvm::createStringError("the target cannot emit this file type");
+  codegen.run(m);
+  return llvm::Error::success();
+}
+
 LogicalResult lf::emitHostCode(ModuleOp module, const CompileOptions &options,
                                HostOutput kind, llvm::raw_pwrite_stream &os,
                                std::string &error) {
@@ -202,39 +238,24 @@ LogicalResult lf::emitHostCode(ModuleOp module, const CompileOptions &options,
         module.lookupSymbol("_mlir_ciface_" + fn.getName().str()))
       fn.setLinkage(LLVM::Linkage::Internal);
 
-  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!tmBuilder)
-    return fail(llvm::toString(tmBuilder.takeError()));
-  if (!options.cpu.empty())
-    tmBuilder->setCPU(options.cpu);
-  tmBuilder->setRelocationModel(llvm::Reloc::PIC_);
-  unsigned optLevel = std::min(options.optLevel, 3u);
-  tmBuilder->setCodeGenOptLevel(static_cast<llvm::CodeGenOptLevel>(optLevel));
-  auto tm = tmBuilder->createTargetMachine();
+  auto tm = hostTargetMachine(options, options.cpu, /*pic=*/true);
   if (!tm)
     return fail(llvm::toString(tm.takeError()));
-
   llvm::LLVMContext llvmCtx;
   auto llvmModule = translateModuleToLLVMIR(module, llvmCtx);
   if (!llvmModule)
     return fail("translation to LLVM IR failed");
-  llvmModule->setDataLayout((*tm)->createDataLayout());
-  llvmModule->setTargetTriple((*tm)->getTargetTriple());
-  if (auto err =
-          makeOptimizingTransformer(optLevel, 0, tm->get())(llvmModule.get()))
+  if (auto err = optimizeFor(*llvmModule, **tm, std::min(options.optLevel, 3u)))
     return fail("LLVM optimization failed: " + llvm::toString(std::move(err)));
-
   if (kind == HostOutput::LLVMIR) {
     llvmModule->print(os, nullptr);
     return success();
   }
-  llvm::legacy::PassManager codegen;
-  auto fileType = kind == HostOutput::Assembly
-                      ? llvm::CodeGenFileType::AssemblyFile
-                      : llvm::CodeGenFileType::ObjectFile;
-  if ((*tm)->addPassesToEmitFile(codegen, os, nullptr, fileType))
-    return fail("the target cannot emit this file type");
-  codegen.run(*llvmModule);
+  if (auto err = emitFile(*llvmModule, **tm, os,
+                          kind == HostOutput::Assembly
+                              ? llvm::CodeGenFileType::AssemblyFile
+                              : llvm::CodeGenFileType::ObjectFile))
+    return fail(llvm::toString(std::move(err)));
   return success();
 }
 
@@ -269,21 +290,16 @@ static void addPackedWrappers(llvm::Module &m) {
   }
 }
 
-/// Optimizes `m` and compiles it into an object (`out`); the target machine
-/// is the caller's own (TargetMachine is not shared across threads).
-static llvm::Error optimizeAndEmit(llvm::Module &m, llvm::TargetMachine &tm,
-                                   unsigned optLevel, std::string &out) {
-  m.setDataLayout(tm.createDataLayout());
-  m.setTargetTriple(tm.getTargetTriple());
-  if (auto err = makeOptimizingTransformer(optLevel, 0, &tm)(&m))
+/// Optimizes `m` and compiles it into an object (`out`) with `tm`, the
+/// caller's own (a TargetMachine is not shared across threads).
+static llvm::Error optimizeToObject(llvm::Module &m, llvm::TargetMachine &tm,
+                                    unsigned optLevel, std::string &out) {
+  if (auto err = optimizeFor(m, tm, optLevel))
     return err;
   llvm::SmallVector<char, 0> buffer;
   llvm::raw_svector_ostream os(buffer);
-  llvm::legacy::PassManager codegen;
-  if (tm.addPassesToEmitFile(codegen, os, nullptr,
-                             llvm::CodeGenFileType::ObjectFile))
-    return llvm::createStringError("the host target cannot emit objects");
-  codegen.run(m);
+  if (auto err = emitFile(m, tm, os, llvm::CodeGenFileType::ObjectFile))
+    return err;
   out.assign(buffer.begin(), buffer.end());
   return llvm::Error::success();
 }
@@ -294,13 +310,7 @@ LogicalResult lf::compileHostObjects(ModuleOp module,
                                      std::vector<std::string> &objects,
                                      std::string &error) {
   unsigned optLevel = std::min(options.optLevel, 3u);
-  auto makeTM = [&]() -> llvm::Expected<std::unique_ptr<llvm::TargetMachine>> {
-    auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
-    if (!builder)
-      return builder.takeError();
-    builder->setCodeGenOptLevel(static_cast<llvm::CodeGenOptLevel>(optLevel));
-    return builder->createTargetMachine();
-  };
+  auto makeTM = [&] { return hostTargetMachine(options, /*cpu=*/"", /*pic=*/false); };
   llvm::LLVMContext llvmCtx;
   auto llvmModule = translateModuleToLLVMIR(module, llvmCtx);
   if (!llvmModule) {
@@ -322,7 +332,7 @@ LogicalResult lf::compileHostObjects(ModuleOp module,
       return failure();
     }
     objects.emplace_back();
-    if (auto err = optimizeAndEmit(*llvmModule, **tm, optLevel, objects.back())) {
+    if (auto err = optimizeToObject(*llvmModule, **tm, optLevel, objects.back())) {
       error = "LLVM compilation failed: " + llvm::toString(std::move(err));
       return failure();
     }
@@ -356,7 +366,7 @@ LogicalResult lf::compileHostObjects(ModuleOp module,
       errors[i] = llvm::toString(tm.takeError());
       return;
     }
-    if (auto err = optimizeAndEmit(**m, **tm, optLevel, objects[i]))
+    if (auto err = optimizeToObject(**m, **tm, optLevel, objects[i]))
       errors[i] = llvm::toString(std::move(err));
   };
   std::vector<std::thread> pool;

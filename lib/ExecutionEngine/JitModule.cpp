@@ -294,15 +294,6 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
   jm->remarkText += diags.text;
   diags.text.clear();
 
-  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!tmBuilder)
-    return fail("cannot detect the host target: " +
-                llvm::toString(tmBuilder.takeError()));
-  auto tm = tmBuilder->createTargetMachine();
-  if (!tm)
-    return fail("cannot create a target machine: " +
-                llvm::toString(tm.takeError()));
-
   // OpenMP work-sharing loops (lf-cpu-pipeline{threads != 1}) call libomp:
   // load it into the process, where the JIT resolves symbols.
   bool usesOpenMP = false;
@@ -334,9 +325,8 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
     // below).
     ctx.disableMultithreading();
     std::vector<llvm::StringRef> refs(objects.begin(), objects.end());
-    std::vector<FunctionSignature> sigs = jm->fns;
     std::string why;
-    if (!jm->loadObjects(refs, std::move(sigs), why))
+    if (!jm->loadObjects(refs, std::move(jm->fns), why))
       return fail("JIT loading failed: " + why);
     // Only the default pipeline's lf-into-variants makes `__into` entries.
     if (!defaultPipeline || !options.intoVariants)
@@ -360,6 +350,16 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
     return jm;
   }
 
+  // GPU modules (embedded kernel images, module constructors) go through
+  // MLIR's ExecutionEngine.
+  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!tmBuilder)
+    return fail("cannot detect the host target: " +
+                llvm::toString(tmBuilder.takeError()));
+  auto tm = tmBuilder->createTargetMachine();
+  if (!tm)
+    return fail("cannot create a target machine: " +
+                llvm::toString(tm.takeError()));
   ExecutionEngineOptions eo;
   // eo.transformer is a function_ref: the callable must outlive create().
   auto transformer = makeOptimizingTransformer(options.optLevel, 0, tm->get());
