@@ -34,13 +34,14 @@ bool isF32(Value v) {
 }
 
 /// Users the row tiles would not fuse anyway: contractions, returns,
-/// reshapes, other lf ops that read the whole tensor (linear, attention).
+/// reshapes, size queries (a linear's kernel call sizes its output from its
+/// input's dims).
 /// An elementwise consumer (lf's or upstream's) is fused into the norm's
 /// row tiles by lf-tile-rows, which a call would prevent.
 bool feedsNoElementwise(Value result) {
   for (Operation *user : result.getUsers()) {
     if (isa<func::ReturnOp, LinearOp, NormLinearOp, tensor::ExpandShapeOp,
-            tensor::CollapseShapeOp>(user))
+            tensor::CollapseShapeOp, tensor::DimOp>(user))
       continue;
     return false;
   }
