@@ -95,31 +95,35 @@ size_t lf::findKnownParserCrash(llvm::StringRef text) {
   return llvm::StringRef::npos;
 }
 
+size_t lf::findUnparsable(llvm::StringRef text, std::string &why) {
+  size_t at = findExcessiveNesting(text);
+  if (at != llvm::StringRef::npos) {
+    why = "nesting deeper than " + std::to_string(kMaxNestingDepth) +
+          " levels of brackets; lightfuse does not parse it (the parser would "
+          "exhaust its stack)";
+    return at;
+  }
+  at = findKnownParserCrash(text);
+  if (at != llvm::StringRef::npos)
+    why = "MLIR 22's parser crashes on this construct (an index dense array, "
+          "or a permutation/dimensions list that is not plain integers); "
+          "lightfuse does not parse it";
+  return at;
+}
+
 OwningOpRef<ModuleOp> lf::parseModule(llvm::SourceMgr &sourceMgr,
                                       MLIRContext *ctx) {
   const llvm::MemoryBuffer *buffer =
       sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
   llvm::StringRef text = buffer->getBuffer();
-  size_t at = findExcessiveNesting(text);
+  std::string why;
+  size_t at = findUnparsable(text, why);
   if (at != llvm::StringRef::npos) {
     auto [line, col] = sourceMgr.getLineAndColumn(
         llvm::SMLoc::getFromPointer(text.data() + at));
     emitError(FileLineColLoc::get(ctx, buffer->getBufferIdentifier(), line,
                                   col))
-        << "nesting deeper than " << kMaxNestingDepth
-        << " levels of brackets; lightfuse does not parse it (the parser "
-           "would exhaust its stack)";
-    return nullptr;
-  }
-  at = findKnownParserCrash(text);
-  if (at != llvm::StringRef::npos) {
-    auto [line, col] = sourceMgr.getLineAndColumn(
-        llvm::SMLoc::getFromPointer(text.data() + at));
-    emitError(FileLineColLoc::get(ctx, buffer->getBufferIdentifier(), line,
-                                  col))
-        << "MLIR 22's parser crashes on this construct (an index dense array, "
-           "or a permutation/dimensions list that is not plain integers); "
-           "lightfuse does not parse it";
+        << why;
     return nullptr;
   }
   return parseSourceFile<ModuleOp>(sourceMgr, ctx);

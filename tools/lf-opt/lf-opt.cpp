@@ -28,9 +28,8 @@ int main(int argc, char **argv) {
   mlir::lf::registerAllDialects(registry);
   auto [input, output] = mlir::registerAndParseCLIOptions(
       argc, argv, "lightfuse optimizer driver\n", registry);
-  // MLIR's parser recurses per nesting level: refuse input nested deeper
-  // than lightfuse's other entry points accept before it can exhaust the
-  // stack. A file is read twice (inputs are small next to compile time);
+  // The checks of lf::parseModule (nesting that would exhaust the parser's
+  // stack, constructs MLIR 22's parser crashes on) before MlirOptMain parses. A file is read twice (inputs are small next to compile time);
   // stdin is read once and handed to MlirOptMain as a buffer.
   std::string error;
   auto file = mlir::openInputFile(input, &error);
@@ -39,17 +38,8 @@ int main(int argc, char **argv) {
     return 1;
   }
   llvm::StringRef text = file->getBuffer();
-  size_t at = mlir::lf::findExcessiveNesting(text);
-  std::string why = "nesting deeper than " +
-                    std::to_string(mlir::lf::kMaxNestingDepth) +
-                    " levels of brackets; lightfuse does not parse it (the "
-                    "parser would exhaust its stack)";
-  if (at == llvm::StringRef::npos) {
-    at = mlir::lf::findKnownParserCrash(text);
-    why = "MLIR 22's parser crashes on this construct (an index dense array, "
-          "or a permutation/dimensions list that is not plain integers); "
-          "lightfuse does not parse it";
-  }
+  std::string why;
+  size_t at = mlir::lf::findUnparsable(text, why);
   if (at != llvm::StringRef::npos) {
     llvm::SourceMgr sm;
     llvm::SMLoc loc = llvm::SMLoc::getFromPointer(text.data() + at);

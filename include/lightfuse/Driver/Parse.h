@@ -17,6 +17,7 @@
 #include "llvm/ADT/StringRef.h"
 
 #include <cstddef>
+#include <string>
 
 namespace llvm {
 class SourceMgr;
@@ -41,6 +42,10 @@ size_t findExcessiveNesting(llvm::StringRef text,
 /// `permutation` / `dimensions` list that is not plain integers. npos when
 /// there is none. Conservative: a valid module never has either.
 size_t findKnownParserCrash(llvm::StringRef text);
+
+/// Either check's offset in `text` (npos when neither applies), with the
+/// message in `why`: what lf::parseModule and lf-opt report there.
+size_t findUnparsable(llvm::StringRef text, std::string &why);
 
 /// Parses the main buffer of `sourceMgr` into a module after the nesting
 /// and known-crash checks; errors go to `ctx`'s diagnostic handler with a
