@@ -32,3 +32,20 @@ for T, D in [(512, 768), (4096, 1024), (16384, 4096)]:
             tc = L.med(lambda: np.copyto(y, x), 15)
             print(f"{kind} {T}x{D} threads={th}: {t * 1e3:.3f} ms, copy {tc * 1e3:.3f} ms, "
                   f"{100 * tc / t:.0f}% of copy", flush=True)
+    # add+norm (lf.residual_norm, both results: the stream and its norm)
+    # reads two tensors and writes two: its copy is two copies.
+    r, s2 = rng.standard_normal((T, D)).astype(np.float32), np.empty_like(x)
+    for kind in ("rms", "layer"):
+        bias = f" bias(%b : {gt})" if kind == "layer" else ""
+        params = ", ".join([f"%x: {tn}", f"%r: {tn}", f"%g: {gt}"] + ([f"%b: {gt}"] if bias else []))
+        args = (x, r, g, b) if bias else (x, r, g)
+        src = (f"func.func @main({params}) -> ({tn}, {tn}) {{\n"
+               f"  %s, %y = lf.residual_norm {kind} %x, %r gain(%g : {gt}){bias} {{eps = 1.0e-5 : f32}} : {tn}\n"
+               f"  return %s, %y : {tn}, {tn}\n}}\n")
+        for th in (1, 2):
+            m = lf.compile(src, threads=th)
+            m.main(*args, out=[s2, y])
+            t = L.med(lambda: m.main(*args, out=[s2, y]), 15)
+            tc = L.med(lambda: (np.copyto(y, x), np.copyto(s2, r)), 15)
+            print(f"add+{kind}_norm {T}x{D} threads={th}: {t * 1e3:.3f} ms, two copies {tc * 1e3:.3f} ms, "
+                  f"{100 * tc / t:.0f}% of copy", flush=True)

@@ -20,9 +20,9 @@
 #endif
 
 typedef struct {
-  const float *x, *gain, *bias;
-  float *y;
-  int64_t ldx, ldy, rows, d, rowsPerTask;
+  const float *x, *r, *gain, *bias; /* r: the residual, or NULL */
+  float *y, *s;                     /* s: where x + r goes, or NULL */
+  int64_t ldx, ldr, lds, ldy, rows, d, rowsPerTask;
   float eps, scale;
   int32_t kind, stream;
 } RowNormJob;
@@ -33,6 +33,17 @@ static void rowsScalar(const RowNormJob *j, int64_t r0, int64_t r1) {
   for (int64_t r = r0; r < r1; ++r) {
     const float *x = j->x + r * j->ldx;
     float *y = j->y + r * j->ldy;
+    if (j->r) {
+      /* x + r first (stored when asked), then the norm of that sum. */
+      const float *res = j->r + r * j->ldr;
+      /* With the sum not wanted, the output row holds it until overwritten
+       * element by element below (y[i] depends only on x[i] and the
+       * row's statistics). */
+      float *sr = j->s ? j->s + r * j->lds : y;
+      for (int64_t i = 0; i < d; ++i)
+        sr[i] = x[i] + res[i];
+      x = sr;
+    }
     float shift = 0.0f, mean = 0.0f, inv;
     if (j->kind == LF_ROW_NORM_LAYER) {
       shift = x[0];
@@ -68,25 +79,61 @@ __attribute__((target("avx512f"))) static inline __mmask16 tailMask(int64_t n) {
   return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1);
 }
 
-/* Sums of c = x - shift - mv and of c^2 over a row, four accumulators
+/* x[i..i+16) (masked), plus the residual's when there is one: the row the
+ * norm reads. Recomputing x + r in every pass gives the same f32 values as
+ * the sum that is stored. */
+__attribute__((target("avx512f"))) static inline __m512
+loadRow(const float *x, const float *r, int64_t i, __mmask16 m) {
+  __m512 v = _mm512_maskz_loadu_ps(m, x + i);
+  return r ? _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, r + i)) : v;
+}
+
+/* Stores a row of `d` values computed by `at(i, mask)`: a masked head to
+ * the next 64-byte boundary and non-temporal whole vectors when streaming,
+ * a masked tail. */
+#define LF_STORE_ROW(dst, d, stream, at)                                       \
+  do {                                                                         \
+    int64_t i_ = 0;                                                            \
+    if (stream) {                                                              \
+      uintptr_t mis_ = ((uintptr_t)(dst)&63) / sizeof(float);                  \
+      int64_t head_ = mis_ ? 16 - (int64_t)mis_ : 0;                           \
+      if (head_ > (d))                                                         \
+        head_ = (d);                                                           \
+      if (head_) {                                                             \
+        __mmask16 m_ = tailMask(head_);                                        \
+        _mm512_mask_storeu_ps((dst), m_, at(0, m_));                           \
+        i_ = head_;                                                            \
+      }                                                                        \
+      for (; i_ + 16 <= (d); i_ += 16)                                         \
+        _mm512_stream_ps((dst) + i_, at(i_, (__mmask16)0xFFFF));               \
+    } else {                                                                   \
+      for (; i_ + 16 <= (d); i_ += 16)                                         \
+        _mm512_storeu_ps((dst) + i_, at(i_, (__mmask16)0xFFFF));               \
+    }                                                                          \
+    if (i_ < (d)) {                                                            \
+      __mmask16 m_ = tailMask((d)-i_);                                         \
+      _mm512_mask_storeu_ps((dst) + i_, m_, at(i_, m_));                       \
+    }                                                                          \
+  } while (0)
+
+/* Sums of c = x (+ r) - shift - mv and of c^2 over a row, four accumulators
  * each. */
 __attribute__((target("avx512f,fma"))) static inline void
-shiftedSums(const float *x, int64_t d, __m512 shift, __m512 mv, float *sum,
-            float *sq) {
+shiftedSums(const float *x, const float *r, int64_t d, __m512 shift, __m512 mv,
+            float *sum, float *sq) {
   __m512 s[4], q[4];
   for (int k = 0; k < 4; ++k)
     s[k] = q[k] = _mm512_setzero_ps();
   int64_t i = 0;
   for (; i + 64 <= d; i += 64)
     for (int k = 0; k < 4; ++k) {
-      __m512 c = _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i + 16 * k), shift), mv);
+      __m512 c = _mm512_sub_ps(_mm512_sub_ps(loadRow(x, r, i + 16 * k, 0xFFFF), shift), mv);
       s[k] = _mm512_add_ps(s[k], c);
       q[k] = _mm512_fmadd_ps(c, c, q[k]);
     }
   for (; i < d; i += 16) {
     __mmask16 m = tailMask(d - i);
-    __m512 c = _mm512_maskz_sub_ps(
-        m, _mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + i), shift), mv);
+    __m512 c = _mm512_maskz_sub_ps(m, _mm512_sub_ps(loadRow(x, r, i, m), shift), mv);
     s[0] = _mm512_add_ps(s[0], c);
     q[0] = _mm512_fmadd_ps(c, c, q[0]);
   }
@@ -105,7 +152,14 @@ rowsAvx512(const RowNormJob *j, int64_t r0, int64_t r1) {
   __m512 scale = _mm512_set1_ps(j->scale);
   for (int64_t r = r0; r < r1; ++r) {
     const float *x = j->x + r * j->ldx;
+    const float *res = j->r ? j->r + r * j->ldr : NULL;
     float *y = j->y + r * j->ldy;
+    /* The residual stream x + r goes out first (its row stays in L1/L2 for
+     * the passes below, which recompute the same sums). */
+#define LF_SUM_AT(i, m) loadRow(x, res, (i), (m))
+    if (j->s)
+      LF_STORE_ROW(j->s + r * j->lds, d, j->stream, LF_SUM_AT);
+#undef LF_SUM_AT
     /* The output centres in two steps, (x - shift) - mean: folding them into
      * one f32 constant would round it at |x|'s scale. */
     __m512 shift = _mm512_setzero_ps(), centre = _mm512_setzero_ps();
@@ -115,76 +169,36 @@ rowsAvx512(const RowNormJob *j, int64_t r0, int64_t r1) {
        * var = E[c^2] - E[c]^2. That cancels only when the mean is far from K
        * against the spread (|E[c]|^2 > 32 var); then a second pass over the
        * row, now in L1/L2, sums (c - E[c])^2 exactly. */
-      shift = _mm512_set1_ps(x[0]);
+      shift = _mm512_set1_ps(res ? x[0] + res[0] : x[0]);
       float sum, sq;
-      shiftedSums(x, d, shift, _mm512_setzero_ps(), &sum, &sq);
+      shiftedSums(x, res, d, shift, _mm512_setzero_ps(), &sum, &sq);
       float mean = sum / (float)d;
       float var = sq / (float)d - mean * mean;
       centre = _mm512_set1_ps(mean);
       if (!(mean * mean <= 32.0f * var)) {
-        shiftedSums(x, d, shift, centre, &sum, &sq);
+        shiftedSums(x, res, d, shift, centre, &sum, &sq);
         var = sq / (float)d;
       }
       inv = 1.0f / sqrtf(var + j->eps);
     } else {
-      __m512 q0 = _mm512_setzero_ps(), q1 = q0, q2 = q0, q3 = q0;
-      int64_t i = 0;
-      for (; i + 64 <= d; i += 64) {
-        __m512 a0 = _mm512_loadu_ps(x + i), a1 = _mm512_loadu_ps(x + i + 16);
-        __m512 a2 = _mm512_loadu_ps(x + i + 32), a3 = _mm512_loadu_ps(x + i + 48);
-        q0 = _mm512_fmadd_ps(a0, a0, q0);
-        q1 = _mm512_fmadd_ps(a1, a1, q1);
-        q2 = _mm512_fmadd_ps(a2, a2, q2);
-        q3 = _mm512_fmadd_ps(a3, a3, q3);
-      }
-      for (; i < d; i += 16) {
-        __m512 a = _mm512_maskz_loadu_ps(tailMask(d - i), x + i);
-        q0 = _mm512_fmadd_ps(a, a, q0);
-      }
-      float q = _mm512_reduce_add_ps(
-          _mm512_add_ps(_mm512_add_ps(q0, q1), _mm512_add_ps(q2, q3)));
-      inv = 1.0f / sqrtf(q / (float)d + j->eps);
+      float sum, sq;
+      shiftedSums(x, res, d, shift, centre, &sum, &sq);
+      inv = 1.0f / sqrtf(sq / (float)d + j->eps);
     }
-    /* Output: y = ((x - shift - mean) * inv * g + b) * scale. With streaming, a
-     * masked head brings y to a 64-byte boundary, whole vectors go out with
-     * non-temporal stores, the tail is masked. */
+    /* Output: y = ((x - shift - mean) * inv * g + b) * scale. */
     __m512 iv = _mm512_set1_ps(inv);
-    int64_t i = 0;
-    int64_t head = 0;
-    if (j->stream) {
-      uintptr_t mis = ((uintptr_t)y & 63) / sizeof(float);
-      head = mis ? 16 - (int64_t)mis : 0;
-      if (head > d)
-        head = d;
-    }
 #define LF_ROW_OUT(i, m)                                                       \
   ({                                                                           \
     __m512 v_ = _mm512_mul_ps(                                                 \
-        _mm512_sub_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + (i)), shift),  \
-                      centre),                                                 \
+        _mm512_sub_ps(_mm512_sub_ps(loadRow(x, res, (i), (m)), shift), centre), \
         iv);                                                                   \
     if (g)                                                                     \
-      v_ = _mm512_mul_ps(v_, _mm512_maskz_loadu_ps(m, g + (i)));               \
+      v_ = _mm512_mul_ps(v_, _mm512_maskz_loadu_ps((m), g + (i)));             \
     if (b)                                                                     \
-      v_ = _mm512_add_ps(v_, _mm512_maskz_loadu_ps(m, b + (i)));               \
+      v_ = _mm512_add_ps(v_, _mm512_maskz_loadu_ps((m), b + (i)));             \
     _mm512_mul_ps(v_, scale);                                                  \
   })
-    if (head) {
-      __mmask16 m = tailMask(head);
-      _mm512_mask_storeu_ps(y, m, LF_ROW_OUT(0, m));
-      i = head;
-    }
-    if (j->stream) {
-      for (; i + 16 <= d; i += 16)
-        _mm512_stream_ps(y + i, LF_ROW_OUT(i, (__mmask16)0xFFFF));
-    } else {
-      for (; i + 16 <= d; i += 16)
-        _mm512_storeu_ps(y + i, LF_ROW_OUT(i, (__mmask16)0xFFFF));
-    }
-    if (i < d) {
-      __mmask16 m = tailMask(d - i);
-      _mm512_mask_storeu_ps(y + i, m, LF_ROW_OUT(i, m));
-    }
+    LF_STORE_ROW(y, d, j->stream, LF_ROW_OUT);
 #undef LF_ROW_OUT
   }
   if (j->stream)
@@ -234,11 +248,21 @@ void lfRowNormF32(const float *x, int64_t ldx, const float *gain,
                   const float *bias, float *y, int64_t ldy, int64_t rows,
                   int64_t d, float eps, float scale, int32_t kind,
                   int32_t threads) {
+  lfResidualNormF32(x, ldx, NULL, 0, gain, bias, NULL, 0, y, ldy, rows, d, eps,
+                    scale, kind, threads);
+}
+
+void lfResidualNormF32(const float *x, int64_t ldx, const float *r,
+                       int64_t ldr, const float *gain, const float *bias,
+                       float *sum, int64_t lds, float *y, int64_t ldy,
+                       int64_t rows, int64_t d, float eps, float scale,
+                       int32_t kind, int32_t threads) {
   if (rows <= 0 || d <= 0)
     return;
   int64_t threshold = streamThreshold();
   int64_t bytes = rows * d * (int64_t)sizeof(float);
-  RowNormJob job = {x, gain, bias, y, ldx, ldy, rows, d, 0, eps, scale, kind,
+  RowNormJob job = {x, r, gain, bias, y, r ? sum : NULL, ldx, ldr, lds, ldy,
+                    rows, d, 0, eps, scale, kind,
                     /*stream=*/threshold >= 0 && bytes >= threshold};
   int64_t tasks = lfResolveThreads(threads);
   /* At least ~64 KiB of rows per task: smaller shares cost more to hand out
@@ -262,4 +286,19 @@ void _mlir_ciface_lf_row_norm_f32(LfMemRef2F32 *x, LfMemRef1F32 *gain,
   lfRowNormF32(x->aligned + x->offset, x->strides[0], g, b,
                y->aligned + y->offset, y->strides[0], x->sizes[0], x->sizes[1],
                eps, scale, kind, threads);
+}
+
+void _mlir_ciface_lf_residual_norm_f32(LfMemRef2F32 *x, LfMemRef2F32 *r,
+                                       LfMemRef1F32 *gain, LfMemRef1F32 *bias,
+                                       LfMemRef2F32 *sum, LfMemRef2F32 *y,
+                                       float eps, float scale, int32_t kind,
+                                       int32_t threads) {
+  const float *g = gain->sizes[0] ? gain->aligned + gain->offset : NULL;
+  const float *b = bias->sizes[0] ? bias->aligned + bias->offset : NULL;
+  lfResidualNormF32(x->aligned + x->offset, x->strides[0],
+                    r->aligned + r->offset, r->strides[0], g, b,
+                    sum->sizes[0] ? sum->aligned + sum->offset : NULL,
+                    sum->strides[0],
+                    y->aligned + y->offset, y->strides[0], x->sizes[0],
+                    x->sizes[1], eps, scale, kind, threads);
 }

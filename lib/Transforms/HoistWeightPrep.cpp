@@ -7,6 +7,7 @@
 #include "lightfuse/Transforms/Passes.h"
 #include "PassDetail.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 #include "mlir/IR/IRMapping.h"
@@ -72,6 +73,13 @@ struct HoistWeightPrepPass
       if (!llvm::all_of(op.getOperands(), [&](Value v) {
             return weightDerived.contains(v);
           }))
+        continue;
+      // A cast that only forgets static sizes (a kernel call's operand) costs
+      // nothing and stays with its user: returning it would hand
+      // @<fn>_prepared a less static value than the one computed.
+      if (auto c = dyn_cast<tensor::CastOp>(op);
+          c && !tensor::preservesStaticInformation(c.getSource().getType(),
+                                                   c.getType()))
         continue;
       prepOps.push_back(&op);
       for (Value r : op.getResults())

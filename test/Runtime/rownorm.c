@@ -4,7 +4,8 @@
 // alignment (the streaming path peels to 64 bytes), strided rows, hostile
 // rows (|mean| = 1e4 x std, and with an outlier first element, which
 // LayerNorm's one-pass shifted statistics hand to the exact second pass),
-// one and three threads; plain stores and the
+// one and three threads, with and without a residual add (lf.residual_norm:
+// the sum is written exactly and normalized); plain stores and the
 // forced non-temporal path (LF_ROW_NORM_STREAM_BYTES=0).
 // RUN: %cc -std=c11 -O2 -I%lf_src_root/include %s %lf_lib_dir/libLightfuseRuntime.a -lm -lpthread -o %t
 // RUN: env LF_ROW_NORM_STREAM_BYTES=-1 %t | FileCheck %s
@@ -31,7 +32,8 @@ int main(void) {
     for (size_t di = 0; di < sizeof(ds) / sizeof(ds[0]); ++di)
       for (int opts = 0; opts < 4; ++opts)
         for (int hostile = 0; hostile < 3; ++hostile)
-          for (int threads = 1; threads <= 3; threads += 2) {
+          for (int threads = 1; threads <= 3; threads += 2)
+            for (int residual = 0; residual < 3; ++residual) {
             int64_t d = ds[di], rows = 5, ld = d + 3, yoff = (cases * 5) % 16;
             float *x = malloc(sizeof(float) * rows * ld);
             float *ybuf = malloc(sizeof(float) * (rows * ld + 16));
@@ -51,9 +53,30 @@ int main(void) {
             const float *gp = opts & 1 ? g : NULL;
             const float *bp = kind == LF_ROW_NORM_LAYER && (opts & 2) ? b : NULL;
             float scale = opts == 3 ? 0.5f : 1.0f, eps = 1e-5f;
-            lfRowNormF32(x, ld, gp, bp, y, ld, rows, d, eps, scale, kind, threads);
+            // With a residual: sum = x + res is written and normalized.
+            float *res = malloc(sizeof(float) * rows * ld);
+            float *sum = malloc(sizeof(float) * rows * ld);
+            for (int64_t i = 0; i < rows * ld; ++i)
+              res[i] = (float)(urand(&seed) - 0.5);
+            if (residual == 2) { // the sum not wanted (NULL): the test forms it
+              for (int64_t i = 0; i < rows * ld; ++i)
+                sum[i] = x[i] + res[i];
+              lfResidualNormF32(x, ld, res, ld, gp, bp, NULL, 0, y, ld, rows, d, eps,
+                                scale, kind, threads);
+            } else if (residual)
+              lfResidualNormF32(x, ld, res, ld, gp, bp, sum, ld, y, ld, rows, d, eps,
+                                scale, kind, threads);
+            else
+              lfRowNormF32(x, ld, gp, bp, y, ld, rows, d, eps, scale, kind, threads);
             for (int64_t r = 0; r < rows; ++r) {
-              const float *xr = x + r * ld;
+              if (residual)
+                for (int64_t i = 0; i < d; ++i) {
+                  float want = x[r * ld + i] + res[r * ld + i];
+                  if (sum[r * ld + i] != want && bad++ < 5)
+                    printf("FAIL sum d %lld row %lld col %lld: got %g want %g\n",
+                           (long long)d, (long long)r, (long long)i, sum[r * ld + i], want);
+                }
+              const float *xr = residual ? sum + r * ld : x + r * ld;
               double mean = 0.0, q = 0.0;
               for (int64_t i = 0; i < d; ++i)
                 mean += xr[i];
@@ -74,7 +97,7 @@ int main(void) {
               }
             }
             ++cases;
-            free(x), free(ybuf), free(g), free(b);
+            free(x), free(ybuf), free(g), free(b), free(res), free(sum);
           }
   printf("cases %d, worst error/tolerance %.3f\n", cases, worst);
   printf("%s\n", bad ? "FAILED" : "PASS");

@@ -36,3 +36,24 @@ func.func @g(%x: tensor<?x4xf32>, %w: tensor<3x4xf32> {lf.weight}) -> tensor<?x3
   %y = lf.linear %x, %w : tensor<?x4xf32>, tensor<3x4xf32> -> tensor<?x3xf32>
   return %y : tensor<?x3xf32>
 }
+
+// -----
+
+// A cast that only forgets static sizes (a kernel call's operand) stays with
+// its user: the prepared value keeps its static type.
+// CHECK-LABEL: func.func @k_prepare(%{{.*}}: tensor<3x4xf32>) -> tensor<4x3xf32>
+// CHECK: linalg.transpose
+// CHECK-NOT: tensor.cast
+// CHECK: return
+// CHECK-LABEL: func.func @k_prepared(
+// CHECK-SAME: %[[P:arg[0-9]+]]: tensor<4x3xf32>)
+// CHECK: %[[C:.*]] = tensor.cast %[[P]] : tensor<4x3xf32> to tensor<?x?xf32>
+// CHECK: call @use(%[[C]])
+func.func private @use(tensor<?x?xf32>)
+func.func @k(%w: tensor<3x4xf32> {lf.weight}) {
+  %e = tensor.empty() : tensor<4x3xf32>
+  %t = linalg.transpose ins(%w : tensor<3x4xf32>) outs(%e : tensor<4x3xf32>) permutation = [1, 0]
+  %c = tensor.cast %t : tensor<4x3xf32> to tensor<?x?xf32>
+  call @use(%c) : (tensor<?x?xf32>) -> ()
+  return
+}

@@ -36,6 +36,14 @@ void lfRowNormF32(const float *x, int64_t ldx, const float *gain,
                   int64_t d, float eps, float scale, int32_t kind,
                   int32_t threads);
 
+/* The residual add and the norm of lf.residual_norm: sum = x + r (written
+ * when `sum` is not NULL), y = norm(sum) as above; r may be NULL (no add). */
+void lfResidualNormF32(const float *x, int64_t ldx, const float *r,
+                       int64_t ldr, const float *gain, const float *bias,
+                       float *sum, int64_t lds, float *y, int64_t ldy,
+                       int64_t rows, int64_t d, float eps, float scale,
+                       int32_t kind, int32_t threads);
+
 /* What generated code calls (func.call @lf_row_norm_f32 with
  * llvm.emit_c_interface): x and y [rows, d] with unit inner stride, gain
  * and bias [d] or [0] (none). */
@@ -43,6 +51,14 @@ void _mlir_ciface_lf_row_norm_f32(LfMemRef2F32 *x, LfMemRef1F32 *gain,
                                   LfMemRef1F32 *bias, LfMemRef2F32 *y,
                                   float eps, float scale, int32_t kind,
                                   int32_t threads);
+
+/* func.call @lf_residual_norm_f32: x, r, sum and y [rows, d] with unit
+ * inner stride (sum [0, d]: not wanted), gain and bias [d] or [0]. */
+void _mlir_ciface_lf_residual_norm_f32(LfMemRef2F32 *x, LfMemRef2F32 *r,
+                                       LfMemRef1F32 *gain, LfMemRef1F32 *bias,
+                                       LfMemRef2F32 *sum, LfMemRef2F32 *y,
+                                       float eps, float scale, int32_t kind,
+                                       int32_t threads);
 
 #ifdef __cplusplus
 }

@@ -45,8 +45,8 @@ func::FuncOp declareGemm(PatternRewriter &rewriter, ModuleOp module) {
   auto i32 = rewriter.getI32Type();
   return declareCallee(rewriter, module, kCallee,
                        FunctionType::get(ctx,
-                                         {anyStrided(ctx, 2), anyStrided(ctx, 3),
-                                          anyStrided(ctx, 1), anyStrided(ctx, 2),
+                                         {anyTensor(ctx, 2), anyTensor(ctx, 3),
+                                          anyTensor(ctx, 1), anyStrided(ctx, 2),
                                           i32, i32},
                                          {}));
 }
@@ -162,7 +162,7 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
       bias = tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{0},
                                      rewriter.getF32Type());
 
-    // The call on buffers; the output is a fresh buffer owned by the tensor.
+    // The call reads tensors and writes a fresh buffer the result owns.
     Value out = freshLike(rewriter, loc, op.getInput(), n);
     func::FuncOp callee = declareGemm(rewriter, module);
     Value actV = arith::ConstantIntOp::create(rewriter, loc, act, 32);
@@ -170,9 +170,9 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
                                              static_cast<int64_t>(threads), 32);
     func::CallOp::create(
         rewriter, loc, callee,
-        ValueRange{calleeBuffer(rewriter, loc, x),
-                   calleeBuffer(rewriter, loc, packed),
-                   calleeBuffer(rewriter, loc, bias),
+        ValueRange{calleeInput(rewriter, loc, x),
+                   calleeInput(rewriter, loc, packed),
+                   calleeInput(rewriter, loc, bias),
                    rowsView(rewriter, loc, out),
                    actV, thr});
     Value y = ownedTensor(rewriter, loc, out);

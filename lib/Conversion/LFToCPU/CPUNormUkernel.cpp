@@ -1,8 +1,9 @@
 //===- CPUNormUkernel.cpp - f32 row norms as a runtime kernel call --------===//
 //
-// Part of lightfuse. lf.rms_norm / lf.layer_norm whose result feeds no
-// elementwise op become one call of the runtime's row-norm kernel
-// (lib/Runtime/RowNorm.c) on the input as [rows, d] and a fresh output.
+// Part of lightfuse. lf.rms_norm / lf.layer_norm / lf.residual_norm whose
+// normalized result feeds no elementwise op become one call of the runtime's
+// row-norm kernel (lib/Runtime/RowNorm.c) on the input (and residual) as
+// [rows, d] and fresh outputs (the residual sum only when it is read).
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,6 +29,7 @@ using namespace mlir::lf::ukernel;
 namespace {
 
 constexpr llvm::StringLiteral kCallee = "lf_row_norm_f32";
+constexpr llvm::StringLiteral kResidualCallee = "lf_residual_norm_f32";
 
 bool isF32(Value v) {
   return !v || cast<RankedTensorType>(v.getType()).getElementType().isF32();
@@ -48,6 +50,88 @@ bool feedsNoElementwise(Value result) {
   return true;
 }
 
+/// The operands of one kernel call: the norm's parameters as the callee
+/// takes them.
+struct NormCall {
+  Value input, residual, gain, bias;
+  bool layer;
+  float eps, scale;
+};
+
+/// Replaces `op` (whose results are `sum`, when a residual is added, and
+/// `result`) by a call of the row-norm kernel.
+LogicalResult rewriteAsCall(PatternRewriter &rewriter, Operation *op,
+                            const NormCall &c, Value sum, Value result,
+                            unsigned threads) {
+  auto xTy = cast<RankedTensorType>(c.input.getType());
+  if (!isF32(c.input) || !isF32(c.residual) || !isF32(c.gain) || !isF32(c.bias))
+    return rewriter.notifyMatchFailure(op, "not f32");
+  int64_t d = xTy.getRank() ? xTy.getShape().back() : ShapedType::kDynamic;
+  if (ShapedType::isDynamic(d) || d == 0)
+    return rewriter.notifyMatchFailure(op, "normalized size not static");
+  if (!feedsNoElementwise(result))
+    return rewriter.notifyMatchFailure(op, "an elementwise user fuses");
+  StringRef name = c.residual ? kResidualCallee : kCallee;
+  auto module = op->getParentOfType<ModuleOp>();
+  if (!module || !calleeAvailable(module, name))
+    return rewriter.notifyMatchFailure(op, "the kernel's symbol is taken");
+  Location loc = op->getLoc();
+  MLIRContext *ctx = rewriter.getContext();
+
+  auto none = [&]() -> Value {
+    return tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{0},
+                                   rewriter.getF32Type());
+  };
+  Value gain = c.gain ? c.gain : none();
+  Value b = c.bias ? c.bias : none();
+  Value out = freshLike(rewriter, loc, c.input, d);
+  // The sum is written only when something reads it.
+  Value sumOut;
+  if (c.residual && sum && !sum.use_empty())
+    sumOut = freshLike(rewriter, loc, c.input, d);
+  Type i32 = rewriter.getI32Type(), f32 = rewriter.getF32Type();
+  SmallVector<Type> argTypes{anyTensor(ctx, 2)};
+  SmallVector<Value> args{calleeInput(rewriter, loc, asRows(rewriter, loc, c.input))};
+  if (c.residual) {
+    argTypes.push_back(anyTensor(ctx, 2));
+    args.push_back(calleeInput(rewriter, loc, asRows(rewriter, loc, c.residual)));
+  }
+  argTypes.append({anyTensor(ctx, 1), anyTensor(ctx, 1)});
+  args.append({calleeInput(rewriter, loc, gain), calleeInput(rewriter, loc, b)});
+  if (c.residual) {
+    // The sum is an output: a buffer the kernel writes, or none ([0, d]).
+    argTypes.push_back(anyStrided(ctx, 2));
+    args.push_back(rowsView(rewriter, loc,
+                            sumOut ? sumOut
+                                   : memref::AllocaOp::create(
+                                         rewriter, loc,
+                                         MemRefType::get({0, d}, rewriter.getF32Type()))));
+  }
+  argTypes.append({anyStrided(ctx, 2), f32, f32, i32, i32});
+  auto f32c = [&](float v) {
+    return arith::ConstantOp::create(rewriter, loc, rewriter.getF32FloatAttr(v));
+  };
+  args.append({rowsView(rewriter, loc, out), f32c(c.eps), f32c(c.scale),
+               arith::ConstantIntOp::create(
+                   rewriter, loc, c.layer ? LF_ROW_NORM_LAYER : LF_ROW_NORM_RMS, 32),
+               arith::ConstantIntOp::create(rewriter, loc,
+                                            static_cast<int64_t>(threads), 32)});
+  func::FuncOp callee = declareCallee(rewriter, module, name,
+                                      FunctionType::get(ctx, argTypes, {}));
+  func::CallOp::create(rewriter, loc, callee, args);
+  auto owned = [&](Value buf, Type want) {
+    Value t = ownedTensor(rewriter, loc, buf);
+    return t.getType() == want ? t : tensor::CastOp::create(rewriter, loc, want, t);
+  };
+  SmallVector<Value> replacements;
+  // An unread sum is replaced by the input, which has its type.
+  if (sum)
+    replacements.push_back(sumOut ? owned(sumOut, sum.getType()) : c.input);
+  replacements.push_back(owned(out, result.getType()));
+  rewriter.replaceOp(op, replacements);
+  return success();
+}
+
 template <typename OpTy>
 struct NormToUkernel : OpRewritePattern<OpTy> {
   NormToUkernel(MLIRContext *ctx, unsigned threads, llvm::Statistic *rewritten)
@@ -55,59 +139,25 @@ struct NormToUkernel : OpRewritePattern<OpTy> {
 
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
-    constexpr bool layer = std::is_same_v<OpTy, LayerNormOp>;
-    Value bias;
-    if constexpr (layer)
-      bias = op.getBias();
-    auto xTy = cast<RankedTensorType>(op.getInput().getType());
-    if (!isF32(op.getInput()) || !isF32(op.getGain()) || !isF32(bias))
-      return rewriter.notifyMatchFailure(op, "not f32");
-    int64_t d = xTy.getRank() ? xTy.getShape().back() : ShapedType::kDynamic;
-    if (ShapedType::isDynamic(d) || d == 0)
-      return rewriter.notifyMatchFailure(op, "normalized size not static");
-    if (!feedsNoElementwise(op.getResult()))
-      return rewriter.notifyMatchFailure(op, "an elementwise user fuses");
-    auto module = op->template getParentOfType<ModuleOp>();
-    if (!module || !calleeAvailable(module, kCallee))
-      return rewriter.notifyMatchFailure(op, "@lf_row_norm_f32 is taken");
-    Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
-
-    Value x = asRows(rewriter, loc, op.getInput());
-    auto none = [&]() -> Value {
-      return tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{0},
-                                     rewriter.getF32Type());
-    };
-    Value gain = op.getGain() ? op.getGain() : none();
-    Value b = bias ? bias : none();
-    Value out = freshLike(rewriter, loc, op.getInput(), d);
-    Type i32 = rewriter.getI32Type(), f32 = rewriter.getF32Type();
-    func::FuncOp callee = declareCallee(
-        rewriter, module, kCallee,
-        FunctionType::get(ctx,
-                          {anyStrided(ctx, 2), anyStrided(ctx, 1),
-                           anyStrided(ctx, 1), anyStrided(ctx, 2), f32, f32,
-                           i32, i32},
-                          {}));
-    float scale = op.getScale() ? op.getScale()->convertToFloat() : 1.0f;
-    auto f32c = [&](float v) {
-      return arith::ConstantOp::create(rewriter, loc, rewriter.getF32FloatAttr(v));
-    };
-    func::CallOp::create(
-        rewriter, loc, callee,
-        ValueRange{calleeBuffer(rewriter, loc, x),
-                   calleeBuffer(rewriter, loc, gain),
-                   calleeBuffer(rewriter, loc, b),
-                   rowsView(rewriter, loc, out),
-                   f32c(op.getEps().convertToFloat()), f32c(scale),
-                   arith::ConstantIntOp::create(
-                       rewriter, loc, layer ? LF_ROW_NORM_LAYER : LF_ROW_NORM_RMS, 32),
-                   arith::ConstantIntOp::create(
-                       rewriter, loc, static_cast<int64_t>(threads), 32)});
-    Value y = ownedTensor(rewriter, loc, out);
-    if (y.getType() != op.getResult().getType())
-      y = tensor::CastOp::create(rewriter, loc, op.getResult().getType(), y);
-    rewriter.replaceOp(op, y);
+    NormCall c;
+    c.input = op.getInput();
+    c.gain = op.getGain();
+    c.eps = op.getEps().convertToFloat();
+    c.scale = op.getScale() ? op.getScale()->convertToFloat() : 1.0f;
+    Value sum;
+    if constexpr (std::is_same_v<OpTy, ResidualNormOp>) {
+      c.residual = op.getResidual();
+      c.bias = op.getBias();
+      c.layer = op.getKind() == NormKind::layer;
+      sum = op.getSum();
+    } else if constexpr (std::is_same_v<OpTy, LayerNormOp>) {
+      c.bias = op.getBias();
+      c.layer = true;
+    } else {
+      c.layer = false;
+    }
+    if (failed(rewriteAsCall(rewriter, op, c, sum, op.getResult(), threads)))
+      return failure();
     if (rewritten)
       ++*rewritten;
     return success();
@@ -122,7 +172,8 @@ struct CPUNormUkernelPass
   using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<NormToUkernel<RMSNormOp>, NormToUkernel<LayerNormOp>>(
+    patterns.add<NormToUkernel<RMSNormOp>, NormToUkernel<LayerNormOp>,
+                 NormToUkernel<ResidualNormOp>>(
         &getContext(), threads, &numRewritten);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

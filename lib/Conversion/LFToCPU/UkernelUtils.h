@@ -40,7 +40,19 @@ inline bool calleeAvailable(ModuleOp module, StringRef name) {
          fn->hasAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName());
 }
 
-/// The declaration of @name with `type`, added to the module once.
+/// tensor<?x...xf32>: the callee's type for an input, which every input
+/// tensor is cast to.
+inline RankedTensorType anyTensor(MLIRContext *ctx, unsigned rank) {
+  return RankedTensorType::get(SmallVector<int64_t>(rank, ShapedType::kDynamic),
+                               Float32Type::get(ctx));
+}
+
+/// The declaration of @name with `type`, added to the module once. Its
+/// tensor arguments (the kernel's inputs) are marked
+/// `bufferization.access = "read"`: One-Shot Bufferize then sees each call
+/// read its inputs where it stands and never writes them, and turns them
+/// into identity-layout memrefs with the same C-interface descriptor as the
+/// strided ones the runtime declares.
 inline func::FuncOp declareCallee(PatternRewriter &rewriter, ModuleOp module,
                                   StringRef name, FunctionType type) {
   if (auto fn = module.lookupSymbol<func::FuncOp>(name))
@@ -51,18 +63,27 @@ inline func::FuncOp declareCallee(PatternRewriter &rewriter, ModuleOp module,
   fn.setPrivate();
   fn->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
               rewriter.getUnitAttr());
+  for (auto [i, argType] : llvm::enumerate(type.getInputs()))
+    if (isa<TensorType>(argType))
+      fn.setArgAttr(i, bufferization::BufferizationDialect::kBufferAccessAttrName,
+                    rewriter.getStringAttr("read"));
   return fn;
 }
 
-/// A read-only identity-layout buffer of tensor `t`, cast to the callee's
-/// strided type.
-inline Value calleeBuffer(PatternRewriter &rewriter, Location loc, Value t) {
+/// Input tensor `t` as the callee takes it (all sizes dynamic).
+///
+/// Inputs stay tensors up to bufferization on purpose: a
+/// `bufferization.to_buffer` per input is Pure, so CSE merges two of the
+/// same tensor and a later call then reads the buffer through the first
+/// one's memref, a use the tensor analysis does not see; an op between the
+/// two that updates the tensor's buffer in place (the analysis thinks it
+/// dead) made the second call read clobbered data.
+inline Value calleeInput(PatternRewriter &rewriter, Location loc, Value t) {
   auto ty = cast<RankedTensorType>(t.getType());
-  Value buf = bufferization::ToBufferOp::create(
-      rewriter, loc, MemRefType::get(ty.getShape(), ty.getElementType()), t,
-      rewriter.getUnitAttr());
-  return memref::CastOp::create(
-      rewriter, loc, anyStrided(rewriter.getContext(), ty.getRank()), buf);
+  auto want = anyTensor(rewriter.getContext(), ty.getRank());
+  if (ty == want)
+    return t;
+  return tensor::CastOp::create(rewriter, loc, want, t);
 }
 
 /// `x` of rank >= 1 as [rows, last]: rank 1 gains a leading unit dimension,

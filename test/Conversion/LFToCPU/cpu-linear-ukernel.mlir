@@ -3,8 +3,9 @@
 // moves it into @<fn>_prepare.
 // RUN: lf-opt %s --lf-cpu-linear-ukernel --lf-hoist-weight-prep -split-input-file | FileCheck %s --check-prefix=HOIST
 
-// The callee is declared once, with a C interface.
-// CHECK: func.func private @lf_gemm_f32(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, memref<?xf32, strided<[?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i32, i32) attributes {llvm.emit_c_interface}
+// The callee is declared once, with a C interface; its inputs are tensors it
+// only reads (bufferization sees the read at each call), its output a buffer.
+// CHECK: func.func private @lf_gemm_f32(tensor<?x?xf32> {bufferization.access = "read"}, tensor<?x?x?xf32> {bufferization.access = "read"}, tensor<?xf32> {bufferization.access = "read"}, memref<?x?xf32, strided<[?, ?], offset: ?>>, i32, i32) attributes {llvm.emit_c_interface}
 // CHECK-LABEL: func.func @linear_bias
 // N = 130 is padded to 3 panels of 64 columns, laid out [panel, k, column].
 // CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<192x300xf32>)
@@ -12,10 +13,11 @@
 // CHECK: %[[E:.*]] = tensor.expand_shape %[[P]] {{\[\[}}0, 1], [2]] output_shape [3, 64, 300] : tensor<192x300xf32> into tensor<3x64x300xf32>
 // CHECK: %[[W:.*]] = linalg.transpose ins(%[[E]] : tensor<3x64x300xf32>) outs(%{{.*}} : tensor<3x300x64xf32>) permutation = [0, 2, 1]
 // CHECK: %[[OUT:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x130xf32>
-// CHECK: bufferization.to_buffer %arg0 read_only
-// CHECK: bufferization.to_buffer %[[W]] read_only
-// CHECK: bufferization.to_buffer %arg2 read_only
-// CHECK: call @lf_gemm_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ACT:.*]], %[[THR:.*]])
+// CHECK: %[[X:.*]] = tensor.cast %arg0 : tensor<?x300xf32> to tensor<?x?xf32>
+// CHECK: %[[WC:.*]] = tensor.cast %[[W]] : tensor<3x300x64xf32> to tensor<?x?x?xf32>
+// CHECK: %[[B:.*]] = tensor.cast %arg2 : tensor<130xf32> to tensor<?xf32>
+// CHECK: %[[OC:.*]] = memref.cast %[[OUT]]
+// CHECK: call @lf_gemm_f32(%[[X]], %[[WC]], %[[B]], %[[OC]], %[[ACT:.*]], %[[THR:.*]])
 // CHECK: %[[Y:.*]] = bufferization.to_tensor %[[OUT]] restrict writable
 // CHECK: return %[[Y]]
 // CHECK-NOT: lf.linear

@@ -70,3 +70,48 @@ func.func @taken(%x: tensor<8x64xf32>) -> tensor<8x64xf32> {
   %0 = lf.rms_norm %x : tensor<8x64xf32>
   return %0 : tensor<8x64xf32>
 }
+
+// -----
+
+// Residual add + RMSNorm feeding a linear, the sum returned (the residual
+// stream): one call of @lf_residual_norm_f32 with x, r, gain, the empty
+// bias, the sum's fresh buffer and the output's.
+// CHECK-LABEL: func.func @residual_rms
+// CHECK: %[[SUM:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x1x128xf32>
+// CHECK: call @lf_residual_norm_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (tensor<?x?xf32>, tensor<?x?xf32>, tensor<?xf32>, tensor<?xf32>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, f32, f32, i32, i32) -> ()
+// CHECK-DAG: bufferization.to_tensor %[[SUM]] restrict writable
+// CHECK-DAG: lf.linear
+// CHECK-NOT: lf.residual_norm
+func.func @residual_rms(%x: tensor<?x1x128xf32>, %r: tensor<?x1x128xf32>, %g: tensor<128xf32>, %w: tensor<64x128xf32>) -> (tensor<?x1x128xf32>, tensor<?x1x64xf32>) {
+  %s, %y = lf.residual_norm rms %x, %r gain(%g : tensor<128xf32>) {eps = 1.0e-5 : f32} : tensor<?x1x128xf32>
+  %0 = lf.linear %y, %w : tensor<?x1x128xf32>, tensor<64x128xf32> -> tensor<?x1x64xf32>
+  return %s, %0 : tensor<?x1x128xf32>, tensor<?x1x64xf32>
+}
+
+// -----
+
+// Residual add + LayerNorm whose sum nobody reads: no sum buffer, an empty
+// [0, d] one is passed instead (kind 1 = layer).
+// CHECK-LABEL: func.func @residual_layer_unused_sum
+// CHECK-DAG: %[[LAYER:.*]] = arith.constant 1 : i32
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<8x64xf32>
+// CHECK-NOT: memref.alloc(
+// CHECK: memref.alloca() : memref<0x64xf32>
+// CHECK: call @lf_residual_norm_f32({{.*}}, %[[LAYER]], %{{.*}})
+// CHECK: return
+func.func @residual_layer_unused_sum(%x: tensor<8x64xf32>, %r: tensor<8x64xf32>, %g: tensor<64xf32>, %b: tensor<64xf32>) -> tensor<8x64xf32> {
+  %s, %y = lf.residual_norm layer %x, %r gain(%g : tensor<64xf32>) bias(%b : tensor<64xf32>) {eps = 1.0e-5 : f32} : tensor<8x64xf32>
+  return %y : tensor<8x64xf32>
+}
+
+// -----
+
+// The normalized result feeds an elementwise op: left to the row tiles.
+// CHECK-LABEL: func.func @residual_gated
+// CHECK: lf.residual_norm
+// CHECK-NOT: call
+func.func @residual_gated(%x: tensor<8x64xf32>, %r: tensor<8x64xf32>) -> tensor<8x64xf32> {
+  %s, %y = lf.residual_norm rms %x, %r {eps = 1.0e-5 : f32} : tensor<8x64xf32>
+  %0 = lf.mul %y, %s : tensor<8x64xf32>
+  return %0 : tensor<8x64xf32>
+}

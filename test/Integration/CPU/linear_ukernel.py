@@ -2,7 +2,10 @@
 # on by default): every tail of its blocking (rows not a multiple of 6, N not
 # a multiple of 64, K over one 256-block, M = 1), rank 1 and 3 inputs, bias,
 # a fused ReLU, against numpy in float64; with one and two threads (rows or
-# panels split over the runtime's workers).
+# panels split over the runtime's workers). Kernel calls read their inputs
+# where they stand: two linears of one tensor with an op between them that
+# could update that tensor's buffer in place (a CSE'd to_buffer once made the
+# second read clobbered data), and the same around the row-norm kernels.
 # RUN: %PYTHON %s
 # RUN: env LF_THREADS=2 %PYTHON %s
 # RUN: env LF_HARNESS=python LF_THREADS=2 %PYTHON %s
@@ -41,5 +44,35 @@ for xs, n, dyn, bias, relu in [((1, 33), 70, (), True, False),
         body += f"  return %0 : {yt}"
     run.run(f"linear {xs} x [{n},{k}] bias={bias} relu={relu}", args, body, [(ys, "f32", ydyn)],
             [ref], rtol_scale=10.0 if k >= 768 else 1.0)
+
+# x is dead to the tensor analysis after lf.mul unless the second linear's
+# read is seen at the second call.
+rows, d = 8, 64
+a, w1, w2 = uniform(rng, rows, d), uniform(rng, d, d), uniform(rng, d, d)
+t, wt = ttype((rows, d), "f32"), ttype((d, d), "f32")
+x = a + a
+run.run("two linears of one tensor around an in-place op",
+        [(a, "f32", ()), (w1, "f32", ()), (w2, "f32", ())],
+        f"  %x = lf.add %a0, %a0 : {t}\n"
+        f"  %y1 = lf.linear %x, %a1 : {t}, {wt} -> {t}\n"
+        f"  %z = lf.mul %x, %x : {t}\n"
+        f"  %y2 = lf.linear %x, %a2 : {t}, {wt} -> {t}\n"
+        f"  return %y1, %z, %y2 : {t}, {t}, {t}",
+        [((rows, d), "f32", ())] * 3, [x @ w1.T, x * x, x @ w2.T])
+# The same through the row-norm kernels: x read by an RMSNorm call, updated
+# by an elementwise op, then read again by a residual+RMSNorm call.
+r = uniform(rng, rows, d)
+s = x + r
+run.run("norm kernels of one tensor around an in-place op",
+        [(a, "f32", ()), (r, "f32", ()), (w1, "f32", ())],
+        f"  %x = lf.add %a0, %a0 : {t}\n"
+        f"  %n = lf.rms_norm %x : {t}\n"
+        f"  %y1 = lf.linear %n, %a2 : {t}, {wt} -> {t}\n"
+        f"  %z = lf.mul %x, %x : {t}\n"
+        f"  %s, %m = lf.residual_norm rms %x, %a1 {{eps = 1.0e-6 : f32}} : {t}\n"
+        f"  %y2 = lf.linear %m, %a2 : {t}, {wt} -> {t}\n"
+        f"  return %y1, %z, %s, %y2 : {t}, {t}, {t}, {t}",
+        [((rows, d), "f32", ())] * 4,
+        [R.rms_norm(x) @ w1.T, x * x, s, R.rms_norm(s, eps=1e-6) @ w1.T])
 
 run.finish()
