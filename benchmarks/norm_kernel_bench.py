@@ -1,13 +1,20 @@
 #!/usr/bin/env python3
-"""RMSNorm and LayerNorm (f32, gain, LayerNorm with bias) through the default
-CPU pipeline - the runtime's row-norm kernel (lf-cpu-norm-ukernel) - against
-np.copyto of the same tensor measured next to each, 1 and 2 threads, results
-written into a reused buffer (out=), medians of 15. Run with /usr/bin/python3
-after `. benchmarks/bench-env.sh`, PYTHONPATH=python, LF_CACHE=0. The
-"generated" column of docs/benchmarks.md came from the same script on a build
-with the pass left out of lib/Codegen/CPU/Pipelines.cpp."""
+"""Row norms (f32 RMSNorm and LayerNorm with gain, LayerNorm with bias) and
+add+norm (lf.residual_norm returning the stream and its norm) through the
+default CPU pipeline - the runtime's row-norm kernel (lf-cpu-norm-ukernel) -
+against, in the same run: the generated row tiles (the same pipeline with
+ukernels=false) and np.copyto of the same bytes (add+norm reads and writes
+two tensors: two copies), with one thread and with the rows split over two
+Python threads for the two-thread rows (np.copyto releases the GIL).
+Results are written into reused buffers (out=); medians of 15. Every array
+is 64-byte aligned, as lightfuse's own buffers are (numpy's are 16-byte
+aligned; see docs/benchmarks.md for what that costs the kernel).
+
+Run with /usr/bin/python3 after `. benchmarks/bench-env.sh`, PYTHONPATH=python,
+LF_CACHE=0."""
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -16,36 +23,56 @@ import layer_bench as L  # noqa: E402
 import lightfuse as lf  # noqa: E402
 
 rng = np.random.default_rng(0)
+pool = ThreadPoolExecutor(2)
+
+
+def copies(pairs, threads):
+    """Copies each (dst, src) pair; with two threads, each copies half the rows."""
+    if threads == 1:
+        for d, s in pairs:
+            np.copyto(d, s)
+        return
+    h = pairs[0][0].shape[0] // 2
+    parts = [[(d[:h], s[:h]) for d, s in pairs], [(d[h:], s[h:]) for d, s in pairs]]
+    list(pool.map(lambda p: [np.copyto(d, s) for d, s in p], parts))
+
+
+def generated(th):
+    return (f"builtin.module(lf-cpu-pipeline{{optimize emit-c-interface into-variants "
+            f"threads={th} ukernels=false}})")
+
+
+print(f"{'op':16} {'shape':11} {'thr':>3} {'kernel ms':>10} {'generated ms':>12} "
+      f"{'copy ms':>8} {'kernel/copy':>11} {'generated/copy':>14}")
 for T, D in [(512, 768), (4096, 1024), (16384, 4096)]:
     tn, gt = f"tensor<{T}x{D}xf32>", f"tensor<{D}xf32>"
-    x = rng.standard_normal((T, D)).astype(np.float32)
-    g, b, y = np.ones(D, np.float32), np.zeros(D, np.float32), np.empty_like(x)
-    for kind, body, args in [
-            ("rms_norm", f"lf.rms_norm %x gain(%g : {gt}) : {tn}", (x, g)),
-            ("layer_norm", f"lf.layer_norm %x gain(%g : {gt}) bias(%b : {gt}) : {tn}", (x, g, b))]:
-        params = ", ".join([f"%x: {tn}", f"%g: {gt}"] + ([f"%b: {gt}"] if len(args) == 3 else []))
-        src = f"func.func @main({params}) -> {tn} {{\n  %0 = {body}\n  return %0 : {tn}\n}}\n"
-        for th in (1, 2):
-            m = lf.compile(src, threads=th)
-            m.main(*args, out=y)
-            t = L.med(lambda: m.main(*args, out=y), 15)
-            tc = L.med(lambda: np.copyto(y, x), 15)
-            print(f"{kind} {T}x{D} threads={th}: {t * 1e3:.3f} ms, copy {tc * 1e3:.3f} ms, "
-                  f"{100 * tc / t:.0f}% of copy", flush=True)
-    # add+norm (lf.residual_norm, both results: the stream and its norm)
-    # reads two tensors and writes two: its copy is two copies.
-    r, s2 = rng.standard_normal((T, D)).astype(np.float32), np.empty_like(x)
+    x, r, y, s = (lf._aligned_empty((T, D), np.float32) for _ in range(4))
+    x[...] = rng.standard_normal((T, D))
+    r[...] = rng.standard_normal((T, D))
+    g, b = lf._aligned_empty(D, np.float32), lf._aligned_empty(D, np.float32)
+    g[...], b[...] = 1.0, 0.0
+    cases = []
     for kind in ("rms", "layer"):
         bias = f" bias(%b : {gt})" if kind == "layer" else ""
-        params = ", ".join([f"%x: {tn}", f"%r: {tn}", f"%g: {gt}"] + ([f"%b: {gt}"] if bias else []))
-        args = (x, r, g, b) if bias else (x, r, g)
-        src = (f"func.func @main({params}) -> ({tn}, {tn}) {{\n"
-               f"  %s, %y = lf.residual_norm {kind} %x, %r gain(%g : {gt}){bias} {{eps = 1.0e-5 : f32}} : {tn}\n"
-               f"  return %s, %y : {tn}, {tn}\n}}\n")
+        extra = [f"%b: {gt}"] if bias else []
+        params = ", ".join([f"%x: {tn}", f"%g: {gt}"] + extra)
+        cases.append((f"{kind}_norm", (x, g, b) if bias else (x, g), [y],
+                      f"func.func @main({params}) -> {tn} {{\n"
+                      f"  %0 = lf.{kind}_norm %x gain(%g : {gt}){bias} : {tn}\n"
+                      f"  return %0 : {tn}\n}}\n", [(y, x)]))
+        params = ", ".join([f"%x: {tn}", f"%r: {tn}", f"%g: {gt}"] + extra)
+        cases.append((f"add+{kind}_norm", (x, r, g, b) if bias else (x, r, g), [s, y],
+                      f"func.func @main({params}) -> ({tn}, {tn}) {{\n"
+                      f"  %s, %y = lf.residual_norm {kind} %x, %r gain(%g : {gt}){bias} "
+                      f"{{eps = 1.0e-5 : f32}} : {tn}\n"
+                      f"  return %s, %y : {tn}, {tn}\n}}\n", [(y, x), (s, r)]))
+    for name, args, outs, src, pairs in cases:
         for th in (1, 2):
-            m = lf.compile(src, threads=th)
-            m.main(*args, out=[s2, y])
-            t = L.med(lambda: m.main(*args, out=[s2, y]), 15)
-            tc = L.med(lambda: (np.copyto(y, x), np.copyto(s2, r)), 15)
-            print(f"add+{kind}_norm {T}x{D} threads={th}: {t * 1e3:.3f} ms, two copies {tc * 1e3:.3f} ms, "
-                  f"{100 * tc / t:.0f}% of copy", flush=True)
+            times = []
+            for m in (lf.compile(src, threads=th), lf.compile(src, pipeline=generated(th))):
+                m.main(*args, out=outs)
+                times.append(L.med(lambda: m.main(*args, out=outs), 15))
+            tc = L.med(lambda: copies(pairs, th), 15)
+            print(f"{name:16} {f'{T}x{D}':11} {th:3} {times[0] * 1e3:10.3f} {times[1] * 1e3:12.3f} "
+                  f"{tc * 1e3:8.3f} {100 * tc / times[0]:10.0f}% {100 * tc / times[1]:13.0f}%",
+                  flush=True)

@@ -88,27 +88,31 @@ loadRow(const float *x, const float *r, int64_t i, __mmask16 m) {
   return r ? _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, r + i)) : v;
 }
 
+/* Elements before the first 64-byte boundary at or after `p` (at most d). */
+static inline int64_t headTo64(const void *p, int64_t d) {
+  int64_t mis = (int64_t)(((uintptr_t)p & 63) / sizeof(float));
+  int64_t head = mis ? 16 - mis : 0;
+  return head < d ? head : d;
+}
+
 /* Stores a row of `d` values computed by `at(i, mask)`: a masked head to
- * the next 64-byte boundary and non-temporal whole vectors when streaming,
- * a masked tail. */
+ * the next 64-byte boundary (so that neither the stores nor the loads of an
+ * input with the same misalignment - numpy's 16-byte-aligned arrays - split
+ * cache lines), then whole vectors, non-temporal when streaming, and a
+ * masked tail. */
 #define LF_STORE_ROW(dst, d, stream, at)                                       \
   do {                                                                         \
-    int64_t i_ = 0;                                                            \
+    int64_t i_ = headTo64((dst), (d));                                         \
+    if (i_) {                                                                  \
+      __mmask16 m_ = tailMask(i_);                                             \
+      _mm512_mask_storeu_ps((dst), m_, at(0, m_));                             \
+    }                                                                          \
     if (stream) {                                                              \
-      uintptr_t mis_ = ((uintptr_t)(dst)&63) / sizeof(float);                  \
-      int64_t head_ = mis_ ? 16 - (int64_t)mis_ : 0;                           \
-      if (head_ > (d))                                                         \
-        head_ = (d);                                                           \
-      if (head_) {                                                             \
-        __mmask16 m_ = tailMask(head_);                                        \
-        _mm512_mask_storeu_ps((dst), m_, at(0, m_));                           \
-        i_ = head_;                                                            \
-      }                                                                        \
       for (; i_ + 16 <= (d); i_ += 16)                                         \
         _mm512_stream_ps((dst) + i_, at(i_, (__mmask16)0xFFFF));               \
     } else {                                                                   \
       for (; i_ + 16 <= (d); i_ += 16)                                         \
-        _mm512_storeu_ps((dst) + i_, at(i_, (__mmask16)0xFFFF));               \
+        _mm512_store_ps((dst) + i_, at(i_, (__mmask16)0xFFFF));                \
     }                                                                          \
     if (i_ < (d)) {                                                            \
       __mmask16 m_ = tailMask((d)-i_);                                         \
@@ -116,29 +120,56 @@ loadRow(const float *x, const float *r, int64_t i, __mmask16 m) {
     }                                                                          \
   } while (0)
 
-/* Sums of c = x (+ r) - shift - mv and of c^2 over a row, four accumulators
- * each. */
-__attribute__((target("avx512f,fma"))) static inline void
-shiftedSums(const float *x, const float *r, int64_t d, __m512 shift, __m512 mv,
-            float *sum, float *sq) {
+/* Sums of c and of c^2 over a row, c = x (+ r) - shift - mv with each
+ * subtraction only where asked (`shifted`, `centred`; RMSNorm's statistics
+ * need neither, nor the plain sum: `wantSum`). Four accumulators each;
+ * always inlined so that each caller's constant flags leave only the work
+ * it needs in the loop. */
+__attribute__((target("avx512f,fma"), always_inline)) static inline void
+rowSums(const float *x, const float *r, int64_t d, __m512 shift, __m512 mv,
+        int shifted, int centred, int wantSum, float *sum, float *sq) {
   __m512 s[4], q[4];
   for (int k = 0; k < 4; ++k)
     s[k] = q[k] = _mm512_setzero_ps();
-  int64_t i = 0;
+  /* A masked head brings x to a 64-byte boundary: the loads below then
+   * never split a cache line. */
+  int64_t i = headTo64(x, d);
+  if (i) {
+    __mmask16 m = tailMask(i);
+    __m512 c = loadRow(x, r, 0, m);
+    if (shifted)
+      c = _mm512_maskz_sub_ps(m, c, shift);
+    if (centred)
+      c = _mm512_maskz_sub_ps(m, c, mv);
+    if (wantSum)
+      s[1] = c;
+    q[1] = _mm512_mul_ps(c, c);
+  }
   for (; i + 64 <= d; i += 64)
     for (int k = 0; k < 4; ++k) {
-      __m512 c = _mm512_sub_ps(_mm512_sub_ps(loadRow(x, r, i + 16 * k, 0xFFFF), shift), mv);
-      s[k] = _mm512_add_ps(s[k], c);
+      __m512 c = loadRow(x, r, i + 16 * k, 0xFFFF);
+      if (shifted)
+        c = _mm512_sub_ps(c, shift);
+      if (centred)
+        c = _mm512_sub_ps(c, mv);
+      if (wantSum)
+        s[k] = _mm512_add_ps(s[k], c);
       q[k] = _mm512_fmadd_ps(c, c, q[k]);
     }
   for (; i < d; i += 16) {
     __mmask16 m = tailMask(d - i);
-    __m512 c = _mm512_maskz_sub_ps(m, _mm512_sub_ps(loadRow(x, r, i, m), shift), mv);
-    s[0] = _mm512_add_ps(s[0], c);
+    __m512 c = loadRow(x, r, i, m);
+    if (shifted)
+      c = _mm512_maskz_sub_ps(m, c, shift);
+    if (centred)
+      c = _mm512_maskz_sub_ps(m, c, mv);
+    if (wantSum)
+      s[0] = _mm512_add_ps(s[0], c);
     q[0] = _mm512_fmadd_ps(c, c, q[0]);
   }
-  *sum = _mm512_reduce_add_ps(
-      _mm512_add_ps(_mm512_add_ps(s[0], s[1]), _mm512_add_ps(s[2], s[3])));
+  *sum = wantSum ? _mm512_reduce_add_ps(_mm512_add_ps(
+                       _mm512_add_ps(s[0], s[1]), _mm512_add_ps(s[2], s[3])))
+                 : 0.0f;
   *sq = _mm512_reduce_add_ps(
       _mm512_add_ps(_mm512_add_ps(q[0], q[1]), _mm512_add_ps(q[2], q[3])));
 }
@@ -150,6 +181,7 @@ rowsAvx512(const RowNormJob *j, int64_t r0, int64_t r1) {
   int layer = j->kind == LF_ROW_NORM_LAYER;
   const float *g = j->gain, *b = j->bias;
   __m512 scale = _mm512_set1_ps(j->scale);
+  int unitScale = j->scale == 1.0f;
   for (int64_t r = r0; r < r1; ++r) {
     const float *x = j->x + r * j->ldx;
     const float *res = j->r ? j->r + r * j->ldr : NULL;
@@ -171,32 +203,43 @@ rowsAvx512(const RowNormJob *j, int64_t r0, int64_t r1) {
        * row, now in L1/L2, sums (c - E[c])^2 exactly. */
       shift = _mm512_set1_ps(res ? x[0] + res[0] : x[0]);
       float sum, sq;
-      shiftedSums(x, res, d, shift, _mm512_setzero_ps(), &sum, &sq);
+      rowSums(x, res, d, shift, centre, 1, 0, 1, &sum, &sq);
       float mean = sum / (float)d;
       float var = sq / (float)d - mean * mean;
       centre = _mm512_set1_ps(mean);
       if (!(mean * mean <= 32.0f * var)) {
-        shiftedSums(x, res, d, shift, centre, &sum, &sq);
+        rowSums(x, res, d, shift, centre, 1, 1, 0, &sum, &sq);
         var = sq / (float)d;
       }
       inv = 1.0f / sqrtf(var + j->eps);
     } else {
       float sum, sq;
-      shiftedSums(x, res, d, shift, centre, &sum, &sq);
+      rowSums(x, res, d, shift, centre, 0, 0, 0, &sum, &sq);
       inv = 1.0f / sqrtf(sq / (float)d + j->eps);
     }
-    /* Output: y = ((x - shift - mean) * inv * g + b) * scale. */
-    __m512 iv = _mm512_set1_ps(inv);
+    /* Output: y = ((x - shift - mean) * inv * g + b) * scale, computed as
+     * c * (g * (inv * scale)) + b * scale: two operations per element for
+     * RMSNorm, four for LayerNorm. */
+    __m512 ivs = _mm512_set1_ps(inv * j->scale);
+    /* While this row goes out, the next one comes in: the hardware
+     * prefetchers stop at 4 KiB pages, and the stores leave the loads idle. */
+    const char *nx = r + 1 < r1 ? (const char *)(x + j->ldx) : NULL;
+    const char *nr = res && r + 1 < r1 ? (const char *)(res + j->ldr) : NULL;
 #define LF_ROW_OUT(i, m)                                                       \
   ({                                                                           \
-    __m512 v_ = _mm512_mul_ps(                                                 \
-        _mm512_sub_ps(_mm512_sub_ps(loadRow(x, res, (i), (m)), shift), centre), \
-        iv);                                                                   \
-    if (g)                                                                     \
-      v_ = _mm512_mul_ps(v_, _mm512_maskz_loadu_ps((m), g + (i)));             \
-    if (b)                                                                     \
-      v_ = _mm512_add_ps(v_, _mm512_maskz_loadu_ps((m), b + (i)));             \
-    _mm512_mul_ps(v_, scale);                                                  \
+    if (nx)                                                                    \
+      _mm_prefetch(nx + 4 * (i), _MM_HINT_T0);                                 \
+    if (nr)                                                                    \
+      _mm_prefetch(nr + 4 * (i), _MM_HINT_T0);                                 \
+    __m512 c_ = loadRow(x, res, (i), (m));                                     \
+    if (layer)                                                                 \
+      c_ = _mm512_sub_ps(_mm512_sub_ps(c_, shift), centre);                    \
+    __m512 t_ =                                                                \
+        g ? _mm512_mul_ps(ivs, _mm512_maskz_loadu_ps((m), g + (i))) : ivs;     \
+    __m512 b_ = b ? _mm512_maskz_loadu_ps((m), b + (i)) : _mm512_setzero_ps(); \
+    if (b && !unitScale)                                                       \
+      b_ = _mm512_mul_ps(b_, scale);                                           \
+    b ? _mm512_fmadd_ps(c_, t_, b_) : _mm512_mul_ps(c_, t_);                   \
   })
     LF_STORE_ROW(y, d, j->stream, LF_ROW_OUT);
 #undef LF_ROW_OUT
