@@ -4,8 +4,9 @@ add+norm (lf.residual_norm returning the stream and its norm) through the
 default CPU pipeline - the runtime's row-norm kernel (lf-cpu-norm-ukernel) -
 against, in the same run: the generated row tiles (the same pipeline with
 ukernels=false) and np.copyto of the same bytes (add+norm reads and writes
-two tensors: two copies), with one thread and with the rows split over two
-Python threads for the two-thread rows (np.copyto releases the GIL).
+two tensors: two copies). The copy is the faster of np.copyto (glibc memcpy,
+one thread, non-temporal stores for large sizes) and, for the two-thread
+rows, PyTorch's Tensor.copy_ with torch.set_num_threads(2).
 Results are written into reused buffers (out=); medians of 15. Every array
 is 64-byte aligned, as lightfuse's own buffers are (numpy's are 16-byte
 aligned; see docs/benchmarks.md for what that costs the kernel).
@@ -14,8 +15,6 @@ Run with /usr/bin/python3 after `. benchmarks/bench-env.sh`, PYTHONPATH=python,
 LF_CACHE=0."""
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -23,18 +22,22 @@ import layer_bench as L  # noqa: E402
 import lightfuse as lf  # noqa: E402
 
 rng = np.random.default_rng(0)
-pool = ThreadPoolExecutor(2)
 
 
-def copies(pairs, threads):
-    """Copies each (dst, src) pair; with two threads, each copies half the rows."""
-    if threads == 1:
+def copy_time(pairs, threads):
+    """Median time of copying each (dst, src) pair: the faster of numpy and,
+    with two threads, PyTorch's parallel copy_."""
+    def np_copy():
         for d, s in pairs:
             np.copyto(d, s)
-        return
-    h = pairs[0][0].shape[0] // 2
-    parts = [[(d[:h], s[:h]) for d, s in pairs], [(d[h:], s[h:]) for d, s in pairs]]
-    list(pool.map(lambda p: [np.copyto(d, s) for d, s in p], parts))
+    best = L.med(np_copy, 15)
+    if threads > 1:
+        import torch
+        torch.set_num_threads(threads)
+        tp = [(torch.from_numpy(d), torch.from_numpy(s)) for d, s in pairs]
+        best = min(best, L.med(lambda: [d.copy_(s) for d, s in tp], 15))
+        torch.set_num_threads(1)
+    return best
 
 
 def generated(th):
@@ -72,7 +75,7 @@ for T, D in [(512, 768), (4096, 1024), (16384, 4096)]:
             for m in (lf.compile(src, threads=th), lf.compile(src, pipeline=generated(th))):
                 m.main(*args, out=outs)
                 times.append(L.med(lambda: m.main(*args, out=outs), 15))
-            tc = L.med(lambda: copies(pairs, th), 15)
+            tc = copy_time(pairs, th)
             print(f"{name:16} {f'{T}x{D}':11} {th:3} {times[0] * 1e3:10.3f} {times[1] * 1e3:12.3f} "
                   f"{tc * 1e3:8.3f} {100 * tc / times[0]:10.0f}% {100 * tc / times[1]:13.0f}%",
                   flush=True)
