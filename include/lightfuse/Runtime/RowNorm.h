@@ -1,8 +1,9 @@
-/*===- RowNorm.h - f32 row norms for lf.rms_norm / lf.layer_norm --*- C -*-===*
+/*===- RowNorm.h - f32 row norms and add+norm --------------------*- C -*-===*
  *
- * Part of lightfuse. The kernel generated code calls for f32 RMSNorm and
- * LayerNorm over the last dimension whose result is not fused into an
- * elementwise consumer (lf-cpu-norm-ukernel): one read of each row from
+ * Part of lightfuse. The kernel generated code calls for f32 RMSNorm,
+ * LayerNorm and add+norm (lf.residual_norm) over the last dimension whose
+ * result is not fused into an elementwise consumer (lf-cpu-norm-ukernel):
+ * one read of each row from
  * memory (the statistics passes and the output pass run on the row while it
  * is in L1/L2), and non-temporal stores when the output is larger than half
  * the last-level cache (a plain store reads each output line before writing

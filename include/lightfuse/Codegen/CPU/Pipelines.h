@@ -38,9 +38,10 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(8)};
   PassOptions::Option<unsigned> threads{
       *this, "threads",
-      llvm::cl::desc("Threads for the parallel loops of the generated code "
-                     "(today: the (batch, head) loop of tiled linear "
-                     "attention). 1: sequential, no runtime dependency; N > "
+      llvm::cl::desc("Threads of each call: the parallel loops of the "
+                     "generated code (row tiles, the (batch, head) loop of "
+                     "tiled attention) and the runtime's GEMM and row-norm "
+                     "kernels. 1: sequential, no runtime dependency; N > "
                      "1: OpenMP with N threads; 0: OpenMP with the runtime's "
                      "default (OMP_NUM_THREADS, else one per core). OpenMP "
                      "code calls libomp (the LLVM OpenMP runtime): the JIT "

@@ -60,29 +60,35 @@ def CPULinearUkernelPass
 
 def CPUNormUkernelPass
     : Pass<"lf-cpu-norm-ukernel", "::mlir::ModuleOp"> {
-  let summary = "f32 RMSNorm / LayerNorm feeding no elementwise op as a call to the runtime's row-norm kernel";
+  let summary = "f32 RMSNorm / LayerNorm / add+norm feeding no elementwise op as a call to the runtime's row-norm kernel";
   let description = [{
-    Rewrites `lf.rms_norm` and `lf.layer_norm` (f32 input, gain and bias,
-    any rank, normalized over the last dimension) into a call of
-    `@lf_row_norm_f32` (`lib/Runtime/RowNorm.c`) on the input as `[rows, d]`
-    and a fresh 64-byte aligned output: AVX-512 passes over each row while it
-    is in L1/L2 (LayerNorm's statistics shifted by the row's first element),
-    rows split over `threads` runtime threads, and non-temporal stores when
-    the output is at least half the last-level cache. The generated row
-    tiles reached 35-60% of a same-size copy on such tensors (a plain store
-    reads each output line first); the kernel reaches the copy's speed
-    (docs/benchmarks.md).
+    Rewrites `lf.rms_norm`, `lf.layer_norm` and `lf.residual_norm` (f32
+    input, residual, gain and bias, any rank, normalized over the last
+    dimension) into a call of `@lf_row_norm_f32` / `@lf_residual_norm_f32`
+    (`lib/Runtime/RowNorm.c`) on the inputs as `[rows, d]` and fresh 64-byte
+    aligned outputs (add+norm's sum only when something reads it): AVX-512
+    passes over each row while it is in L1/L2 (LayerNorm's statistics
+    shifted by the row's first element), rows split over `threads` runtime
+    threads, and non-temporal stores when the output is at least half the
+    last-level cache. The generated row tiles reach 27-41% of a same-size
+    copy on such tensors, the kernel 84-98% from 4 MB on (docs/benchmarks.md).
 
-    A norm whose result feeds an elementwise consumer (the NormAttention
-    gate, a residual add...) keeps the linalg lowering, where
-    `lf-tile-rows` fuses the consumer into the row tiles; so do other
-    element types and an `lf_row_norm_f32` symbol of the user's own.
+    The callee takes its inputs as tensors marked
+    `bufferization.access = "read"`, so One-Shot Bufferize sees each call
+    read them where it stands (a `bufferization.to_buffer` per input could be
+    merged by CSE with an earlier one, hiding the read from the analysis).
+
+    A norm whose normalized result feeds an elementwise consumer (the
+    NormAttention gate...) keeps the linalg lowering, where `lf-tile-rows`
+    fuses the consumer into the row tiles; so do other element types and an
+    `lf_row_norm_f32` / `lf_residual_norm_f32` symbol of the user's own.
 
     ```mlir
     %y = lf.rms_norm %x gain(%g : tensor<4096xf32>) : tensor<?x4096xf32>
     // becomes
     %ym = memref.alloc(%rows) {alignment = 64 : i64} : memref<?x4096xf32>
-    call @lf_row_norm_f32(%xm, %gm, %bm, %ym, %eps, %scale, %c0_i32, %c1_i32)
+    call @lf_row_norm_f32(%xt, %gt, %bt, %ym, %eps, %scale, %c0_i32, %c1_i32)
+      : (tensor<?x?xf32>, tensor<?xf32>, tensor<?xf32>, memref<?x?xf32, ...>, ...)
     %y = bufferization.to_tensor %ym restrict writable ...
     ```
   }];
