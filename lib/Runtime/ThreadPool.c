@@ -32,6 +32,13 @@ static void (*jobFn)(void *, int64_t);
 static void *jobCtx;
 static int64_t jobTasks;
 static _Atomic int64_t nextTask;
+/* Task t < preferred is first offered to thread t (0: the caller, w + 1:
+ * worker w), so a kernel split the same way on every call (a decode step's
+ * weight panels) finds its share in the same core's caches; claimed[t] says
+ * who took it. Threads late to their region see theirs taken by the others. */
+static int64_t preferred;
+static _Atomic int claimed[kMaxWorkers + 1];
+static uint64_t startGeneration[kMaxWorkers]; /* guarded by mu */
 
 /* Iterations a thread spins before blocking: a region that follows soon
  * (the next GEMM of a layer, a decode step's linears) finds the workers
@@ -44,18 +51,27 @@ static inline void relax(void) {
 #endif
 }
 
-static void runTasks(void) {
+/* `self`: 0 for the caller, w + 1 for worker w. */
+static void runTasks(int self) {
+  if (self < preferred && !atomic_exchange(&claimed[self], 1))
+    jobFn(jobCtx, self);
   for (;;) {
     int64_t t = atomic_fetch_add(&nextTask, 1);
     if (t >= jobTasks)
       return;
+    if (t < preferred && atomic_exchange(&claimed[t], 1))
+      continue;
     jobFn(jobCtx, t);
   }
 }
 
-/* `arg`: the generation at creation; the worker joins every later region. */
+/* `arg`: the worker's index; it joins every region after the generation at
+ * its creation. */
 static void *workerMain(void *arg) {
-  uint64_t seen = (uint64_t)(uintptr_t)arg;
+  int self = (int)(uintptr_t)arg + 1;
+  pthread_mutex_lock(&mu);
+  uint64_t seen = startGeneration[self - 1];
+  pthread_mutex_unlock(&mu);
   for (;;) {
     for (int i = 0; i < kSpin && atomic_load(&generation) == seen; ++i)
       relax();
@@ -68,7 +84,7 @@ static void *workerMain(void *arg) {
       pthread_mutex_unlock(&mu);
     }
     seen = atomic_load(&generation);
-    runTasks();
+    runTasks(self);
     if (atomic_fetch_sub(&pending, 1) == 1) {
       pthread_mutex_lock(&mu);
       pthread_cond_signal(&workDone);
@@ -120,8 +136,9 @@ void lfParallelFor(int64_t tasks, void (*fn)(void *ctx, int64_t task),
   pthread_mutex_lock(&mu);
   while (numWorkers < want) {
     pthread_t th;
-    if (pthread_create(&th, NULL, workerMain,
-                       (void *)(uintptr_t)atomic_load(&generation)) != 0)
+    startGeneration[numWorkers] = atomic_load(&generation);
+    if (pthread_create(&th, NULL, workerMain, (void *)(uintptr_t)numWorkers) !=
+        0)
       break;
     pthread_detach(th);
     ++numWorkers;
@@ -129,13 +146,16 @@ void lfParallelFor(int64_t tasks, void (*fn)(void *ctx, int64_t task),
   jobFn = fn;
   jobCtx = ctx;
   jobTasks = tasks;
+  preferred = tasks < numWorkers + 1 ? tasks : numWorkers + 1;
+  for (int64_t t = 0; t < preferred; ++t)
+    atomic_store(&claimed[t], 0);
   atomic_store(&nextTask, 0);
   atomic_store(&pending, numWorkers);
   atomic_fetch_add(&generation, 1);
   if (sleeping)
     pthread_cond_broadcast(&workReady);
   pthread_mutex_unlock(&mu);
-  runTasks();
+  runTasks(0);
   for (int i = 0; i < kSpin && atomic_load(&pending) > 0; ++i)
     relax();
   if (atomic_load(&pending) > 0) {
