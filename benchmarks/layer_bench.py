@@ -94,6 +94,25 @@ def linear_case(rng, m):
     return src, [x], [w], ref, lambda tx: tx @ tw.T, 2.0 * m * D * D
 
 
+def norm_case(rng, kind, n, d):
+    """lf.rms_norm (gain) or lf.layer_norm (gain, bias) of [n, d]; gain and
+    bias are inputs, not weights (nothing to prepare)."""
+    x = rng.standard_normal((n, d)).astype(np.float32)
+    g = rng.uniform(0.5, 1.5, d).astype(np.float32)
+    b = rng.uniform(-0.5, 0.5, d).astype(np.float32)
+    tx, tg = t([n, d]), t([d])
+    if kind == "rms_norm":
+        src = (f"func.func @main(%x: {tx}, %g: {tg}) -> {tx} {{\n"
+               f"  %y = lf.rms_norm %x gain(%g : {tg}) : {tx}\n  return %y : {tx}\n}}\n")
+        tgt = torch.from_numpy(g)
+        fn = lambda a, gg: a * torch.rsqrt(a.pow(2).mean(-1, keepdim=True) + 1e-6) * gg
+        return src, [x, g], [], lambda: R.rms_norm(x, g), fn, 0.0
+    src = (f"func.func @main(%x: {tx}, %g: {tg}, %b: {tg}) -> {tx} {{\n"
+           f"  %y = lf.layer_norm %x gain(%g : {tg}) bias(%b : {tg}) : {tx}\n  return %y : {tx}\n}}\n")
+    fn = lambda a, gg, bb: torch.nn.functional.layer_norm(a, (d,), gg, bb, 1e-5)
+    return src, [x, g, b], [], lambda: R.layer_norm(x, g, b), fn, 0.0
+
+
 def mlp_src(n, pre_norm):
     x, g = t([n, D]), t([D])
     w13, w2, hf = t([F, D]), t([D, F]), t([n, F])

@@ -76,12 +76,66 @@ def iree_runner(path, threads):
     return lambda *xs: np.asarray(entry(*xs).to_host())
 
 
+def first(y):
+    """The first result of a function with several (the decode step's
+    output; its new state is checked by the tests)."""
+    return y[0] if isinstance(y, (tuple, list)) else y
+
+
+def plot(rows, path):
+    """An SVG bar chart: for each workload and thread count, each peer's
+    median over lightfuse's (log scale; right of 1: lightfuse faster)."""
+    peers = ["torch eager", "torch.compile", "ONNX Runtime", "IREE"]
+    colors = dict(zip(peers, ["#4c72b0", "#dd8452", "#55a868", "#c44e52"]))
+    groups = []
+    for name, threads, peer, ms, ratio, err, first_s in rows:
+        key = f"{name}, {threads}T"
+        if not groups or groups[-1][0] != key:
+            groups.append((key, {}))
+        if peer in colors:
+            groups[-1][1][peer] = ratio
+    import math
+    lo, hi = math.log10(0.25), math.log10(16)
+    left, width, bar, gap = 300, 560, 7, 8
+    x = lambda r: left + (math.log10(min(max(r, 0.25), 16)) - lo) / (hi - lo) * width
+    height = 60 + len(groups) * (len(peers) * bar + gap) + 40
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 40}" height="{height}" '
+           f'font-family="sans-serif" font-size="11">',
+           f'<rect width="100%" height="100%" fill="white"/>',
+           f'<text x="10" y="18" font-size="13">Peer time / lightfuse time (log scale; '
+           f'right of 1: lightfuse faster)</text>']
+    for i, p in enumerate(peers):
+        out.append(f'<rect x="{10 + 130 * i}" y="28" width="10" height="10" fill="{colors[p]}"/>'
+                   f'<text x="{24 + 130 * i}" y="37">{p}</text>')
+    y = 55
+    for key, vals in groups:
+        out.append(f'<text x="{left - 6}" y="{y + len(peers) * bar / 2 + 4}" text-anchor="end">{key}</text>')
+        for p in peers:
+            if p in vals:
+                out.append(f'<rect x="{x(0.25)}" y="{y}" width="{x(vals[p]) - x(0.25):.1f}" '
+                           f'height="{bar - 1}" fill="{colors[p]}"><title>{key} {p}: '
+                           f'{vals[p]:.2f}x</title></rect>')
+            y += bar
+        y += gap
+    for r in (0.25, 0.5, 1, 2, 4, 8, 16):
+        out.append(f'<line x1="{x(r):.1f}" y1="50" x2="{x(r):.1f}" y2="{y}" stroke="{"black" if r == 1 else "#ccc"}"/>'
+                   f'<text x="{x(r):.1f}" y="{y + 14}" text-anchor="middle">{r}x</text>')
+    out.append("</svg>")
+    with open(path, "w") as fh:
+        fh.write("\n".join(out) + "\n")
+
+
 def main():
     rng = np.random.default_rng(0)
-    cases = [(f"linear M={m}", *L.linear_case(rng, m)) for m in (1, 16, 2048)]
+    cases = [(f"linear M={m}", *L.linear_case(rng, m)) for m in (1, 16, 512, 2048)]
+    for kind in ("rms_norm", "layer_norm"):
+        for n, d in ((512, 768), (4096, 1024), (16384, 4096)):
+            cases.append((f"{kind} {n}x{d}", *L.norm_case(rng, kind, n, d)))
     cases.append(("SwiGLU MLP T=2048", *L.mlp_case(rng, 2048, False)))
     cases.append(("Pre-RMSNorm SwiGLU block T=2048", *L.mlp_case(rng, 2048, True)))
-    cases.append(("TransNormerLLM layer N=2048", *L.tn_case(rng, 2048, True)))
+    cases.append(("TransNormerLLM decode step", *L.tn_decode_case(rng)))
+    for n in [int(v) for v in os.environ.get("LF_LAYER_NS", "2048,8192").split(",")]:
+        cases.append((f"TransNormerLLM layer N={n}", *L.tn_case(rng, n, n <= 2048)))
     rows = []
     for ci, (name, src, xs, weights, ref, tfn, flops) in enumerate(cases):
         refv = ref() if ref else None
@@ -115,24 +169,28 @@ def main():
                     print(f"{name}: IREE failed: {str(msg)[:400]}", flush=True)
             times = {}
             for peer, f in peers.items():
+                # The previous runtime's idle workers (ONNX Runtime's and
+                # IREE's spin a while after a run) would take a core from
+                # the next one measured: let them settle.
+                time.sleep(0.3)
                 try:
                     t0 = time.perf_counter()
                     with torch.no_grad():
-                        y = f(*xs)
-                    first = time.perf_counter() - t0
+                        y = first(f(*xs))
+                    first_s = time.perf_counter() - t0
                     err = L.rel_err(y, refv) if refv is not None else float("nan")
                     if refv is not None and not err <= 1e-3:
                         print(f"{name} {threads}T {peer}: error {err:.2e} vs float64: not timed", flush=True)
                         continue
                     with torch.no_grad():
-                        times[peer] = (L.med(lambda: f(*xs)), err, first)
+                        times[peer] = (L.med(lambda: f(*xs)), err, first_s)
                 except Exception as e:  # noqa: BLE001
                     print(f"{name} {threads}T {peer}: failed: {e}", flush=True)
             lf_t = times.get("lightfuse", (float("nan"),))[0]
-            for peer, (t, err, first) in times.items():
-                rows.append((name, threads, peer, t * 1e3, t / lf_t, err, first))
+            for peer, (t, err, first_s) in times.items():
+                rows.append((name, threads, peer, t * 1e3, t / lf_t, err, first_s))
                 print(f"{name:34s} {threads}T {peer:14s} {t*1e3:9.2f} ms  x{t/lf_t:5.2f} of lightfuse  "
-                      f"err {err:.1e}  first call {first:.2f}s", flush=True)
+                      f"err {err:.1e}  first call {first_s:.2f}s", flush=True)
     out = ["| workload | threads | runtime | median (ms) | time / lightfuse | max rel. error vs f64 | first call (s) |",
            "|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -143,6 +201,8 @@ def main():
     out.append(f"PyTorch {torch.__version__}, ONNX Runtime {onnxruntime.__version__}, "
                f"IREE {getattr(iree.compiler, '__version__', 'pip')} (local-task, llvm-cpu host, O3).")
     L.write_table(out)
+    if len(sys.argv) > 2:
+        plot(rows, sys.argv[2])
 
 
 if __name__ == "__main__":

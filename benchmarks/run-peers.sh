@@ -2,7 +2,8 @@
 # lightfuse against the PyPI peers (PyTorch 2.x eager, torch.compile, ONNX
 # Runtime, IREE) on the layer_bench.py workloads, 1 and 2 threads. Creates
 # build/peers-venv on first use (torch's wheel pulls ~6 GB of CUDA libraries;
-# torch.compile needs g++). Writes build/peers-benchmarks.md.
+# torch.compile needs g++). Writes build/peers-benchmarks.md and the plot
+# build/peers-plot.svg (peer time / lightfuse time per workload).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/build/peers-venv"
@@ -16,5 +17,5 @@ fi
 {
   bench_machine
   echo
-  PYTHONPATH="$ROOT/python" "$VENV/bin/python" "$ROOT/benchmarks/peers_bench.py" "$ROOT/build/peers-table.md"
+  PYTHONPATH="$ROOT/python" "$VENV/bin/python" "$ROOT/benchmarks/peers_bench.py" "$ROOT/build/peers-table.md" "$ROOT/build/peers-plot.svg"
 } | tee "$ROOT/build/peers-benchmarks.md"
