@@ -35,15 +35,20 @@ bool isF32(Value v) {
   return !v || cast<RankedTensorType>(v.getType()).getElementType().isF32();
 }
 
-/// Users the row tiles would not fuse anyway: contractions, returns,
-/// reshapes, size queries (a linear's kernel call sizes its output from its
-/// input's dims).
+/// Users the row tiles would not fuse anyway: contractions, returns, calls
+/// (a linear already turned into the GEMM kernel's call reads the norm
+/// through a tensor.cast), casts, reshapes, size queries (that call sizes its
+/// output from its input's dims).
 /// An elementwise consumer (lf's or upstream's) is fused into the norm's
 /// row tiles by lf-tile-rows, which a call would prevent.
 bool feedsNoElementwise(Value result) {
   for (Operation *user : result.getUsers()) {
-    if (isa<func::ReturnOp, LinearOp, NormLinearOp, tensor::ExpandShapeOp,
-            tensor::CollapseShapeOp, tensor::DimOp>(user))
+    if (isa<func::ReturnOp, func::CallOp, LinearOp, NormLinearOp,
+            tensor::ExpandShapeOp, tensor::CollapseShapeOp, tensor::DimOp>(
+            user))
+      continue;
+    if (auto cast = dyn_cast<tensor::CastOp>(user);
+        cast && feedsNoElementwise(cast.getResult()))
       continue;
     return false;
   }

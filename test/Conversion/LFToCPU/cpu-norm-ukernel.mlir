@@ -1,4 +1,6 @@
 // RUN: lf-opt %s --lf-cpu-norm-ukernel=threads=2 -split-input-file | FileCheck %s
+// As in lf-cpu-pipeline, after the linears became GEMM calls:
+// RUN: lf-opt %s --lf-cpu-linear-ukernel --lf-cpu-norm-ukernel -split-input-file | FileCheck %s --check-prefix=GEMM
 
 // RMSNorm with a gain, returned: one call (kind 0 = RMS, eps, scale 1,
 // threads), no bias passes an empty [0] buffer, the output is a fresh
@@ -114,4 +116,19 @@ func.func @residual_gated(%x: tensor<8x64xf32>, %r: tensor<8x64xf32>) -> tensor<
   %s, %y = lf.residual_norm rms %x, %r {eps = 1.0e-5 : f32} : tensor<8x64xf32>
   %0 = lf.mul %y, %s : tensor<8x64xf32>
   return %0 : tensor<8x64xf32>
+}
+
+// -----
+
+// A rank-2 norm whose linear is already the GEMM kernel's call: the call
+// reads it through a tensor.cast, which does not keep it on the row tiles.
+// GEMM-LABEL: func.func @norm_into_gemm_call
+// GEMM: call @lf_row_norm_f32
+// GEMM: call @lf_gemm_f32
+// GEMM-NOT: lf.rms_norm
+// CHECK-LABEL: func.func @norm_into_gemm_call
+func.func @norm_into_gemm_call(%x: tensor<8x64xf32>, %w: tensor<32x64xf32>) -> tensor<8x32xf32> {
+  %0 = lf.rms_norm %x : tensor<8x64xf32>
+  %1 = lf.linear %0, %w : tensor<8x64xf32>, tensor<32x64xf32> -> tensor<8x32xf32>
+  return %1 : tensor<8x32xf32>
 }

@@ -59,20 +59,24 @@ run.run("two linears of one tensor around an in-place op",
         f"  %y2 = lf.linear %x, %a2 : {t}, {wt} -> {t}\n"
         f"  return %y1, %z, %y2 : {t}, {t}, {t}",
         [((rows, d), "f32", ())] * 3, [x @ w1.T, x * x, x @ w2.T])
-# The same through the row-norm kernels: x read by an RMSNorm call, updated
-# by an elementwise op, then read again by a residual+RMSNorm call.
-r = uniform(rng, rows, d)
-s = x + r
+# The same through the row-norm kernels, on [1, rows, d] as a model's
+# activations are: x (a product, so that lf-optimize does not fuse it into
+# an add+norm) read by an RMSNorm call, updated in place by an elementwise
+# op, then read again by a residual+RMSNorm call.
+a3, r3 = uniform(rng, 1, rows, d), uniform(rng, 1, rows, d)
+t3 = ttype((1, rows, d), "f32")
+x3 = a3 * a3
+s3 = x3 + r3
 run.run("norm kernels of one tensor around an in-place op",
-        [(a, "f32", ()), (r, "f32", ()), (w1, "f32", ())],
-        f"  %x = lf.add %a0, %a0 : {t}\n"
-        f"  %n = lf.rms_norm %x : {t}\n"
-        f"  %y1 = lf.linear %n, %a2 : {t}, {wt} -> {t}\n"
-        f"  %z = lf.mul %x, %x : {t}\n"
-        f"  %s, %m = lf.residual_norm rms %x, %a1 {{eps = 1.0e-6 : f32}} : {t}\n"
-        f"  %y2 = lf.linear %m, %a2 : {t}, {wt} -> {t}\n"
-        f"  return %y1, %z, %s, %y2 : {t}, {t}, {t}, {t}",
-        [((rows, d), "f32", ())] * 4,
-        [R.rms_norm(x) @ w1.T, x * x, s, R.rms_norm(s, eps=1e-6) @ w1.T])
+        [(a3, "f32", ()), (r3, "f32", ()), (w1, "f32", ())],
+        f"  %x = lf.mul %a0, %a0 : {t3}\n"
+        f"  %n = lf.rms_norm %x : {t3}\n"
+        f"  %y1 = lf.linear %n, %a2 : {t3}, {wt} -> {t3}\n"
+        f"  %z = lf.add %x, %x : {t3}\n"
+        f"  %s, %m = lf.residual_norm rms %x, %a1 {{eps = 1.0e-6 : f32}} : {t3}\n"
+        f"  %y2 = lf.linear %m, %a2 : {t3}, {wt} -> {t3}\n"
+        f"  return %y1, %z, %s, %y2 : {t3}, {t3}, {t3}, {t3}",
+        [((1, rows, d), "f32", ())] * 4,
+        [R.rms_norm(x3) @ w1.T, x3 + x3, s3, R.rms_norm(s3, eps=1e-6) @ w1.T])
 
 run.finish()
