@@ -39,16 +39,14 @@ namespace {
 constexpr int64_t kPanel = LF_GEMM_PANEL;
 constexpr llvm::StringLiteral kCallee = "lf_gemm_f32";
 
-/// The declaration of @lf_gemm_f32, added to the module once.
-func::FuncOp declareGemm(PatternRewriter &rewriter, ModuleOp module) {
-  MLIRContext *ctx = module.getContext();
-  auto i32 = rewriter.getI32Type();
-  return declareCallee(rewriter, module, kCallee,
-                       FunctionType::get(ctx,
-                                         {anyTensor(ctx, 2), anyTensor(ctx, 3),
-                                          anyTensor(ctx, 1), anyStrided(ctx, 2),
-                                          i32, i32},
-                                         {}));
+/// @lf_gemm_f32's type: A, the packed weights and the bias read, C written,
+/// the activation and the thread count.
+FunctionType gemmType(MLIRContext *ctx) {
+  auto i32 = IntegerType::get(ctx, 32);
+  return FunctionType::get(ctx,
+                           {anyTensor(ctx, 2), anyTensor(ctx, 3),
+                            anyTensor(ctx, 1), anyStrided(ctx, 2), i32, i32},
+                           {});
 }
 
 /// W [N, K] -> [ceil(N / 64), K, 64], zero rows past N.
@@ -135,7 +133,7 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
     auto module = op->getParentOfType<ModuleOp>();
     if (!module)
       return rewriter.notifyMatchFailure(op, "not inside a module");
-    if (!calleeAvailable(module, kCallee))
+    if (!calleeAvailable(module, kCallee, gemmType(getContext())))
       return rewriter.notifyMatchFailure(op, "@lf_gemm_f32 is taken");
     int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
     if (xTy.getShape().back() != k)
@@ -164,7 +162,8 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
 
     // The call reads tensors and writes a fresh buffer the result owns.
     Value out = freshLike(rewriter, loc, op.getInput(), n);
-    func::FuncOp callee = declareGemm(rewriter, module);
+    func::FuncOp callee =
+        declareCallee(rewriter, module, kCallee, gemmType(getContext()));
     Value actV = arith::ConstantIntOp::create(rewriter, loc, act, 32);
     Value thr = arith::ConstantIntOp::create(rewriter, loc,
                                              static_cast<int64_t>(threads), 32);

@@ -76,12 +76,23 @@ LogicalResult rewriteAsCall(PatternRewriter &rewriter, Operation *op,
     return rewriter.notifyMatchFailure(op, "normalized size not static");
   if (!feedsNoElementwise(result))
     return rewriter.notifyMatchFailure(op, "an elementwise user fuses");
+  MLIRContext *ctx = rewriter.getContext();
+  // (x, [residual,] gain, bias, [sum,] y, eps, scale, kind, threads): inputs
+  // as tensors the call reads, outputs as buffers it writes.
+  Type i32 = rewriter.getI32Type(), f32 = rewriter.getF32Type();
+  SmallVector<Type> argTypes{anyTensor(ctx, 2)};
+  if (c.residual)
+    argTypes.push_back(anyTensor(ctx, 2));
+  argTypes.append({anyTensor(ctx, 1), anyTensor(ctx, 1)});
+  if (c.residual)
+    argTypes.push_back(anyStrided(ctx, 2));
+  argTypes.append({anyStrided(ctx, 2), f32, f32, i32, i32});
+  auto calleeType = FunctionType::get(ctx, argTypes, {});
   StringRef name = c.residual ? kResidualCallee : kCallee;
   auto module = op->getParentOfType<ModuleOp>();
-  if (!module || !calleeAvailable(module, name))
+  if (!module || !calleeAvailable(module, name, calleeType))
     return rewriter.notifyMatchFailure(op, "the kernel's symbol is taken");
   Location loc = op->getLoc();
-  MLIRContext *ctx = rewriter.getContext();
 
   auto none = [&]() -> Value {
     return tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{0},
@@ -94,25 +105,18 @@ LogicalResult rewriteAsCall(PatternRewriter &rewriter, Operation *op,
   Value sumOut;
   if (c.residual && sum && !sum.use_empty())
     sumOut = freshLike(rewriter, loc, c.input, d);
-  Type i32 = rewriter.getI32Type(), f32 = rewriter.getF32Type();
-  SmallVector<Type> argTypes{anyTensor(ctx, 2)};
   SmallVector<Value> args{calleeInput(rewriter, loc, asRows(rewriter, loc, c.input))};
-  if (c.residual) {
-    argTypes.push_back(anyTensor(ctx, 2));
+  if (c.residual)
     args.push_back(calleeInput(rewriter, loc, asRows(rewriter, loc, c.residual)));
-  }
-  argTypes.append({anyTensor(ctx, 1), anyTensor(ctx, 1)});
   args.append({calleeInput(rewriter, loc, gain), calleeInput(rewriter, loc, b)});
   if (c.residual) {
     // The sum is an output: a buffer the kernel writes, or none ([0, d]).
-    argTypes.push_back(anyStrided(ctx, 2));
     args.push_back(rowsView(rewriter, loc,
                             sumOut ? sumOut
                                    : memref::AllocaOp::create(
                                          rewriter, loc,
                                          MemRefType::get({0, d}, rewriter.getF32Type()))));
   }
-  argTypes.append({anyStrided(ctx, 2), f32, f32, i32, i32});
   auto f32c = [&](float v) {
     return arith::ConstantOp::create(rewriter, loc, rewriter.getF32FloatAttr(v));
   };
@@ -121,8 +125,7 @@ LogicalResult rewriteAsCall(PatternRewriter &rewriter, Operation *op,
                    rewriter, loc, c.layer ? LF_ROW_NORM_LAYER : LF_ROW_NORM_RMS, 32),
                arith::ConstantIntOp::create(rewriter, loc,
                                             static_cast<int64_t>(threads), 32)});
-  func::FuncOp callee = declareCallee(rewriter, module, name,
-                                      FunctionType::get(ctx, argTypes, {}));
+  func::FuncOp callee = declareCallee(rewriter, module, name, calleeType);
   func::CallOp::create(rewriter, loc, callee, args);
   auto owned = [&](Value buf, Type want) {
     Value t = ownedTensor(rewriter, loc, buf);

@@ -28,15 +28,16 @@ inline MemRefType anyStrided(MLIRContext *ctx, unsigned rank) {
   return MemRefType::get(shape, Float32Type::get(ctx), layout);
 }
 
-/// Whether `name` is free for the kernel's declaration, or already declared
-/// by a pattern (an external function with the C interface attribute). A
-/// symbol of the user's own with that name keeps the linalg lowering.
-inline bool calleeAvailable(ModuleOp module, StringRef name) {
+/// Whether `name` is free for the kernel's declaration of `type`, or
+/// already declared so by a pattern (an external function of that type with
+/// the C interface attribute). A symbol of the user's own with that name
+/// keeps the linalg lowering.
+inline bool calleeAvailable(ModuleOp module, StringRef name, FunctionType type) {
   Operation *existing = module.lookupSymbol(name);
   if (!existing)
     return true;
   auto fn = dyn_cast<func::FuncOp>(existing);
-  return fn && fn.isExternal() &&
+  return fn && fn.isExternal() && fn.getFunctionType() == type &&
          fn->hasAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName());
 }
 

@@ -123,12 +123,27 @@ func.func @residual_gated(%x: tensor<8x64xf32>, %r: tensor<8x64xf32>) -> tensor<
 // A rank-2 norm whose linear is already the GEMM kernel's call: the call
 // reads it through a tensor.cast, which does not keep it on the row tiles.
 // GEMM-LABEL: func.func @norm_into_gemm_call
+// GEMM-NOT: lf.rms_norm
 // GEMM: call @lf_row_norm_f32
 // GEMM: call @lf_gemm_f32
-// GEMM-NOT: lf.rms_norm
 // CHECK-LABEL: func.func @norm_into_gemm_call
 func.func @norm_into_gemm_call(%x: tensor<8x64xf32>, %w: tensor<32x64xf32>) -> tensor<8x32xf32> {
   %0 = lf.rms_norm %x : tensor<8x64xf32>
   %1 = lf.linear %0, %w : tensor<8x64xf32>, tensor<32x64xf32> -> tensor<8x32xf32>
   return %1 : tensor<8x32xf32>
+}
+
+// -----
+
+// An external @lf_row_norm_f32 of the user's own with a C interface but
+// another type is not the kernel: the norm keeps the linalg lowering (a
+// call of it would not verify).
+// CHECK-LABEL: func.func @taken_other_type
+// GEMM-LABEL: func.func @taken_other_type
+// CHECK: lf.rms_norm
+// CHECK-NOT: call @lf_row_norm_f32
+func.func private @lf_row_norm_f32(memref<?xf32>) attributes {llvm.emit_c_interface}
+func.func @taken_other_type(%x: tensor<8x64xf32>) -> tensor<8x64xf32> {
+  %0 = lf.rms_norm %x : tensor<8x64xf32>
+  return %0 : tensor<8x64xf32>
 }
