@@ -104,7 +104,6 @@ def norm_case(rng, kind, n, d):
     if kind == "rms_norm":
         src = (f"func.func @main(%x: {tx}, %g: {tg}) -> {tx} {{\n"
                f"  %y = lf.rms_norm %x gain(%g : {tg}) : {tx}\n  return %y : {tx}\n}}\n")
-        tgt = torch.from_numpy(g)
         fn = lambda a, gg: a * torch.rsqrt(a.pow(2).mean(-1, keepdim=True) + 1e-6) * gg
         return src, [x, g], [], lambda: R.rms_norm(x, g), fn, 0.0
     src = (f"func.func @main(%x: {tx}, %g: {tg}, %b: {tg}) -> {tx} {{\n"

@@ -1,4 +1,4 @@
-/*===- RowNorm.c - f32 row norms for lf.rms_norm / lf.layer_norm ----------===*
+/*===- RowNorm.c - f32 row norms and add+norm ------------------------------===*
  *
  * Part of lightfuse. See RowNorm.h. Per row: the statistics passes read the
  * row (from memory once, then from L1/L2), the output pass writes it; rows
