@@ -42,5 +42,5 @@ int main(int argc,char**argv){
   double err=0; for(int t=0;t<200;t++){long i=rand()%M,j=rand()%N; double s=0; for(long k=0;k<K;k++) s+=(double)A[i*K+k]*W[j*K+k]; err=fmax(err,fabs(s-C[i*N+j])/(fabs(s)+1));}
   double best=1e9; for(int r=0;r<7;r++){double t=now(); lfGemmPackedF32(A,K,P,N,K,NULL,C,N,M,0,T); t=now()-t; if(t<best)best=t;}
   double gf=2.0*M*N*K/best/1e9, pk=peak(T);
-  printf("M=%ld N=%ld K=%ld threads=%d: %.2f ms %.1f GFLOP/s, peak of %d thread(s) %.1f -> %.1f%%  err %.1e\n",M,N,K,T,best*1e3,gf,T,pk,100*gf/pk,err);
+  printf("M=%ld N=%ld K=%ld threads=%d: %.4f ms %.1f GFLOP/s, peak of %d thread(s) %.1f -> %.1f%%  err %.1e\n",M,N,K,T,best*1e3,gf,T,pk,100*gf/pk,err);
 }

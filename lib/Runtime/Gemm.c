@@ -97,29 +97,35 @@ static inline void panelMasks(int nr, __mmask16 mask[4]) {
   }
 }
 
-/* MR x 64 tile: 24 zmm accumulators over the whole KC block. Rows past `mr`
- * read row 0 again (no branches in the k loop) and are not stored; columns
- * past `nr` are masked on load and store (the packed panel is zero there). */
-__attribute__((target("avx512f,fma"))) static void
-tileAvx512(const float *a, int64_t lda, const float *b, int64_t kc, float *c,
-           int64_t ldc, int mr, int nr, int first, int last,
-           const float *bias, int32_t act) {
+/* R x 64 tile (R <= MR, a compile-time constant once inlined): up to 24 zmm
+ * accumulators over the whole KC block. Columns past `nr` are masked on load
+ * and store (the packed panel is zero there). While it runs, the tile
+ * prefetches `pfLines` cache lines from `pf` into L2 (two per k step). */
+static inline __attribute__((always_inline, target("avx512f,fma"))) void
+tileBody(const float *a, int64_t lda, const float *b, int64_t kc, float *c,
+         int64_t ldc, const int R, int nr, int first, int last,
+         const float *bias, int32_t act, const float *pf, int64_t pfLines) {
   const float *ar[MR];
-  for (int r = 0; r < MR; ++r)
-    ar[r] = a + (r < mr ? r : 0) * lda;
+  for (int r = 0; r < R; ++r)
+    ar[r] = a + r * lda;
   __mmask16 mask[4];
   panelMasks(nr, mask);
   __m512 acc[MR][4];
-  for (int r = 0; r < MR; ++r)
+  for (int r = 0; r < R; ++r)
     for (int j = 0; j < 4; ++j)
-      acc[r][j] = first || r >= mr
-                      ? _mm512_setzero_ps()
-                      : _mm512_maskz_loadu_ps(mask[j], c + r * ldc + 16 * j);
+      acc[r][j] = first ? _mm512_setzero_ps()
+                        : _mm512_maskz_loadu_ps(mask[j], c + r * ldc + 16 * j);
   for (int64_t kk = 0; kk < kc; ++kk) {
     const float *bk = b + kk * NR;
+    if (pfLines > 0) {
+      _mm_prefetch((const char *)pf, _MM_HINT_T1);
+      _mm_prefetch((const char *)(pf + 16), _MM_HINT_T1);
+      pf += 32;
+      pfLines -= 2;
+    }
     __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
     __m512 b2 = _mm512_loadu_ps(bk + 32), b3 = _mm512_loadu_ps(bk + 48);
-    for (int r = 0; r < MR; ++r) {
+    for (int r = 0; r < R; ++r) {
       __m512 av = _mm512_set1_ps(ar[r][kk]);
       acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
       acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
@@ -133,7 +139,7 @@ tileAvx512(const float *a, int64_t lda, const float *b, int64_t kc, float *c,
       bv[j] = bias ? _mm512_maskz_loadu_ps(mask[j], bias + 16 * j)
                    : _mm512_setzero_ps();
     __m512 zero = _mm512_setzero_ps();
-    for (int r = 0; r < MR; ++r)
+    for (int r = 0; r < R; ++r)
       for (int j = 0; j < 4; ++j) {
         __m512 v = _mm512_add_ps(acc[r][j], bv[j]);
         if (act == LF_GEMM_RELU)
@@ -141,10 +147,30 @@ tileAvx512(const float *a, int64_t lda, const float *b, int64_t kc, float *c,
         acc[r][j] = v;
       }
   }
-  for (int r = 0; r < mr; ++r)
+  for (int r = 0; r < R; ++r)
     for (int j = 0; j < 4; ++j)
       if (mask[j])
         _mm512_mask_storeu_ps(c + r * ldc + 16 * j, mask[j], acc[r][j]);
+}
+
+/* The tile for mr = 1..MR rows, each row count its own instance (no wasted
+ * FMAs for a short last tile). */
+__attribute__((target("avx512f,fma"))) static void
+tileAvx512(const float *a, int64_t lda, const float *b, int64_t kc, float *c,
+           int64_t ldc, int mr, int nr, int first, int last,
+           const float *bias, int32_t act, const float *pf, int64_t pfLines) {
+#define LF_TILE(R)                                                            \
+  case R:                                                                      \
+    tileBody(a, lda, b, kc, c, ldc, R, nr, first, last, bias, act, pf,        \
+             pfLines);                                                         \
+    return;
+  switch (mr) {
+    LF_TILE(1) LF_TILE(2) LF_TILE(3) LF_TILE(4) LF_TILE(5)
+  default:
+    tileBody(a, lda, b, kc, c, ldc, MR, nr, first, last, bias, act, pf,
+             pfLines);
+  }
+#undef LF_TILE
 }
 
 /* Few rows (decode steps, M <= 4): the weights stream through once, so the
@@ -265,13 +291,28 @@ void lfGemmPackedF32Block(const float *a, int64_t lda, const float *packed,
         const float *b = packed + p * k * NR + k0 * NR;
         int nr = n - p * NR < NR ? (int)(n - p * NR) : NR;
         const float *bp = bias ? bias + p * NR : NULL;
-        for (int64_t r0 = mb; r0 < me; r0 += MR) {
-          int mr = me - r0 < MR ? (int)(me - r0) : MR;
+        /* In the first row block, each tile prefetches its share of the
+         * next panel's KC block into L2: the first tile of a panel then
+         * computes instead of waiting on memory. */
+        const float *next =
+            mb == m0 && p + 1 < q1 ? packed + (p + 1) * k * NR + k0 * NR
+                                   : NULL;
+        int64_t tiles = (me - mb + MR - 1) / MR;
+        int64_t share = (kc * NR / 16 + tiles - 1) / tiles;
+        /* The block's rows split evenly over its tiles (16 rows: 6, 5, 5,
+         * not 6, 6, 4 with the last tile as slow as a full one). */
+        int64_t rows = me - mb, small = rows / tiles, big = rows % tiles;
+        int64_t r0 = mb;
+        for (int64_t t = 0; t < tiles; ++t) {
+          int mr = (int)(small + (t < big));
           const float *ap = a + r0 * lda + k0;
           float *cp = c + r0 * ldc + p * NR;
+          r0 += mr;
 #ifdef LF_GEMM_X86
           if (fast) {
-            tileAvx512(ap, lda, b, kc, cp, ldc, mr, nr, first, last, bp, act);
+            tileAvx512(ap, lda, b, kc, cp, ldc, mr, nr, first, last, bp, act,
+                       next ? next + t * share * 16 : NULL,
+                       next ? share : 0);
             continue;
           }
 #endif
