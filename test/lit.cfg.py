@@ -49,14 +49,6 @@ if cc:
     cc_flags = os.environ.get("LF_SANITIZE_CFLAGS", "")
     config.substitutions.append(("%cc", f"{cc} {cc_flags}".strip()))
 
-# libomp (LLVM's OpenMP runtime) for code compiled with threads != 1: AOT
-# objects link it; `REQUIRES: libomp`.
-omp_dir = next((d for d in ["/usr/lib/llvm-22/lib", "/usr/lib/x86_64-linux-gnu"]
-                if os.path.exists(os.path.join(d, "libomp.so.5"))), None)
-if omp_dir:
-    config.available_features.add("libomp")
-    config.substitutions.append(("%libomp", f"-L{omp_dir} -lomp -Wl,-rpath,{omp_dir}"))
-
 # The interpreter that sees Debian's numpy/torch (python3 on PATH may not).
 python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else shutil.which("python3")
 # build/ort-venv (./build.sh test makes it) is that interpreter plus

@@ -151,9 +151,9 @@ typedef struct {
   int explain;          /* 1: record why rewrites were declined (lfExecutableGetRemarks) */
   const char *chip;     /* LF_TARGET_NVPTX: GPU architecture, e.g. "sm_90"; NULL: "sm_80" */
   int threads;          /* CPU: threads of the generated parallel loops; 1 (default):
-                           sequential; N > 1: OpenMP with N threads; 0: OpenMP's
-                           default (OMP_NUM_THREADS, else one per core). OpenMP
-                           needs libomp at run time (an error status says so). */
+                           sequential; N > 1: N threads of the runtime's pool;
+                           0: its default (LF_NUM_THREADS, OMP_NUM_THREADS, else
+                           one per core). */
 } LfCompileOptions;
 
 /// Fills `options` with the defaults.

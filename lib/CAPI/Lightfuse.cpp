@@ -346,7 +346,7 @@ LfStatus lfModuleCompile(LfModule module, const LfCompileOptions *options,
     return makeError("optLevel must be in [0, 3], got " +
                      std::to_string(o.optLevel));
   if (o.threads < 0)
-    return makeError("threads must be >= 0 (1: sequential, 0: OpenMP's "
+    return makeError("threads must be >= 0 (1: sequential, 0: the runtime's "
                      "default), got " + std::to_string(o.threads));
   CompileOptions co;
   co.threads = static_cast<unsigned>(o.threads);

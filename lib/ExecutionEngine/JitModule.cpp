@@ -112,6 +112,7 @@ static llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner interner
   add("_mlir_ciface_lf_gemm_f32", &_mlir_ciface_lf_gemm_f32);
   add("_mlir_ciface_lf_row_norm_f32", &_mlir_ciface_lf_row_norm_f32);
   add("_mlir_ciface_lf_residual_norm_f32", &_mlir_ciface_lf_residual_norm_f32);
+  add("lfParallelRange", &lfParallelRange);
   add("_mlir_memref_to_llvm_alloc", &_mlir_memref_to_llvm_alloc);
   add("_mlir_memref_to_llvm_aligned_alloc",
       &_mlir_memref_to_llvm_aligned_alloc);
@@ -295,7 +296,8 @@ std::unique_ptr<JitModule> JitModule::compile(llvm::StringRef source,
   jm->remarkText += diags.text;
   diags.text.clear();
 
-  // OpenMP work-sharing loops (lf-cpu-pipeline{threads != 1}) call libomp:
+  // OpenMP left in the module (a custom pipeline without
+  // lf-convert-openmp-to-runtime; lf-cpu-pipeline leaves none) calls libomp:
   // load it into the process, where the JIT resolves symbols.
   bool usesOpenMP = false;
   module->walk([&](Operation *op) {

@@ -166,3 +166,36 @@ void lfParallelFor(int64_t tasks, void (*fn)(void *ctx, int64_t task),
   }
   pthread_mutex_unlock(&regionLock);
 }
+
+/* lfParallelRange: contiguous, balanced chunks of [0, iterations), chunk t
+ * first offered to thread t (the same rows on the same core every call). */
+typedef struct {
+  void (*fn)(void *, int64_t, int64_t);
+  void *ctx;
+  int64_t iterations, tasks;
+} RangeJob;
+
+static void rangeTask(void *ctx, int64_t task) {
+  const RangeJob *j = (const RangeJob *)ctx;
+  int64_t per = j->iterations / j->tasks, extra = j->iterations % j->tasks;
+  int64_t begin = task * per + (task < extra ? task : extra);
+  int64_t end = begin + per + (task < extra);
+  if (begin < end)
+    j->fn(j->ctx, begin, end);
+}
+
+void lfParallelRange(int32_t threads, int64_t iterations,
+                     void (*fn)(void *ctx, int64_t begin, int64_t end),
+                     void *ctx) {
+  if (iterations <= 0)
+    return;
+  int64_t tasks = lfResolveThreads(threads);
+  if (tasks > iterations)
+    tasks = iterations;
+  if (tasks <= 1) {
+    fn(ctx, 0, iterations);
+    return;
+  }
+  RangeJob job = {fn, ctx, iterations, tasks};
+  lfParallelFor(tasks, rangeTask, &job);
+}

@@ -148,7 +148,7 @@ int main(void) {
   opts.optLevel = 3;
   opts.threads = -2;
   s = lfModuleCompile(mod, &opts, &exe);
-  // CHECK: bad threads: threads must be >= 0 (1: sequential, 0: OpenMP's default), got -2
+  // CHECK: bad threads: threads must be >= 0 (1: sequential, 0: the runtime's default), got -2
   printf("bad threads: %s\n", lfStatusGetMessage(s));
   lfStatusDestroy(s);
   opts.threads = 1;

@@ -105,7 +105,7 @@ expect_error(lightfuse.compile, "no/such/file.mlir")
 expect_error(lightfuse.compile, SRC, target="tpu")
 # CHECK: error: threads must be an int >= 0, got -1
 expect_error(lightfuse.compile, SRC, threads=-1)
-# Threads of the generated parallel loops: OpenMP with threads=2.
+# Threads of the generated parallel loops: the runtime's pool with threads=2.
 LA = ("func.func @la(%q: tensor<2x2x?x8xf32>, %s: tensor<2xf32>) -> tensor<2x2x?x8xf32> {\n"
       "  %o = lf.linear_attention %q, %q, %q decay(%s : tensor<2xf32>)"
       " : tensor<2x2x?x8xf32>, tensor<2x2x?x8xf32>, tensor<2x2x?x8xf32> -> tensor<2x2x?x8xf32>\n"

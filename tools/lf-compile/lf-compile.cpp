@@ -102,9 +102,11 @@ static cl::opt<bool> gemmKernels(
     cl::init(true));
 static cl::opt<unsigned> threads(
     "cpu-threads",
-    cl::desc("cpu: threads of the generated parallel loops (1: sequential, "
-             "no runtime dependency; N > 1: OpenMP with N threads; 0: "
-             "OpenMP's default). OpenMP objects link with -lomp"),
+    cl::desc("cpu: threads of each call, for the generated parallel loops "
+             "and the GEMM / norm kernels, on the runtime's thread pool (1: "
+             "sequential; N > 1: N threads; 0: LF_NUM_THREADS, "
+             "OMP_NUM_THREADS, else one per core). Objects link "
+             "libLightfuseRuntime only (no libomp)"),
     cl::init(1));
 static cl::opt<bool> cpuUkernels(
     "cpu-ukernels",

@@ -74,8 +74,10 @@ static cl::opt<std::string> chip("chip",
                                  cl::init("sm_80"));
 static cl::opt<unsigned> threads(
     "cpu-threads",
-    cl::desc("cpu: threads of the generated parallel loops (1: sequential; "
-             "N > 1: OpenMP with N threads; 0: OpenMP's default)"),
+    cl::desc("cpu: threads of each call, for the generated parallel loops "
+             "and the GEMM / norm kernels, on the runtime's thread pool (1: "
+             "sequential; N > 1: N threads; 0: LF_NUM_THREADS, "
+             "OMP_NUM_THREADS, else one per core)"),
     cl::init(1));
 static cl::opt<bool> cudaProbe(
     "cuda-probe",

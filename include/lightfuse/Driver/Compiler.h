@@ -52,9 +52,9 @@ struct CompileOptions {
   /// When set, writes the IR after each pass into this directory.
   std::string dumpDir;
   /// cpu: threads of the generated code's parallel loops (the
-  /// lf-cpu-pipeline option `threads`): 1 sequential, N > 1 OpenMP with N
-  /// threads, 0 OpenMP with the runtime's default. OpenMP code needs libomp,
-  /// which the JIT loads (an error names it when it is missing).
+  /// lf-cpu-pipeline option `threads`): 1 sequential, N > 1 N threads of
+  /// the runtime's pool, 0 the runtime's default (LF_NUM_THREADS,
+  /// OMP_NUM_THREADS, else one per core).
   unsigned threads = 1;
   /// cpu, default pipeline: give the functions with static result shapes a
   /// destination-passing entry (lf-into-variants), which invokeInto uses

@@ -78,6 +78,14 @@ int64_t lfResolveThreads(int32_t threads);
 void lfParallelFor(int64_t tasks, void (*fn)(void *ctx, int64_t task),
                    void *ctx);
 
+/* What generated parallel loops call (lf-convert-openmp-to-runtime): runs
+ * fn(ctx, begin, end) over [0, iterations) split into min(threads resolved
+ * as above, iterations) contiguous chunks on the same pool as the kernels
+ * (one pool for the whole process: no second runtime spinning against it). */
+void lfParallelRange(int32_t threads, int64_t iterations,
+                     void (*fn)(void *ctx, int64_t begin, int64_t end),
+                     void *ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -25,8 +25,8 @@ void lf::buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows,
                                     int64_t attentionBlock, unsigned threads) {
   buildLFToLinalgPipeline(pm, attentionBlock, threads);
   // Run each norm's reductions and epilogue on a few rows at a time.
-  // With threads, row tiles are scf.forall iterations: OpenMP runs them
-  // on the threads (buildCPUCodegenPipeline).
+  // With threads, row tiles are scf.forall iterations the runtime's pool
+  // runs (buildCPUCodegenPipeline).
   if (tileRows > 0) {
     lf::TileRowsPassOptions rows;
     rows.tileRows = tileRows;
@@ -82,7 +82,8 @@ void lf::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &opts) {
 
 void lf::buildCPUCodegenPipeline(OpPassManager &pm, unsigned threads) {
   // The (batch, head) foralls of the tiled attention: in sequence, or
-  // parallel loops that become OpenMP work-sharing loops below.
+  // parallel loops that become OpenMP work-sharing loops below, which
+  // lf-convert-openmp-to-runtime then outlines onto the runtime's pool.
   bool openmp = threads != 1;
   if (openmp)
     pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
@@ -136,6 +137,9 @@ void lf::buildCPUCodegenPipeline(OpPassManager &pm, unsigned threads) {
   if (openmp)
     pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  // The loops run on the runtime's pool, with the GEMM and norm kernels.
+  if (openmp)
+    pm.addPass(lf::createConvertOpenMPToRuntimePass());
   pm.addPass(lf::createMarkAllocNoAliasPass());
   pm.addPass(createCanonicalizerPass());
 }

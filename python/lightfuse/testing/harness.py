@@ -173,14 +173,6 @@ def _aot_driver(n_in, in_specs, out_specs, gpu=False):
     return "\n".join(lines) + "\n"
 
 
-def _libomp_flags():
-    """Link flags for objects with OpenMP loops (threads != 1)."""
-    for d in ["/usr/lib/llvm-22/lib", "/usr/lib/x86_64-linux-gnu"]:
-        if os.path.exists(os.path.join(d, "libomp.so.5")):
-            return [f"-L{d}", "-lomp", f"-Wl,-rpath,{d}"]
-    return ["-lomp"]
-
-
 class Runner:
     def __init__(self):
         self.mode = os.environ.get("LF_HARNESS", "lf-run")
@@ -237,7 +229,6 @@ class Runner:
             sanitize = os.environ.get("LF_SANITIZE_CFLAGS", "").split()
             steps.append([self.cc, *sanitize, "-std=c11", "-I", self.tmp, base + ".c", base + ".o",
                           self.runtime] + ([self.cuda_runtime, "-ldl"] if self.target == "nvptx" else []) +
-                         (_libomp_flags() if self.threads != 1 else []) +
                          ["-lm", "-lpthread", "-o", base])
             ins = []
             for i, (a, d) in enumerate(zip(arrays, dtypes)):

@@ -90,7 +90,7 @@ check("no decay operand n=150", 150, 3, 8, None, [16, 64, 0], b=2)
 # unequal half).
 check("odd blocks n=101", 101, 2, 8, slopes[:2], [1, 7, 33])
 check("f16 n=300", 300, 2, 16, slopes[:2], [64, 0], tol=2e-3, dtype="f16")
-# The (batch, head) loop as OpenMP threads (lf-cpu-pipeline{threads=2}).
+# The (batch, head) loop on two threads (lf-cpu-pipeline{threads=2}).
 check("2 threads batch 2 n=777", 777, 3, 16, slopes[:3], [64], b=2, threads=2)
 check("2 threads per-channel n=300", 300, 2, 8, chan, [16], b=2, threads=2)
 # One (batch, head) on 2 and 3 threads: the value columns are split (Dv 16

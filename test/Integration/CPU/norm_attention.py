@@ -4,7 +4,7 @@
 # the token-major Lightning blocks (lf-cpu-pipeline's default) and the
 # expansion into lf.linear_attention + transpose + lf.rms_norm + lf.mul
 # (attention-block=0); decay per head, per head and channel, none; gain;
-# f16 storage; batch > 1; OpenMP threads. f32 within 1e-4 relative.
+# f16 storage; batch > 1; two threads. f32 within 1e-4 relative.
 # RUN: %PYTHON %s
 import sys
 import tempfile
@@ -78,7 +78,7 @@ for label, pipe in (("blocks", TILED), ("expanded", EXPANDED)):
     check(f"{label} f16", 1, 2, 90, 16, 16, slopes[:2], pipe, dtype="f16", tol=3e-3)
 # Per-head-and-channel decays keep the expansion in the default pipeline.
 check("per-channel decay", 1, 2, 100, 8, 8, chan, TILED)
-# Blocks of 16 (tail block) and the heads on two OpenMP threads.
+# Blocks of 16 (tail block) and the heads on two threads.
 check("block 16, 2 threads", 2, 3, 77, 8, 8, slopes,
       "builtin.module(lf-cpu-pipeline{attention-block=16 threads=2})")
 # One head on 4 threads: value columns split in 4 (per-slice sums of squares).

@@ -50,7 +50,7 @@ def TileRowsPass : Pass<"lf-tile-rows", "::mlir::func::FuncOp"> {
     Option<"parallel", "parallel", "bool", /*default=*/"false",
            "Emit the row loop as scf.forall, whose tiles may run on "
            "different threads (lf-cpu-pipeline{threads != 1} turns it into "
-           "an OpenMP loop)">
+           "a loop on the runtime's thread pool)">
   ];
   let statistics = [
     Statistic<"numTiled", "num-tiled", "Root ops tiled">,
@@ -189,6 +189,59 @@ def MarkAllocNoAliasPass : Pass<"lf-mark-alloc-noalias", "::mlir::ModuleOp"> {
     llvm.func @_mlir_memref_to_llvm_aligned_alloc(i64, i64) -> (!llvm.ptr {llvm.noalias})
     ```
   }];
+}
+
+def ConvertOpenMPToRuntimePass
+    : Pass<"lf-convert-openmp-to-runtime", "::mlir::ModuleOp"> {
+  let summary = "Run the parallel loops on the lightfuse runtime's thread pool, not libomp";
+  let description = [{
+    Runs on the LLVM dialect after `convert-openmp-to-llvm`, where
+    `convert-scf-to-openmp` left each parallel loop (the row tiles of norms
+    and elementwise ops, attention's (batch, head) loop) as
+
+    ```mlir
+    omp.parallel num_threads(%n : i32) {
+      omp.wsloop {
+        omp.loop_nest (%i, %j) : i64 = (%lb0, %lb1) to (%ub0, %ub1) step (%s0, %s1) {
+          ...
+          omp.yield
+        }
+      }
+      omp.terminator
+    }
+    ```
+
+    Each such region becomes an internal function
+    `@<fn>_par<N>(%ctx: !llvm.ptr, %begin: i64, %end: i64)` that runs the
+    iterations [begin, end) of the loop nest linearized (row-major over its
+    dimensions), reading the values it uses from a stack struct at `%ctx`,
+    and the region becomes a call of the runtime's `lfParallelRange(threads,
+    iterations, fn, ctx)`:
+
+    ```mlir
+    %ctx = llvm.alloca %c1 x !llvm.struct<(ptr, i64, ...)> : (i64) -> !llvm.ptr
+    llvm.store %x, %field0 : !llvm.ptr, !llvm.ptr
+    ...
+    %fn = llvm.mlir.addressof @main_par0 : !llvm.ptr
+    llvm.call @lfParallelRange(%n, %iterations, %fn, %ctx) : (i32, i64, !llvm.ptr, !llvm.ptr) -> ()
+    ```
+
+    The GEMM and norm kernels already run on that pool. With the loops on
+    libomp as well, two pools of spinning workers shared the cores: libomp's
+    workers spin for 200 ms after each region (`KMP_BLOCKTIME`) while the
+    pool's workers needed the same cores for the next GEMM. One pool also
+    means compiled code needs no libomp (objects link the runtime only).
+
+    Constant-size `llvm.alloca`s of the loop body move to the outlined
+    function's entry (one buffer per chunk, not a stack that grows per
+    iteration). Regions with reductions, private or `if` clauses, an
+    `ordered` schedule or loop bounds computed inside the region are
+    reported as errors: the CPU pipeline never emits them.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+  let statistics = [
+    Statistic<"numOutlined", "num-outlined", "Parallel regions outlined">
+  ];
 }
 
 #endif // LIGHTFUSE_CODEGEN_CPU_PASSES_TD

@@ -41,11 +41,10 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Threads of each call: the parallel loops of the "
                      "generated code (row tiles, the (batch, head) loop of "
                      "tiled attention) and the runtime's GEMM and row-norm "
-                     "kernels. 1: sequential, no runtime dependency; N > "
-                     "1: OpenMP with N threads; 0: OpenMP with the runtime's "
-                     "default (OMP_NUM_THREADS, else one per core). OpenMP "
-                     "code calls libomp (the LLVM OpenMP runtime): the JIT "
-                     "loads it, AOT objects link it (-lomp)"),
+                     "kernels, all on the runtime's thread pool. 1: "
+                     "sequential; N > 1: N threads; 0: the runtime's "
+                     "default (LF_NUM_THREADS, OMP_NUM_THREADS, else one "
+                     "per core). No libomp: objects link the runtime only"),
       llvm::cl::init(1)};
   PassOptions::Option<bool> ukernels{
       *this, "ukernels",
@@ -82,7 +81,8 @@ void buildLowerToLinalgPipeline(OpPassManager &pm, int64_t tileRows = 8,
 void addCPUPreLowering(OpPassManager &pm, bool ukernels, unsigned threads);
 
 /// Bufferized IR (loops, vectors, memrefs) -> LLVM dialect for the host;
-/// `threads` != 1 turns parallel loops into OpenMP work-sharing loops.
+/// `threads` != 1 runs parallel loops on the runtime's thread pool (through
+/// OpenMP work-sharing loops that lf-convert-openmp-to-runtime outlines).
 void buildCPUCodegenPipeline(OpPassManager &pm, unsigned threads = 1);
 
 } // namespace mlir::lf
