@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { kMaxWorkers = 63 };
@@ -40,16 +41,48 @@ static int64_t preferred;
 static _Atomic int claimed[kMaxWorkers + 1];
 static uint64_t startGeneration[kMaxWorkers]; /* guarded by mu */
 
-/* Iterations a thread spins before blocking: a region that follows soon
- * (the next GEMM of a layer, a decode step's linears) finds the workers
- * awake instead of paying a futex wake-up (tens of microseconds here). */
-enum { kSpin = 3000 };
+/* How long a thread spins before blocking: a region that follows soon (the
+ * next GEMM of a layer, a decode step's next call after the caller's own
+ * work) finds the workers awake instead of paying a futex wake-up (tens of
+ * microseconds on these VMs, and a worker that wakes late delays the whole
+ * region). Measured in time, not iterations: a fixed count of `pause`
+ * spanned 10 to 400 us depending on the CPU, and at the short end the
+ * workers slept between every call of a Python loop (a 4096 x 1024 RMSNorm
+ * on two threads took 1.31 ms instead of 0.66). LF_POOL_SPIN_US overrides
+ * the default of 1000 us (0: block at once). */
+static int64_t spinNs = -1;
+
+static int64_t nowNs(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t spinBudgetNs(void) {
+  if (spinNs < 0) {
+    const char *v = getenv("LF_POOL_SPIN_US");
+    spinNs = v && atoi(v) >= 0 ? (int64_t)atoi(v) * 1000 : 1000000;
+  }
+  return spinNs;
+}
 
 static inline void relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
 #endif
 }
+
+/* Spins while `cond` holds, at most spinBudgetNs() (the clock read every 64
+ * pauses). */
+#define SPIN_WHILE(cond)                                                       \
+  do {                                                                         \
+    int64_t budget_ = spinBudgetNs(), start_ = budget_ ? nowNs() : 0;         \
+    for (unsigned i_ = 1; budget_ && (cond); ++i_) {                           \
+      relax();                                                                 \
+      if (i_ % 64 == 0 && nowNs() - start_ > budget_)                          \
+        break;                                                                 \
+    }                                                                          \
+  } while (0)
 
 /* `self`: 0 for the caller, w + 1 for worker w. */
 static void runTasks(int self) {
@@ -73,8 +106,7 @@ static void *workerMain(void *arg) {
   uint64_t seen = startGeneration[self - 1];
   pthread_mutex_unlock(&mu);
   for (;;) {
-    for (int i = 0; i < kSpin && atomic_load(&generation) == seen; ++i)
-      relax();
+    SPIN_WHILE(atomic_load(&generation) == seen);
     if (atomic_load(&generation) == seen) {
       pthread_mutex_lock(&mu);
       ++sleeping;
@@ -156,8 +188,7 @@ void lfParallelFor(int64_t tasks, void (*fn)(void *ctx, int64_t task),
     pthread_cond_broadcast(&workReady);
   pthread_mutex_unlock(&mu);
   runTasks(0);
-  for (int i = 0; i < kSpin && atomic_load(&pending) > 0; ++i)
-    relax();
+  SPIN_WHILE(atomic_load(&pending) > 0);
   if (atomic_load(&pending) > 0) {
     pthread_mutex_lock(&mu);
     while (atomic_load(&pending) > 0)
