@@ -17,13 +17,19 @@ using namespace mlir;
 namespace {
 struct DropFrontendAttrsPass
     : lf::impl::DropFrontendAttrsPassBase<DropFrontendAttrsPass> {
+  using Base::Base;
   void runOnOperation() override {
-    auto strip = [](DictionaryAttr dict) -> DictionaryAttr {
+    SmallVector<std::string> drop(prefixes.begin(), prefixes.end());
+    if (drop.empty())
+      drop.push_back("lf.");
+    auto strip = [&](DictionaryAttr dict) -> DictionaryAttr {
       if (!dict)
         return dict;
       SmallVector<NamedAttribute> kept;
       for (NamedAttribute a : dict)
-        if (!a.getName().getValue().starts_with("lf."))
+        if (llvm::none_of(drop, [&](const std::string &p) {
+              return a.getName().getValue().starts_with(p);
+            }))
           kept.push_back(a);
       return DictionaryAttr::get(dict.getContext(), kept);
     };

@@ -54,6 +54,13 @@ void lf::buildBufferizationPipeline(OpPassManager &pm, bool intoVariants) {
   // {lf.weight} / {lf.name} have been read; LLVM IR has no place for them.
   pm.addPass(lf::createDropFrontendAttrsPass());
   pm.addPass(bufferization::createOneShotBufferizePass(buf));
+  // The runtime kernels' `bufferization.access` argument attributes have been
+  // read (LLVM IR translation would warn about each).
+  {
+    lf::DropFrontendAttrsPassOptions drop;
+    drop.prefixes = {"bufferization."};
+    pm.addPass(lf::createDropFrontendAttrsPass(drop));
+  }
   pm.addPass(createCanonicalizerPass());
   // Static-shaped temporaries allocated in loops (the Lightning blocks'
   // tiles) move out of them: one allocation per call instead of per block.

@@ -58,7 +58,7 @@ def IntoVariantsPass : Pass<"lf-into-variants", "::mlir::ModuleOp"> {
 }
 
 def DropFrontendAttrsPass : Pass<"lf-drop-frontend-attrs", "::mlir::ModuleOp"> {
-  let summary = "Drop the lf.* argument and result attributes before bufferization";
+  let summary = "Drop front-end argument and result attributes LLVM IR has no place for";
   let description = [{
     `{lf.weight}` (read by `lf-hoist-weight-prep` and
     `lf-cpu-linear-ukernel`) and `{lf.name}` (the ONNX importer's value
@@ -66,7 +66,10 @@ def DropFrontendAttrsPass : Pass<"lf-drop-frontend-attrs", "::mlir::ModuleOp"> {
     the graph passes reads them and LLVM IR has no place for them (its
     translation warns about every unknown parameter attribute). This pass
     removes every `lf.`-prefixed argument and result attribute of the
-    module's functions; other attributes stay.
+    module's functions (declarations included); other attributes stay.
+    `prefixes` names other prefixes instead: the CPU pipeline runs it again
+    with `bufferization.` after One-Shot Bufferize, which read the
+    `bufferization.access = "read"` of the runtime kernels' declarations.
 
     ```mlir
     func.func @f(%x: tensor<4xf32> {lf.name = "x"}, %w: tensor<4xf32> {lf.weight})
@@ -74,6 +77,10 @@ def DropFrontendAttrsPass : Pass<"lf-drop-frontend-attrs", "::mlir::ModuleOp"> {
     func.func @f(%x: tensor<4xf32>, %w: tensor<4xf32>)
     ```
   }];
+  let options = [
+    ListOption<"prefixes", "prefixes", "std::string",
+               "Attribute-name prefixes to drop (default: lf.)">
+  ];
 }
 
 def OutlineLoopNestsPass : Pass<"lf-outline-loop-nests", "::mlir::ModuleOp"> {
