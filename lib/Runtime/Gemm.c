@@ -115,24 +115,35 @@ tileBody(const float *a, int64_t lda, const float *b, int64_t kc, float *c,
     for (int j = 0; j < 4; ++j)
       acc[r][j] = first ? _mm512_setzero_ps()
                         : _mm512_maskz_loadu_ps(mask[j], c + r * ldc + 16 * j);
-  for (int64_t kk = 0; kk < kc; ++kk) {
-    const float *bk = b + kk * NR;
-    if (pfLines > 0) {
-      _mm_prefetch((const char *)pf, _MM_HINT_T1);
-      _mm_prefetch((const char *)(pf + 16), _MM_HINT_T1);
-      pf += 32;
-      pfLines -= 2;
-    }
-    __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
-    __m512 b2 = _mm512_loadu_ps(bk + 32), b3 = _mm512_loadu_ps(bk + 48);
-    for (int r = 0; r < R; ++r) {
-      __m512 av = _mm512_set1_ps(ar[r][kk]);
-      acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
-      acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
-      acc[r][2] = _mm512_fmadd_ps(av, b2, acc[r][2]);
-      acc[r][3] = _mm512_fmadd_ps(av, b3, acc[r][3]);
-    }
+  /* The k steps that also prefetch (two lines each), then the rest. */
+  int64_t kpf = (pfLines + 1) / 2 < kc ? (pfLines + 1) / 2 : kc;
+#define LF_TILE_STEP(kk)                                                       \
+  do {                                                                         \
+    const float *bk = b + (kk) * NR;                                           \
+    __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);            \
+    __m512 b2 = _mm512_loadu_ps(bk + 32), b3 = _mm512_loadu_ps(bk + 48);       \
+    for (int r = 0; r < R; ++r) {                                              \
+      __m512 av = _mm512_set1_ps(ar[r][kk]);                                   \
+      acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);                          \
+      acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);                          \
+      acc[r][2] = _mm512_fmadd_ps(av, b2, acc[r][2]);                          \
+      acc[r][3] = _mm512_fmadd_ps(av, b3, acc[r][3]);                          \
+    }                                                                          \
+  } while (0)
+  int64_t kk = 0;
+  for (; kk < kpf; ++kk) {
+    _mm_prefetch((const char *)pf, _MM_HINT_T1);
+    _mm_prefetch((const char *)(pf + 16), _MM_HINT_T1);
+    pf += 32;
+    LF_TILE_STEP(kk);
   }
+  for (; kk + 1 < kc; kk += 2) {
+    LF_TILE_STEP(kk);
+    LF_TILE_STEP(kk + 1);
+  }
+  if (kk < kc)
+    LF_TILE_STEP(kk);
+#undef LF_TILE_STEP
   if (last && (bias || act != LF_GEMM_IDENTITY)) {
     __m512 bv[4];
     for (int j = 0; j < 4; ++j)
