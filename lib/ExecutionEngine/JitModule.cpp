@@ -110,6 +110,7 @@ static llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner interner
   };
   add("memrefCopy", &memrefCopy);
   add("_mlir_ciface_lf_gemm_f32", &_mlir_ciface_lf_gemm_f32);
+  add("_mlir_ciface_lf_gemm_glu_f32", &_mlir_ciface_lf_gemm_glu_f32);
   add("_mlir_ciface_lf_row_norm_f32", &_mlir_ciface_lf_row_norm_f32);
   add("_mlir_ciface_lf_residual_norm_f32", &_mlir_ciface_lf_residual_norm_f32);
   add("lfParallelRange", &lfParallelRange);

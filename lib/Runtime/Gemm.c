@@ -67,6 +67,24 @@ static inline float activate(float v, int32_t act) {
   }
 }
 
+static inline int isGlu(int32_t act) {
+  return act >= LF_GEMM_GLU_NONE && act <= LF_GEMM_GLU_RELU;
+}
+
+/* act(gate) * up for the GLU epilogues. */
+static inline float gluScalar(float gate, float up, int32_t act) {
+  switch (act) {
+  case LF_GEMM_GLU_SIGMOID:
+    return up / (1.0f + expf(-gate));
+  case LF_GEMM_GLU_SILU:
+    return gate * up / (1.0f + expf(-gate));
+  case LF_GEMM_GLU_RELU:
+    return gate > 0.0f ? gate * up : 0.0f;
+  default:
+    return gate * up;
+  }
+}
+
 /* Portable kernel: rows [0, mr), columns [0, nr) of one tile. */
 static void tileScalar(const float *a, int64_t lda, const float *b, int64_t kc,
                        float *c, int64_t ldc, int mr, int nr, int first,
@@ -79,7 +97,8 @@ static void tileScalar(const float *a, int64_t lda, const float *b, int64_t kc,
       if (last) {
         if (bias)
           acc += bias[j];
-        acc = activate(acc, act);
+        acc = isGlu(act) ? gluScalar(c[r * ldc + j], acc, act)
+                         : activate(acc, act);
       }
       c[r * ldc + j] = acc;
     }
@@ -97,10 +116,52 @@ static inline void panelMasks(int nr, __mmask16 mask[4]) {
   }
 }
 
+/* e^x to ~2 ulp: x = n ln2 + r, |r| <= ln2 / 2, a degree-6 polynomial of r
+ * scaled by 2^n (Cephes' expf constants). */
+static inline __attribute__((always_inline, target("avx512f,fma"))) __m512
+expAvx512(__m512 x) {
+  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.3f)),
+                    _mm512_set1_ps(88.7f));
+  __m512 n = _mm512_roundscale_ps(
+      _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+  return _mm512_scalef_ps(p, n);
+}
+
+/* act(gate) * up, 16 lanes. */
+static inline __attribute__((always_inline, target("avx512f,fma"))) __m512
+gluAvx512(__m512 gate, __m512 up, int32_t act) {
+  __m512 one = _mm512_set1_ps(1.0f);
+  switch (act) {
+  case LF_GEMM_GLU_SIGMOID:
+    return _mm512_div_ps(up, _mm512_add_ps(one, expAvx512(
+                                                   _mm512_sub_ps(_mm512_setzero_ps(), gate))));
+  case LF_GEMM_GLU_SILU:
+    return _mm512_div_ps(_mm512_mul_ps(gate, up),
+                         _mm512_add_ps(one, expAvx512(_mm512_sub_ps(
+                                                _mm512_setzero_ps(), gate))));
+  case LF_GEMM_GLU_RELU:
+    return _mm512_mul_ps(_mm512_max_ps(gate, _mm512_setzero_ps()), up);
+  default:
+    return _mm512_mul_ps(gate, up);
+  }
+}
+
 /* R x 64 tile (R <= MR, a compile-time constant once inlined): up to 24 zmm
  * accumulators over the whole KC block. Columns past `nr` are masked on load
  * and store (the packed panel is zero there). While it runs, the tile
- * prefetches `pfLines` cache lines from `pf` into L2 (two per k step). */
+ * prefetches `pfLines` cache lines from `pf` into L2 (two per k step). With
+ * a GLU `act`, the last block's epilogue reads the gate projection already
+ * in C and stores act(gate) * (this tile + bias). */
 static inline __attribute__((always_inline, target("avx512f,fma"))) void
 tileBody(const float *a, int64_t lda, const float *b, int64_t kc, float *c,
          int64_t ldc, const int R, int nr, int first, int last,
@@ -155,6 +216,9 @@ tileBody(const float *a, int64_t lda, const float *b, int64_t kc, float *c,
         __m512 v = _mm512_add_ps(acc[r][j], bv[j]);
         if (act == LF_GEMM_RELU)
           v = _mm512_max_ps(v, zero);
+        else if (isGlu(act))
+          v = gluAvx512(
+              _mm512_maskz_loadu_ps(mask[j], c + r * ldc + 16 * j), v, act);
         acc[r][j] = v;
       }
   }
@@ -335,6 +399,71 @@ void lfGemmPackedF32Block(const float *a, int64_t lda, const float *packed,
   }
 }
 
+void lfGemmGluPackedF32Block(const float *a, int64_t lda, const float *gate,
+                             const float *up, int64_t n, int64_t k,
+                             const float *biasGate, const float *biasUp,
+                             float *c, int64_t ldc, int64_t m0, int64_t m1,
+                             int64_t q0, int64_t q1, int32_t act) {
+  int64_t j1 = q1 * NR < n ? q1 * NR : n;
+  if (k == 0) {
+    for (int64_t i = m0; i < m1; ++i)
+      for (int64_t j = q0 * NR; j < j1; ++j)
+        c[i * ldc + j] = gluScalar(biasGate ? biasGate[j] : 0.0f,
+                                   biasUp ? biasUp[j] : 0.0f, act);
+    return;
+  }
+#ifdef LF_GEMM_X86
+  int fast = lfHasAvx512();
+#endif
+  /* Each tile runs the whole K (the gate must be final before the up tile's
+   * epilogue combines them), so a group of panels is as many full-K panels
+   * as fit 1 MiB of L2 together. */
+  int64_t panelBytes = k * NR * (int64_t)sizeof(float);
+  int64_t ncp = panelBytes >= (1 << 20) ? 1 : (1 << 20) / panelBytes;
+  if (ncp > NCP)
+    ncp = NCP;
+  for (int64_t p0 = q0; p0 < q1; p0 += ncp) {
+    int64_t p1 = p0 + ncp < q1 ? p0 + ncp : q1;
+    for (int64_t mb = m0; mb < m1; mb += MC) {
+      int64_t me = mb + MC < m1 ? mb + MC : m1;
+      int64_t rows = me - mb, tiles = (rows + MR - 1) / MR;
+      int64_t small = rows / tiles, big = rows % tiles;
+      for (int64_t p = p0; p < p1; ++p) {
+        const float *g = gate + p * k * NR, *u = up + p * k * NR;
+        int nr = n - p * NR < NR ? (int)(n - p * NR) : NR;
+        const float *bg = biasGate ? biasGate + p * NR : NULL;
+        const float *bu = biasUp ? biasUp + p * NR : NULL;
+        /* First row block: the tiles prefetch the next panels (as in
+         * lfGemmPackedF32Block). */
+        int next = mb == m0 && p + 1 < q1;
+        int64_t share = (k * NR / 16 + tiles - 1) / tiles;
+        int64_t r0 = mb;
+        for (int64_t t = 0; t < tiles; ++t) {
+          int mr = (int)(small + (t < big));
+          const float *ap = a + r0 * lda;
+          float *cp = c + r0 * ldc + p * NR;
+          r0 += mr;
+#ifdef LF_GEMM_X86
+          if (fast) {
+            tileAvx512(ap, lda, g, k, cp, ldc, mr, nr, 1, 1, bg,
+                       LF_GEMM_IDENTITY,
+                       next ? g + k * NR + t * share * 16 : NULL,
+                       next ? share : 0);
+            tileAvx512(ap, lda, u, k, cp, ldc, mr, nr, 1, 1, bu, act,
+                       next ? u + k * NR + t * share * 16 : NULL,
+                       next ? share : 0);
+            continue;
+          }
+#endif
+          tileScalar(ap, lda, g, k, cp, ldc, mr, nr, 1, 1, bg,
+                     LF_GEMM_IDENTITY);
+          tileScalar(ap, lda, u, k, cp, ldc, mr, nr, 1, 1, bu, act);
+        }
+      }
+    }
+  }
+}
+
 /* Work split for `threads` workers: row blocks of a multiple of MR when
  * there are enough rows, else panels (decode: M = 1..16 streams the weights,
  * so the threads share them). */
@@ -343,6 +472,7 @@ typedef struct {
   float *c;
   int64_t lda, ldc, m, n, k, panels, rowsPerTask, panelsPerTask;
   int32_t act;
+  const float *up, *biasUp; /* the GLU kernel's second projection */
 } GemmJob;
 
 static void gemmTask(void *ctx, int64_t task) {
@@ -355,16 +485,39 @@ static void gemmTask(void *ctx, int64_t task) {
     q0 = task * j->panelsPerTask;
     q1 = q0 + j->panelsPerTask < j->panels ? q0 + j->panelsPerTask : j->panels;
   }
-  if (m0 < m1 && q0 < q1)
+  if (m0 >= m1 || q0 >= q1)
+    return;
+  if (j->up)
+    lfGemmGluPackedF32Block(j->a, j->lda, j->packed, j->up, j->n, j->k,
+                            j->bias, j->biasUp, j->c, j->ldc, m0, m1, q0, q1,
+                            j->act);
+  else
     lfGemmPackedF32Block(j->a, j->lda, j->packed, j->n, j->k, j->bias, j->c,
                          j->ldc, m0, m1, q0, q1, j->act);
 }
+
+static void runGemmJob(GemmJob *job, int32_t threads);
 
 void lfGemmPackedF32(const float *a, int64_t lda, const float *packed,
                      int64_t n, int64_t k, const float *bias, float *c,
                      int64_t ldc, int64_t m, int32_t act, int32_t threads) {
   GemmJob job = {a, packed, bias, c, lda, ldc, m, n, k, (n + NR - 1) / NR,
-                 0, 0, act};
+                 0, 0, act, NULL, NULL};
+  runGemmJob(&job, threads);
+}
+
+void lfGemmGluPackedF32(const float *a, int64_t lda, const float *gate,
+                        const float *up, int64_t n, int64_t k,
+                        const float *biasGate, const float *biasUp, float *c,
+                        int64_t ldc, int64_t m, int32_t act, int32_t threads) {
+  GemmJob job = {a, gate, biasGate, c, lda, ldc, m, n, k, (n + NR - 1) / NR,
+                 0, 0, act, up, biasUp};
+  runGemmJob(&job, threads);
+}
+
+static void runGemmJob(GemmJob *jobp, int32_t threads) {
+  GemmJob job = *jobp;
+  int64_t m = job.m;
   int64_t tasks = lfResolveThreads(threads);
   if (m >= (int64_t)MR * 4 * tasks) {
     int64_t per = (m + tasks - 1) / tasks;
@@ -379,6 +532,20 @@ void lfGemmPackedF32(const float *a, int64_t lda, const float *packed,
                 : 1;
   }
   lfParallelFor(tasks, gemmTask, &job);
+}
+
+void _mlir_ciface_lf_gemm_glu_f32(LfMemRef2F32 *a, LfMemRef3F32 *gate,
+                                  LfMemRef3F32 *up, LfMemRef1F32 *biasGate,
+                                  LfMemRef1F32 *biasUp, LfMemRef2F32 *c,
+                                  int32_t act, int32_t threads) {
+  int64_t m = a->sizes[0], k = a->sizes[1], n = c->sizes[1];
+  const float *bg =
+      biasGate->sizes[0] ? biasGate->aligned + biasGate->offset : NULL;
+  const float *bu = biasUp->sizes[0] ? biasUp->aligned + biasUp->offset : NULL;
+  lfGemmGluPackedF32(a->aligned + a->offset, a->strides[0],
+                     gate->aligned + gate->offset, up->aligned + up->offset, n,
+                     k, bg, bu, c->aligned + c->offset, c->strides[0], m, act,
+                     threads);
 }
 
 void _mlir_ciface_lf_gemm_f32(LfMemRef2F32 *a, LfMemRef3F32 *packed,

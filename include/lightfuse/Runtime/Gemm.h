@@ -18,8 +18,17 @@ extern "C" {
 /* Output columns per packed panel. */
 #define LF_GEMM_PANEL 64
 
-/* Epilogue activations applied in the kernel. */
-enum { LF_GEMM_IDENTITY = 0, LF_GEMM_RELU = 1 };
+/* Epilogue activations applied in the kernel. The GLU ones are for
+ * lfGemmGluPackedF32: act(gate) * up, gate activations none (SGLU), sigmoid
+ * (GLU), silu (SwiGLU), relu (ReGLU). */
+enum {
+  LF_GEMM_IDENTITY = 0,
+  LF_GEMM_RELU = 1,
+  LF_GEMM_GLU_NONE = 2,
+  LF_GEMM_GLU_SIGMOID = 3,
+  LF_GEMM_GLU_SILU = 4,
+  LF_GEMM_GLU_RELU = 5
+};
 
 /* Floats lfPackWeightsF32 writes for an [n, k] weight. */
 static inline int64_t lfPackedWeightsSize(int64_t n, int64_t k) {
@@ -42,6 +51,24 @@ void lfGemmPackedF32Block(const float *a, int64_t lda, const float *packed,
                           int64_t ldc, int64_t m0, int64_t m1, int64_t q0,
                           int64_t q1, int32_t act);
 
+/* A gated pair of linears of one input in one pass over it:
+ * c[i, j] = glu(act, a W_gate^T + biasGate, a W_up^T + biasUp)[i, j], both
+ * weights packed as lfPackWeightsF32 packs them (same n, k); `act` one of
+ * the LF_GEMM_GLU_* values; biases may be NULL. The gate tile is stored into
+ * c and the up tile's epilogue combines it while it is in L1, so neither
+ * projection is written to memory. */
+void lfGemmGluPackedF32(const float *a, int64_t lda, const float *gate,
+                        const float *up, int64_t n, int64_t k,
+                        const float *biasGate, const float *biasUp, float *c,
+                        int64_t ldc, int64_t m, int32_t act, int32_t threads);
+
+/* The same for rows [m0, m1) and panels [q0, q1) only. */
+void lfGemmGluPackedF32Block(const float *a, int64_t lda, const float *gate,
+                             const float *up, int64_t n, int64_t k,
+                             const float *biasGate, const float *biasUp,
+                             float *c, int64_t ldc, int64_t m0, int64_t m1,
+                             int64_t q0, int64_t q1, int32_t act);
+
 /* Ranked memref descriptors as MLIR's C interface passes them. */
 typedef struct {
   float *allocated, *aligned;
@@ -62,6 +89,14 @@ typedef struct {
 void _mlir_ciface_lf_gemm_f32(LfMemRef2F32 *a, LfMemRef3F32 *packed,
                               LfMemRef1F32 *bias, LfMemRef2F32 *c, int32_t act,
                               int32_t threads);
+
+/* What generated code calls for lf.glu of two lf.linear of one input
+ * (lf-cpu-linear-ukernel): a [M, K], gate and up packed, their biases [N]
+ * or [0], c [M, N]. */
+void _mlir_ciface_lf_gemm_glu_f32(LfMemRef2F32 *a, LfMemRef3F32 *gate,
+                                  LfMemRef3F32 *up, LfMemRef1F32 *biasGate,
+                                  LfMemRef1F32 *biasUp, LfMemRef2F32 *c,
+                                  int32_t act, int32_t threads);
 
 /* Whether this CPU runs the AVX-512 kernels (checked once). */
 int lfHasAvx512(void);

@@ -49,6 +49,19 @@ FunctionType gemmType(MLIRContext *ctx) {
                            {});
 }
 
+constexpr llvm::StringLiteral kGluCallee = "lf_gemm_glu_f32";
+
+/// @lf_gemm_glu_f32's type: A, the packed gate and up weights and their
+/// biases read, C written, the GLU activation and the thread count.
+FunctionType gemmGluType(MLIRContext *ctx) {
+  auto i32 = IntegerType::get(ctx, 32);
+  return FunctionType::get(
+      ctx,
+      {anyTensor(ctx, 2), anyTensor(ctx, 3), anyTensor(ctx, 3),
+       anyTensor(ctx, 1), anyTensor(ctx, 1), anyStrided(ctx, 2), i32, i32},
+      {});
+}
+
 /// W [N, K] -> [ceil(N / 64), K, 64], zero rows past N.
 Value packWeight(PatternRewriter &rewriter, Location loc, Value w, int64_t n,
                  int64_t k) {
@@ -107,6 +120,116 @@ bool isWeightOnly(Value v) {
   }
   return true;
 }
+
+/// The f32 linear with a static [N, K] weight the kernels take, or a reason.
+LogicalResult checkKernelLinear(LinearOp op, PatternRewriter &rewriter) {
+  auto xTy = cast<RankedTensorType>(op.getInput().getType());
+  auto wTy = cast<RankedTensorType>(op.getWeight().getType());
+  auto yTy = cast<RankedTensorType>(op.getResult().getType());
+  auto isF32 = [](Value v) {
+    return cast<RankedTensorType>(v.getType()).getElementType().isF32();
+  };
+  if (!isF32(op.getInput()) || !isF32(op.getWeight()) ||
+      !yTy.getElementType().isF32() ||
+      (op.getBias() && !isF32(op.getBias())))
+    return rewriter.notifyMatchFailure(op, "not f32");
+  if (!wTy.hasStaticShape() || wTy.getRank() != 2 || xTy.getRank() < 1)
+    return rewriter.notifyMatchFailure(op, "weight shape not static");
+  if (xTy.getShape().back() != wTy.getDimSize(1))
+    return rewriter.notifyMatchFailure(op, "input K is not static");
+  if (isWeightOnly(op.getInput()))
+    return rewriter.notifyMatchFailure(op, "weight preparation");
+  return success();
+}
+
+/// lf.glu of two linears of the same input (SwiGLU's gate and up
+/// projections) as one call of the runtime's GLU kernel: the gate tile stays
+/// in L1 until the up tile's epilogue combines them, so neither projection
+/// is written out and the separate gate pass over both disappears.
+struct GluToUkernel : OpRewritePattern<GluOp> {
+  GluToUkernel(MLIRContext *ctx, unsigned threads, llvm::Statistic *rewritten)
+      : OpRewritePattern<GluOp>(ctx, /*benefit=*/2), threads(threads),
+        rewritten(rewritten) {}
+
+  LogicalResult matchAndRewrite(GluOp op,
+                                PatternRewriter &rewriter) const override {
+    auto gate = op.getGate().getDefiningOp<LinearOp>();
+    auto up = op.getUp().getDefiningOp<LinearOp>();
+    if (!gate || !up || gate == up)
+      return rewriter.notifyMatchFailure(op, "not two linears");
+    if (gate.getInput() != up.getInput())
+      return rewriter.notifyMatchFailure(op, "the linears' inputs differ");
+    if (!gate->hasOneUse() || !up->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "a projection has other users");
+    if (failed(checkKernelLinear(gate, rewriter)) ||
+        failed(checkKernelLinear(up, rewriter)))
+      return failure();
+    if (gate.getWeight().getType() != up.getWeight().getType())
+      return rewriter.notifyMatchFailure(op, "weights of different shapes");
+    int32_t act;
+    switch (op.getActivation()) {
+    case GluActivation::none:
+      act = LF_GEMM_GLU_NONE;
+      break;
+    case GluActivation::sigmoid:
+      act = LF_GEMM_GLU_SIGMOID;
+      break;
+    case GluActivation::silu:
+      act = LF_GEMM_GLU_SILU;
+      break;
+    case GluActivation::relu:
+      act = LF_GEMM_GLU_RELU;
+      break;
+    default:
+      return rewriter.notifyMatchFailure(op, "gelu gate not in the kernel");
+    }
+    auto module = op->getParentOfType<ModuleOp>();
+    if (!module)
+      return rewriter.notifyMatchFailure(op, "not inside a module");
+    MLIRContext *ctx = getContext();
+    if (!calleeAvailable(module, kGluCallee, gemmGluType(ctx)))
+      return rewriter.notifyMatchFailure(op, "@lf_gemm_glu_f32 is taken");
+
+    auto wTy = cast<RankedTensorType>(gate.getWeight().getType());
+    int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
+    Location loc = op.getLoc();
+    Value x = asRows(rewriter, loc, gate.getInput());
+    Value packedGate = packWeight(rewriter, loc, gate.getWeight(), n, k);
+    Value packedUp = packWeight(rewriter, loc, up.getWeight(), n, k);
+    auto biasOf = [&](LinearOp l) -> Value {
+      if (Value b = l.getBias())
+        return b;
+      return tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{0},
+                                     rewriter.getF32Type());
+    };
+    Value out = freshLike(rewriter, loc, gate.getInput(), n);
+    func::FuncOp callee =
+        declareCallee(rewriter, module, kGluCallee, gemmGluType(ctx));
+    Value actV = arith::ConstantIntOp::create(rewriter, loc, act, 32);
+    Value thr = arith::ConstantIntOp::create(rewriter, loc,
+                                             static_cast<int64_t>(threads), 32);
+    func::CallOp::create(
+        rewriter, loc, callee,
+        ValueRange{calleeInput(rewriter, loc, x),
+                   calleeInput(rewriter, loc, packedGate),
+                   calleeInput(rewriter, loc, packedUp),
+                   calleeInput(rewriter, loc, biasOf(gate)),
+                   calleeInput(rewriter, loc, biasOf(up)),
+                   rowsView(rewriter, loc, out), actV, thr});
+    Value y = ownedTensor(rewriter, loc, out);
+    if (y.getType() != op.getType())
+      y = tensor::CastOp::create(rewriter, loc, op.getType(), y);
+    rewriter.replaceOp(op, y);
+    rewriter.eraseOp(gate);
+    rewriter.eraseOp(up);
+    if (rewritten)
+      ++*rewritten;
+    return success();
+  }
+
+  unsigned threads;
+  llvm::Statistic *rewritten;
+};
 
 struct LinearToUkernel : OpRewritePattern<LinearOp> {
   LinearToUkernel(MLIRContext *ctx, unsigned threads,
@@ -194,6 +317,11 @@ struct CPULinearUkernelPass
   using Base::Base;
   void runOnOperation() override {
     // A module pass: the pattern declares @lf_gemm_f32 in the module.
+    // Gated pairs first, while their linears are still lf.linear.
+    RewritePatternSet glu(&getContext());
+    glu.add<GluToUkernel>(&getContext(), threads, &numGluRewritten);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(glu))))
+      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     patterns.add<LinearToUkernel>(&getContext(), threads, &numRewritten);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
@@ -205,6 +333,6 @@ struct CPULinearUkernelPass
 
 void mlir::lf::populateCPULinearUkernelPatterns(RewritePatternSet &patterns,
                                                 unsigned threads) {
-  patterns.add<LinearToUkernel>(patterns.getContext(), threads,
-                                /*rewritten=*/nullptr);
+  patterns.add<GluToUkernel, LinearToUkernel>(patterns.getContext(), threads,
+                                              /*rewritten=*/nullptr);
 }

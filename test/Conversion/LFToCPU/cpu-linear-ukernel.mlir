@@ -91,3 +91,56 @@ func.func @taken(%x: tensor<4x64xf32>, %w: tensor<8x64xf32>) -> tensor<4x8xf32> 
   %0 = lf.linear %x, %w : tensor<4x64xf32>, tensor<8x64xf32> -> tensor<4x8xf32>
   return %0 : tensor<4x8xf32>
 }
+
+// -----
+
+// SwiGLU's gate and up projections of one input: one call of the GLU kernel
+// with both weights packed and act = 4 (silu); no lf.linear or lf.glu left.
+// The biases go in, an absent one as a [0] tensor.
+// CHECK: func.func private @lf_gemm_glu_f32(tensor<?x?xf32> {bufferization.access = "read"}, tensor<?x?x?xf32> {bufferization.access = "read"}, tensor<?x?x?xf32> {bufferization.access = "read"}, tensor<?xf32> {bufferization.access = "read"}, tensor<?xf32> {bufferization.access = "read"}, memref<?x?xf32, strided<[?, ?], offset: ?>>, i32, i32) attributes {llvm.emit_c_interface}
+// CHECK-LABEL: func.func @swiglu
+// CHECK-DAG: %[[ACT:.*]] = arith.constant 4 : i32
+// CHECK-DAG: %[[THR:.*]] = arith.constant 2 : i32
+// CHECK-DAG: %[[NOBIAS:.*]] = tensor.empty() : tensor<0xf32>
+// CHECK: call @lf_gemm_glu_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ACT]], %[[THR]])
+// CHECK-NOT: lf.linear
+// CHECK-NOT: lf.glu
+// CHECK-NOT: call @lf_gemm_f32
+// HOIST-LABEL: func.func @swiglu_prepare
+// HOIST-COUNT-2: linalg.transpose
+// HOIST-LABEL: func.func @swiglu_prepared
+// HOIST: call @lf_gemm_glu_f32
+func.func @swiglu(%x: tensor<?x96xf32>, %wg: tensor<130x96xf32> {lf.weight},
+                  %wu: tensor<130x96xf32> {lf.weight}, %bu: tensor<130xf32>) -> tensor<?x130xf32> {
+  %g = lf.linear %x, %wg : tensor<?x96xf32>, tensor<130x96xf32> -> tensor<?x130xf32>
+  %u = lf.linear %x, %wu bias(%bu : tensor<130xf32>) : tensor<?x96xf32>, tensor<130x96xf32> -> tensor<?x130xf32>
+  %y = lf.glu silu %g, %u : tensor<?x130xf32>
+  return %y : tensor<?x130xf32>
+}
+
+// -----
+
+// Not one GLU call: the projections read different inputs; the gate has
+// another user; GeGLU (no gelu epilogue in the kernel). Each linear is still
+// a GEMM call and the lf.glu stays.
+// CHECK-LABEL: func.func @glu_declined
+// CHECK-NOT: call @lf_gemm_glu_f32
+// CHECK-COUNT-2: call @lf_gemm_f32
+// CHECK: lf.glu silu
+// CHECK-COUNT-2: call @lf_gemm_f32
+// CHECK: lf.glu none
+// CHECK-COUNT-2: call @lf_gemm_f32
+// CHECK: lf.glu gelu
+func.func @glu_declined(%x: tensor<4x64xf32>, %z: tensor<4x64xf32>, %w: tensor<8x64xf32>,
+                        %v: tensor<8x64xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
+  %a = lf.linear %x, %w : tensor<4x64xf32>, tensor<8x64xf32> -> tensor<4x8xf32>
+  %b = lf.linear %z, %v : tensor<4x64xf32>, tensor<8x64xf32> -> tensor<4x8xf32>
+  %0 = lf.glu silu %a, %b : tensor<4x8xf32>
+  %c = lf.linear %x, %w : tensor<4x64xf32>, tensor<8x64xf32> -> tensor<4x8xf32>
+  %d = lf.linear %x, %v : tensor<4x64xf32>, tensor<8x64xf32> -> tensor<4x8xf32>
+  %1 = lf.glu none %c, %d : tensor<4x8xf32>
+  %e = lf.linear %x, %w : tensor<4x64xf32>, tensor<8x64xf32> -> tensor<4x8xf32>
+  %f = lf.linear %x, %v : tensor<4x64xf32>, tensor<8x64xf32> -> tensor<4x8xf32>
+  %2 = lf.glu gelu %e, %f : tensor<4x8xf32>
+  return %0, %1, %2, %c : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+}

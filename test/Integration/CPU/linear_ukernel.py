@@ -6,6 +6,10 @@
 # where they stand: two linears of one tensor with an op between them that
 # could update that tensor's buffer in place (a CSE'd to_buffer once made the
 # second read clobbered data), and the same around the row-norm kernels.
+# lf.glu of two linears of one input runs as one GLU kernel call (the gate
+# tile combined in the up tile's epilogue): every gate activation the kernel
+# takes, biases, N not a multiple of 64, M = 1 and a 6-row tail; GeGLU keeps
+# the two calls and the linalg gate.
 # RUN: %PYTHON %s
 # RUN: env LF_THREADS=2 %PYTHON %s
 # RUN: env LF_HARNESS=python LF_THREADS=2 %PYTHON %s
@@ -78,5 +82,31 @@ run.run("norm kernels of one tensor around an in-place op",
         f"  return %y1, %z, %s, %y2 : {t3}, {t3}, {t3}, {t3}",
         [((1, rows, d), "f32", ())] * 4,
         [R.rms_norm(x3) @ w1.T, x3 + x3, s3, R.rms_norm(s3, eps=1e-6) @ w1.T])
+
+for act, xs, n, bias in [("silu", (13, 300), 130, True),
+                         ("none", (1, 64), 70, False),
+                         ("sigmoid", (2, 5, 96), 64, True),
+                         ("relu", (7, 513), 100, False),
+                         ("gelu", (6, 40), 65, True),
+                         ("silu", (64, 96), 200, False)]:
+    k = xs[-1]
+    x, wg, wu = uniform(rng, *xs), uniform(rng, n, k), uniform(rng, n, k)
+    bg, bu = uniform(rng, n), uniform(rng, n)
+    ys = xs[:-1] + (n,)
+    xt, wt, yt, bt = ttype(xs, "f32"), ttype((n, k), "f32"), ttype(ys, "f32"), ttype((n,), "f32")
+    args = [(x, "f32", ()), (wg, "f32", ()), (wu, "f32", ())]
+    bpg = bpu = ""
+    if bias:
+        args += [(bg, "f32", ()), (bu, "f32", ())]
+        bpg, bpu = f" bias(%a3 : {bt})", f" bias(%a4 : {bt})"
+    x64 = x.astype(np.float64)
+    g = R.linear(x64, wg.astype(np.float64), bg.astype(np.float64) if bias else None)
+    u = R.linear(x64, wu.astype(np.float64), bu.astype(np.float64) if bias else None)
+    run.run(f"glu {act} of linears {xs} x [{n},{k}] bias={bias}", args,
+            f"  %g = lf.linear %a0, %a1{bpg} : {xt}, {wt} -> {yt}\n"
+            f"  %u = lf.linear %a0, %a2{bpu} : {xt}, {wt} -> {yt}\n"
+            f"  %y = lf.glu {act} %g, %u : {yt}\n"
+            f"  return %y : {yt}",
+            [(ys, "f32", ())], [R.glu(act, g, u)])
 
 run.finish()
