@@ -199,6 +199,10 @@ class Function:
             tt = _TensorType()
             _check(lib.lfFunctionGetResultType(handle, i, ctypes.byref(tt)))
             self.results.append(_tensor_type(tt))
+        # ctypes shape/stride arrays per (shape, element strides) seen: a
+        # decode loop calls with the same shapes every step, and building
+        # them was most of a call's Python cost.
+        self._dims = {}
 
     def __repr__(self):
         ins = ", ".join(map(repr, self.inputs))
@@ -221,13 +225,19 @@ class Function:
                     raise LightfuseError(f"{what} #{i} of @{self.name} must have dtype {want} "
                                          f"for {t!r}, got {a.dtype}")
                 data = a
-            if data.strides and any(s % data.itemsize for s in data.strides):
+            if not data.flags.c_contiguous and any(s % data.itemsize for s in data.strides):
                 data = np.ascontiguousarray(data)
-            shape = (ctypes.c_int64 * max(data.ndim, 1))(*data.shape)
-            strides = (ctypes.c_int64 * max(data.ndim, 1))(*(s // data.itemsize for s in data.strides))
-            keep += [data, shape, strides]
-            views[i] = _TensorView(_CODES[t.dtype], data.ndim,
-                                   shape, strides, data.ctypes.data)
+            key = (data.shape, data.strides, data.itemsize)
+            dims = self._dims.get(key)
+            if dims is None:
+                nd = max(data.ndim, 1)
+                dims = ((ctypes.c_int64 * nd)(*data.shape),
+                        (ctypes.c_int64 * nd)(*(s // data.itemsize for s in data.strides)))
+                if len(self._dims) < 64:
+                    self._dims[key] = dims
+            keep += [data, dims]
+            views[i] = _TensorView(_CODES[t.dtype], data.ndim, dims[0], dims[1],
+                                   data.__array_interface__["data"][0])
         return views, keep
 
     def __call__(self, *args, out=None):
