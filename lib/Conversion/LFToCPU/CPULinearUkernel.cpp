@@ -142,6 +142,38 @@ LogicalResult checkKernelLinear(LinearOp op, PatternRewriter &rewriter) {
   return success();
 }
 
+/// The linear's bias, or an empty [0] tensor (the kernels' "no bias").
+Value biasOrNone(PatternRewriter &rewriter, Location loc, LinearOp op) {
+  if (Value b = op.getBias())
+    return b;
+  return tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{0},
+                                 rewriter.getF32Type());
+}
+
+/// Calls kernel `name` (declared with `type` if the module does not have
+/// it) on `inputs`, tensors it reads, then a fresh [M, n] buffer shaped like
+/// `like` that it writes, `act` and the thread count; returns that buffer
+/// as a tensor of `resultType`.
+Value callKernel(PatternRewriter &rewriter, Location loc, ModuleOp module,
+                 StringRef name, FunctionType type, ArrayRef<Value> inputs,
+                 Value like, int64_t n, int32_t act, unsigned threads,
+                 Type resultType) {
+  Value out = freshLike(rewriter, loc, like, n);
+  func::FuncOp callee = declareCallee(rewriter, module, name, type);
+  SmallVector<Value> args;
+  for (Value v : inputs)
+    args.push_back(calleeInput(rewriter, loc, v));
+  args.push_back(rowsView(rewriter, loc, out));
+  args.push_back(arith::ConstantIntOp::create(rewriter, loc, act, 32));
+  args.push_back(arith::ConstantIntOp::create(
+      rewriter, loc, static_cast<int64_t>(threads), 32));
+  func::CallOp::create(rewriter, loc, callee, args);
+  Value y = ownedTensor(rewriter, loc, out);
+  if (y.getType() != resultType)
+    y = tensor::CastOp::create(rewriter, loc, resultType, y);
+  return y;
+}
+
 /// lf.glu of two linears of the same input (SwiGLU's gate and up
 /// projections) as one call of the runtime's GLU kernel: the gate tile stays
 /// in L1 until the up tile's epilogue combines them, so neither projection
@@ -196,29 +228,11 @@ struct GluToUkernel : OpRewritePattern<GluOp> {
     Value x = asRows(rewriter, loc, gate.getInput());
     Value packedGate = packWeight(rewriter, loc, gate.getWeight(), n, k);
     Value packedUp = packWeight(rewriter, loc, up.getWeight(), n, k);
-    auto biasOf = [&](LinearOp l) -> Value {
-      if (Value b = l.getBias())
-        return b;
-      return tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{0},
-                                     rewriter.getF32Type());
-    };
-    Value out = freshLike(rewriter, loc, gate.getInput(), n);
-    func::FuncOp callee =
-        declareCallee(rewriter, module, kGluCallee, gemmGluType(ctx));
-    Value actV = arith::ConstantIntOp::create(rewriter, loc, act, 32);
-    Value thr = arith::ConstantIntOp::create(rewriter, loc,
-                                             static_cast<int64_t>(threads), 32);
-    func::CallOp::create(
-        rewriter, loc, callee,
-        ValueRange{calleeInput(rewriter, loc, x),
-                   calleeInput(rewriter, loc, packedGate),
-                   calleeInput(rewriter, loc, packedUp),
-                   calleeInput(rewriter, loc, biasOf(gate)),
-                   calleeInput(rewriter, loc, biasOf(up)),
-                   rowsView(rewriter, loc, out), actV, thr});
-    Value y = ownedTensor(rewriter, loc, out);
-    if (y.getType() != op.getType())
-      y = tensor::CastOp::create(rewriter, loc, op.getType(), y);
+    Value y = callKernel(rewriter, loc, module, kGluCallee, gemmGluType(ctx),
+                         {x, packedGate, packedUp,
+                          biasOrNone(rewriter, loc, gate),
+                          biasOrNone(rewriter, loc, up)},
+                         gate.getInput(), n, act, threads, op.getType());
     rewriter.replaceOp(op, y);
     rewriter.eraseOp(gate);
     rewriter.eraseOp(up);
@@ -239,28 +253,16 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
 
   LogicalResult matchAndRewrite(LinearOp op,
                                 PatternRewriter &rewriter) const override {
-    auto xTy = cast<RankedTensorType>(op.getInput().getType());
+    if (failed(checkKernelLinear(op, rewriter)))
+      return failure();
     auto wTy = cast<RankedTensorType>(op.getWeight().getType());
     auto yTy = cast<RankedTensorType>(op.getResult().getType());
-    auto isF32 = [](Value v) {
-      return cast<RankedTensorType>(v.getType()).getElementType().isF32();
-    };
-    if (!isF32(op.getInput()) || !isF32(op.getWeight()) ||
-        !yTy.getElementType().isF32() ||
-        (op.getBias() && !isF32(op.getBias())))
-      return rewriter.notifyMatchFailure(op, "not f32");
-    if (!wTy.hasStaticShape() || wTy.getRank() != 2 || xTy.getRank() < 1)
-      return rewriter.notifyMatchFailure(op, "weight shape not static");
-    if (isWeightOnly(op.getInput()))
-      return rewriter.notifyMatchFailure(op, "weight preparation");
     auto module = op->getParentOfType<ModuleOp>();
     if (!module)
       return rewriter.notifyMatchFailure(op, "not inside a module");
     if (!calleeAvailable(module, kCallee, gemmType(getContext())))
       return rewriter.notifyMatchFailure(op, "@lf_gemm_f32 is taken");
     int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
-    if (xTy.getShape().back() != k)
-      return rewriter.notifyMatchFailure(op, "input K is not static");
     Location loc = op.getLoc();
 
     // A lone ReLU after the linear runs in the kernel's epilogue.
@@ -278,28 +280,9 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
     Value x = asRows(rewriter, loc, op.getInput());
 
     Value packed = packWeight(rewriter, loc, op.getWeight(), n, k);
-    Value bias = op.getBias();
-    if (!bias)
-      bias = tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{0},
-                                     rewriter.getF32Type());
-
-    // The call reads tensors and writes a fresh buffer the result owns.
-    Value out = freshLike(rewriter, loc, op.getInput(), n);
-    func::FuncOp callee =
-        declareCallee(rewriter, module, kCallee, gemmType(getContext()));
-    Value actV = arith::ConstantIntOp::create(rewriter, loc, act, 32);
-    Value thr = arith::ConstantIntOp::create(rewriter, loc,
-                                             static_cast<int64_t>(threads), 32);
-    func::CallOp::create(
-        rewriter, loc, callee,
-        ValueRange{calleeInput(rewriter, loc, x),
-                   calleeInput(rewriter, loc, packed),
-                   calleeInput(rewriter, loc, bias),
-                   rowsView(rewriter, loc, out),
-                   actV, thr});
-    Value y = ownedTensor(rewriter, loc, out);
-    if (y.getType() != yTy)
-      y = tensor::CastOp::create(rewriter, loc, yTy, y);
+    Value y = callKernel(rewriter, loc, module, kCallee, gemmType(getContext()),
+                         {x, packed, biasOrNone(rewriter, loc, op)},
+                         op.getInput(), n, act, threads, yTy);
     rewriter.replaceOp(replaced, y);
     if (replaced != op.getOperation())
       rewriter.eraseOp(op);
