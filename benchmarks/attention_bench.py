@@ -11,8 +11,8 @@ B=1, H=8, d=64, f32, N in {2048, 8192, 16384}, one and two threads, in one run:
 - the FMA peak measured in this run (lf-bench), and the decode step's latency
   after 1k, 16k and 64k tokens of prefill.
 
-Two threads: the Lightning blocks run their (batch, head) loop on OpenMP
-threads inside the generated code (lf-cpu-pipeline{threads=2}); the token
+Two threads: the Lightning blocks run their (batch, head) loop on the
+runtime's thread pool inside the generated code (lf-cpu-pipeline{threads=2}); the token
 recurrence has no parallel loop of its own, so there the caller runs heads
 0-3 and 4-7 on two threads (ctypes releases the GIL). PyTorch uses
 torch.set_num_threads(2). lightfuse calls pass out= (no result allocation
