@@ -23,10 +23,17 @@ enum { kMaxWorkers = 63 };
 
 static pthread_mutex_t regionLock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t workReady = PTHREAD_COND_INITIALIZER;
+
 static pthread_cond_t workDone = PTHREAD_COND_INITIALIZER;
 static int numWorkers;    /* guarded by mu */
-static int sleeping;      /* workers blocked on workReady; guarded by mu */
+/* Each worker blocks on its own condition, so a region wakes the workers it
+ * needs and no others; guarded by mu. */
+static pthread_cond_t workReady[kMaxWorkers];
+static int sleeping[kMaxWorkers];
+/* (region number << 8) | the workers it needs (1..63): one word, so a
+ * worker sees a region and its size together. Workers past that size skip
+ * the region and block without spinning (a call with fewer threads than an
+ * earlier one does not keep the others spinning on the cores). */
 static _Atomic uint64_t generation;
 static _Atomic int pending; /* workers still inside the current region */
 static void (*jobFn)(void *, int64_t);
@@ -105,17 +112,22 @@ static void *workerMain(void *arg) {
   pthread_mutex_lock(&mu);
   uint64_t seen = startGeneration[self - 1];
   pthread_mutex_unlock(&mu);
+  int idle = 0; /* not needed by the last region: block at once */
   for (;;) {
-    SPIN_WHILE(atomic_load(&generation) == seen);
+    if (!idle)
+      SPIN_WHILE(atomic_load(&generation) == seen);
     if (atomic_load(&generation) == seen) {
       pthread_mutex_lock(&mu);
-      ++sleeping;
+      sleeping[self - 1] = 1;
       while (atomic_load(&generation) == seen)
-        pthread_cond_wait(&workReady, &mu);
-      --sleeping;
+        pthread_cond_wait(&workReady[self - 1], &mu);
+      sleeping[self - 1] = 0;
       pthread_mutex_unlock(&mu);
     }
     seen = atomic_load(&generation);
+    idle = (int)(seen & 0xFF) < self;
+    if (idle)
+      continue;
     runTasks(self);
     if (atomic_fetch_sub(&pending, 1) == 1) {
       pthread_mutex_lock(&mu);
@@ -131,10 +143,12 @@ static void *workerMain(void *arg) {
 static void resetAfterFork(void) {
   pthread_mutex_init(&regionLock, NULL);
   pthread_mutex_init(&mu, NULL);
-  pthread_cond_init(&workReady, NULL);
+  for (int w = 0; w < numWorkers; ++w) {
+    pthread_cond_init(&workReady[w], NULL);
+    sleeping[w] = 0;
+  }
   pthread_cond_init(&workDone, NULL);
   numWorkers = 0;
-  sleeping = 0;
   atomic_store(&pending, 0);
 }
 
@@ -169,6 +183,8 @@ void lfParallelFor(int64_t tasks, void (*fn)(void *ctx, int64_t task),
   while (numWorkers < want) {
     pthread_t th;
     startGeneration[numWorkers] = atomic_load(&generation);
+    pthread_cond_init(&workReady[numWorkers], NULL);
+    sleeping[numWorkers] = 0;
     if (pthread_create(&th, NULL, workerMain, (void *)(uintptr_t)numWorkers) !=
         0)
       break;
@@ -178,14 +194,17 @@ void lfParallelFor(int64_t tasks, void (*fn)(void *ctx, int64_t task),
   jobFn = fn;
   jobCtx = ctx;
   jobTasks = tasks;
-  preferred = tasks < numWorkers + 1 ? tasks : numWorkers + 1;
+  int active = want < numWorkers ? (int)want : numWorkers;
+  preferred = active + 1;
   for (int64_t t = 0; t < preferred; ++t)
     atomic_store(&claimed[t], 0);
   atomic_store(&nextTask, 0);
-  atomic_store(&pending, numWorkers);
-  atomic_fetch_add(&generation, 1);
-  if (sleeping)
-    pthread_cond_broadcast(&workReady);
+  atomic_store(&pending, active);
+  atomic_store(&generation,
+               ((atomic_load(&generation) >> 8) + 1) << 8 | (uint64_t)active);
+  for (int w = 0; w < active; ++w)
+    if (sleeping[w])
+      pthread_cond_signal(&workReady[w]);
   pthread_mutex_unlock(&mu);
   runTasks(0);
   SPIN_WHILE(atomic_load(&pending) > 0);
