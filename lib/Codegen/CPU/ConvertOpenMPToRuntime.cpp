@@ -102,9 +102,9 @@ LogicalResult ConvertOpenMPToRuntimePass::outline(omp::ParallelOp par,
       par.getIfExpr() || !par.getAllocateVars().empty())
     return fail("parallel regions with reduction, private, allocate or if "
                 "clauses are not supported");
-  Block &parBody = par.getRegion().front();
   if (!par.getRegion().hasOneBlock())
     return fail("expected a single-block parallel region");
+  Block &parBody = par.getRegion().front();
   auto wsloops = parBody.getOps<omp::WsloopOp>();
   if (!llvm::hasSingleElement(wsloops))
     return fail("expected exactly one omp.wsloop in the parallel region");
