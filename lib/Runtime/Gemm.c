@@ -330,22 +330,46 @@ int lfHasAvx512(void) {
 #endif
 }
 
-void lfGemmPackedF32Block(const float *a, int64_t lda, const float *packed,
-                          int64_t n, int64_t k, const float *bias, float *c,
-                          int64_t ldc, int64_t m0, int64_t m1, int64_t q0,
-                          int64_t q1, int32_t act) {
-#ifdef LF_GEMM_X86
+/* Tile t of the row block's `tiles` prefetches its share of the next
+ * panel's block (`next`, `lines` cache lines in all) into L2. */
+static inline const float *prefetchShare(const float *next, int64_t lines,
+                                         int64_t tiles, int64_t t,
+                                         int64_t *share) {
+  *share = next ? (lines + tiles - 1) / tiles : 0;
+  return next ? next + t * *share * 16 : NULL;
+}
+
+/* Rows [m0, m1) and panels [q0, q1) of c = act(a W^T + bias), or with `up`
+ * (the GLU kernel) c = glu(act, a W^T + bias, a Up^T + biasUp):
+ *   for k0 in K step kcMax (KC; the whole K for the GLU, whose gate must be
+ *                           final when the up tile's epilogue combines it)
+ *     for p0 in panels step ncp (as many panels' blocks as fit L2)
+ *       for mb in M step MC
+ *         for p in [p0, p1): the block's rows split evenly over tiles
+ *           (16 rows: 6, 5, 5, not 6, 6, 4 with the last tile as slow as a
+ *           full one); for the GLU each tile runs the gate panel, stores it,
+ *           then the up panel with the combining epilogue.
+ * In the first row block each tile prefetches its share of the next
+ * panel's block into L2: the first tile of a panel then computes instead of
+ * waiting on memory. */
+static void gemmBlock(const float *a, int64_t lda, const float *packed,
+                      const float *up, int64_t n, int64_t k,
+                      const float *bias, const float *biasUp, float *c,
+                      int64_t ldc, int64_t m0, int64_t m1, int64_t q0,
+                      int64_t q1, int32_t act) {
   int fast = lfHasAvx512();
-#endif
   int64_t j1 = q1 * NR < n ? q1 * NR : n;
   if (k == 0) {
     for (int64_t i = m0; i < m1; ++i)
-      for (int64_t j = q0 * NR; j < j1; ++j)
-        c[i * ldc + j] = activate(bias ? bias[j] : 0.0f, act);
+      for (int64_t j = q0 * NR; j < j1; ++j) {
+        float g = bias ? bias[j] : 0.0f;
+        c[i * ldc + j] = up ? gluScalar(g, biasUp ? biasUp[j] : 0.0f, act)
+                            : activate(g, act);
+      }
     return;
   }
 #ifdef LF_GEMM_X86
-  if (fast && m1 - m0 <= 4) {
+  if (fast && !up && m1 - m0 <= 4) {
     for (int64_t p = q0; p < q1; ++p) {
       int nr = n - p * NR < NR ? (int)(n - p * NR) : NR;
       fewRowsAvx512(a + m0 * lda, lda, packed + p * k * NR, k,
@@ -355,48 +379,70 @@ void lfGemmPackedF32Block(const float *a, int64_t lda, const float *packed,
     return;
   }
 #endif
-  for (int64_t k0 = 0; k0 < k; k0 += KC) {
-    int64_t kc = k - k0 < KC ? k - k0 : KC;
+  int64_t kcMax = up ? k : KC, ncp = NCP;
+  if (up) {
+    /* Full-K panel pairs: as many as fit 1 MiB of L2 together. */
+    int64_t pairBytes = 2 * k * NR * (int64_t)sizeof(float);
+    ncp = pairBytes >= (1 << 20) ? 1 : (1 << 20) / pairBytes;
+    if (ncp > NCP)
+      ncp = NCP;
+  }
+  for (int64_t k0 = 0; k0 < k; k0 += kcMax) {
+    int64_t kc = k - k0 < kcMax ? k - k0 : kcMax;
     int first = k0 == 0, last = k0 + kc == k;
-    for (int64_t p0 = q0; p0 < q1; p0 += NCP) {
-    int64_t p1 = p0 + NCP < q1 ? p0 + NCP : q1;
-    for (int64_t mb = m0; mb < m1; mb += MC) {
-      int64_t me = mb + MC < m1 ? mb + MC : m1;
-      for (int64_t p = p0; p < p1; ++p) {
-        const float *b = packed + p * k * NR + k0 * NR;
-        int nr = n - p * NR < NR ? (int)(n - p * NR) : NR;
-        const float *bp = bias ? bias + p * NR : NULL;
-        /* In the first row block, each tile prefetches its share of the
-         * next panel's KC block into L2: the first tile of a panel then
-         * computes instead of waiting on memory. */
-        const float *next =
-            mb == m0 && p + 1 < q1 ? packed + (p + 1) * k * NR + k0 * NR
-                                   : NULL;
-        int64_t tiles = (me - mb + MR - 1) / MR;
-        int64_t share = (kc * NR / 16 + tiles - 1) / tiles;
-        /* The block's rows split evenly over its tiles (16 rows: 6, 5, 5,
-         * not 6, 6, 4 with the last tile as slow as a full one). */
-        int64_t rows = me - mb, small = rows / tiles, big = rows % tiles;
-        int64_t r0 = mb;
-        for (int64_t t = 0; t < tiles; ++t) {
-          int mr = (int)(small + (t < big));
-          const float *ap = a + r0 * lda + k0;
-          float *cp = c + r0 * ldc + p * NR;
-          r0 += mr;
+    for (int64_t p0 = q0; p0 < q1; p0 += ncp) {
+      int64_t p1 = p0 + ncp < q1 ? p0 + ncp : q1;
+      for (int64_t mb = m0; mb < m1; mb += MC) {
+        int64_t me = mb + MC < m1 ? mb + MC : m1;
+        int64_t rows = me - mb, tiles = (rows + MR - 1) / MR;
+        int64_t small = rows / tiles, big = rows % tiles;
+        for (int64_t p = p0; p < p1; ++p) {
+          int64_t off = p * k * NR + k0 * NR;
+          int nr = n - p * NR < NR ? (int)(n - p * NR) : NR;
+          const float *bp = bias ? bias + p * NR : NULL;
+          const float *bu = biasUp ? biasUp + p * NR : NULL;
+          int pf = mb == m0 && p + 1 < q1;
+          int64_t r0 = mb;
+          for (int64_t t = 0; t < tiles; ++t) {
+            int mr = (int)(small + (t < big));
+            const float *ap = a + r0 * lda + k0;
+            float *cp = c + r0 * ldc + p * NR;
+            r0 += mr;
 #ifdef LF_GEMM_X86
-          if (fast) {
-            tileAvx512(ap, lda, b, kc, cp, ldc, mr, nr, first, last, bp, act,
-                       next ? next + t * share * 16 : NULL,
-                       next ? share : 0);
-            continue;
-          }
+            if (fast) {
+              int64_t share;
+              const float *pw = prefetchShare(
+                  pf ? packed + off + k * NR : NULL, kc * NR / 16, tiles, t,
+                  &share);
+              tileAvx512(ap, lda, packed + off, kc, cp, ldc, mr, nr, first,
+                         last, bp, up ? LF_GEMM_IDENTITY : act, pw, share);
+              if (up) {
+                pw = prefetchShare(pf ? up + off + k * NR : NULL,
+                                   kc * NR / 16, tiles, t, &share);
+                tileAvx512(ap, lda, up + off, kc, cp, ldc, mr, nr, 1, 1, bu,
+                           act, pw, share);
+              }
+              continue;
+            }
 #endif
-          tileScalar(ap, lda, b, kc, cp, ldc, mr, nr, first, last, bp, act);
+            tileScalar(ap, lda, packed + off, kc, cp, ldc, mr, nr, first,
+                       last, bp, up ? LF_GEMM_IDENTITY : act);
+            if (up)
+              tileScalar(ap, lda, up + off, kc, cp, ldc, mr, nr, 1, 1, bu,
+                         act);
+          }
         }
       }
     }
-    }
   }
+}
+
+void lfGemmPackedF32Block(const float *a, int64_t lda, const float *packed,
+                          int64_t n, int64_t k, const float *bias, float *c,
+                          int64_t ldc, int64_t m0, int64_t m1, int64_t q0,
+                          int64_t q1, int32_t act) {
+  gemmBlock(a, lda, packed, NULL, n, k, bias, NULL, c, ldc, m0, m1, q0, q1,
+            act);
 }
 
 void lfGemmGluPackedF32Block(const float *a, int64_t lda, const float *gate,
@@ -404,64 +450,8 @@ void lfGemmGluPackedF32Block(const float *a, int64_t lda, const float *gate,
                              const float *biasGate, const float *biasUp,
                              float *c, int64_t ldc, int64_t m0, int64_t m1,
                              int64_t q0, int64_t q1, int32_t act) {
-  int64_t j1 = q1 * NR < n ? q1 * NR : n;
-  if (k == 0) {
-    for (int64_t i = m0; i < m1; ++i)
-      for (int64_t j = q0 * NR; j < j1; ++j)
-        c[i * ldc + j] = gluScalar(biasGate ? biasGate[j] : 0.0f,
-                                   biasUp ? biasUp[j] : 0.0f, act);
-    return;
-  }
-#ifdef LF_GEMM_X86
-  int fast = lfHasAvx512();
-#endif
-  /* Each tile runs the whole K (the gate must be final before the up tile's
-   * epilogue combines them), so a group of panels is as many full-K panels
-   * as fit 1 MiB of L2 together. */
-  int64_t panelBytes = k * NR * (int64_t)sizeof(float);
-  int64_t ncp = panelBytes >= (1 << 20) ? 1 : (1 << 20) / panelBytes;
-  if (ncp > NCP)
-    ncp = NCP;
-  for (int64_t p0 = q0; p0 < q1; p0 += ncp) {
-    int64_t p1 = p0 + ncp < q1 ? p0 + ncp : q1;
-    for (int64_t mb = m0; mb < m1; mb += MC) {
-      int64_t me = mb + MC < m1 ? mb + MC : m1;
-      int64_t rows = me - mb, tiles = (rows + MR - 1) / MR;
-      int64_t small = rows / tiles, big = rows % tiles;
-      for (int64_t p = p0; p < p1; ++p) {
-        const float *g = gate + p * k * NR, *u = up + p * k * NR;
-        int nr = n - p * NR < NR ? (int)(n - p * NR) : NR;
-        const float *bg = biasGate ? biasGate + p * NR : NULL;
-        const float *bu = biasUp ? biasUp + p * NR : NULL;
-        /* First row block: the tiles prefetch the next panels (as in
-         * lfGemmPackedF32Block). */
-        int next = mb == m0 && p + 1 < q1;
-        int64_t share = (k * NR / 16 + tiles - 1) / tiles;
-        int64_t r0 = mb;
-        for (int64_t t = 0; t < tiles; ++t) {
-          int mr = (int)(small + (t < big));
-          const float *ap = a + r0 * lda;
-          float *cp = c + r0 * ldc + p * NR;
-          r0 += mr;
-#ifdef LF_GEMM_X86
-          if (fast) {
-            tileAvx512(ap, lda, g, k, cp, ldc, mr, nr, 1, 1, bg,
-                       LF_GEMM_IDENTITY,
-                       next ? g + k * NR + t * share * 16 : NULL,
-                       next ? share : 0);
-            tileAvx512(ap, lda, u, k, cp, ldc, mr, nr, 1, 1, bu, act,
-                       next ? u + k * NR + t * share * 16 : NULL,
-                       next ? share : 0);
-            continue;
-          }
-#endif
-          tileScalar(ap, lda, g, k, cp, ldc, mr, nr, 1, 1, bg,
-                     LF_GEMM_IDENTITY);
-          tileScalar(ap, lda, u, k, cp, ldc, mr, nr, 1, 1, bu, act);
-        }
-      }
-    }
-  }
+  gemmBlock(a, lda, gate, up, n, k, biasGate, biasUp, c, ldc, m0, m1, q0, q1,
+            act);
 }
 
 /* Work split for `threads` workers: row blocks of a multiple of MR when
@@ -485,15 +475,9 @@ static void gemmTask(void *ctx, int64_t task) {
     q0 = task * j->panelsPerTask;
     q1 = q0 + j->panelsPerTask < j->panels ? q0 + j->panelsPerTask : j->panels;
   }
-  if (m0 >= m1 || q0 >= q1)
-    return;
-  if (j->up)
-    lfGemmGluPackedF32Block(j->a, j->lda, j->packed, j->up, j->n, j->k,
-                            j->bias, j->biasUp, j->c, j->ldc, m0, m1, q0, q1,
-                            j->act);
-  else
-    lfGemmPackedF32Block(j->a, j->lda, j->packed, j->n, j->k, j->bias, j->c,
-                         j->ldc, m0, m1, q0, q1, j->act);
+  if (m0 < m1 && q0 < q1)
+    gemmBlock(j->a, j->lda, j->packed, j->up, j->n, j->k, j->bias, j->biasUp,
+              j->c, j->ldc, m0, m1, q0, q1, j->act);
 }
 
 static void runGemmJob(GemmJob *job, int32_t threads);
