@@ -120,6 +120,8 @@ LogicalResult ConvertOpenMPToRuntimePass::outline(omp::ParallelOp par,
     if (&op != ws && !isa<omp::TerminatorOp>(op) && !isMemoryEffectFree(&op))
       return fail("the parallel region runs operations with side effects "
                   "outside its loop");
+  if (nestEntry.getNumArguments() == 0)
+    return fail("expected a loop nest with induction variables");
   for (BlockArgument iv : nestEntry.getArguments())
     if (!iv.getType().isInteger(64))
       return fail("expected i64 induction variables (run after "
@@ -138,6 +140,20 @@ LogicalResult ConvertOpenMPToRuntimePass::outline(omp::ParallelOp par,
     if (!definedOutside(v))
       return fail("loop bounds computed inside the parallel region are not "
                   "supported");
+  // Regions nested in the loop were outlined first (post-order); any other
+  // OpenMP operation left in it has no runtime counterpart.
+  WalkResult nested = nest.getRegion().walk([&](Operation *op) {
+    if (!isa<omp::YieldOp>(op) && op->getDialect() &&
+        op->getDialect()->getNamespace() == "omp")
+      return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  if (nested.wasInterrupted())
+    return fail("the loop body holds OpenMP operations other than parallel "
+                "regions");
+  Value threadsValue = par.getNumThreads();
+  if (threadsValue && !isa<IntegerType>(threadsValue.getType()))
+    return fail("num_threads must be an integer");
 
   // What the loop uses from outside: read from the context struct, except
   // constants, which the outlined function rebuilds.
@@ -161,8 +177,9 @@ LogicalResult ConvertOpenMPToRuntimePass::outline(omp::ParallelOp par,
   for (Value v : captures)
     fieldTypes.push_back(v.getType());
   unsigned rank = nestEntry.getNumArguments();
-  // The trip counts follow the captures.
-  fieldTypes.append(rank, i64);
+  // The trip counts of dimensions 1.. follow the captures (the outermost one
+  // only bounds the linearized range, which the runtime splits).
+  fieldTypes.append(rank - 1, i64);
   auto ctxType = LLVM::LLVMStructType::getLiteral(ctx, fieldTypes);
 
   // --- the outlined function ------------------------------------------------
@@ -188,10 +205,10 @@ LogicalResult ConvertOpenMPToRuntimePass::outline(omp::ParallelOp par,
   };
   for (auto [i, v] : llvm::enumerate(captures))
     map.map(v, LLVM::LoadOp::create(b, loc, v.getType(), field(b, ctxArg, i)));
-  SmallVector<Value> trips;
-  for (unsigned d = 0; d < rank; ++d)
-    trips.push_back(LLVM::LoadOp::create(b, loc, i64,
-                                         field(b, ctxArg, captures.size() + d)));
+  SmallVector<Value> trips(rank);
+  for (unsigned d = 1; d < rank; ++d)
+    trips[d] = LLVM::LoadOp::create(b, loc, i64,
+                                    field(b, ctxArg, captures.size() + d - 1));
   for (Value v : used)
     if (isRematerializable(v))
       map.map(v, b.clone(*v.getDefiningOp())->getResult(0));
@@ -259,14 +276,6 @@ LogicalResult ConvertOpenMPToRuntimePass::outline(omp::ParallelOp par,
     a->moveAfter(size);
     a.getArraySizeMutable().assign(size->getResult(0));
   }
-  WalkResult nested = fn.walk([&](Operation *op) {
-    if (op->getDialect() && op->getDialect()->getNamespace() == "omp")
-      return WalkResult::interrupt();
-    return WalkResult::advance();
-  });
-  if (nested.wasInterrupted())
-    return fail("the loop body holds OpenMP operations other than parallel "
-                "regions");
 
   // --- the call site ---------------------------------------------------------
   OpBuilder cb(par);
@@ -305,19 +314,16 @@ LogicalResult ConvertOpenMPToRuntimePass::outline(omp::ParallelOp par,
   }
   for (auto [i, v] : llvm::enumerate(captures))
     LLVM::StoreOp::create(cb, loc, v, field(cb, slot, i));
-  for (auto [d, t] : llvm::enumerate(tripValues))
-    LLVM::StoreOp::create(cb, loc, t, field(cb, slot, captures.size() + d));
-  Value threads = par.getNumThreads();
+  for (unsigned d = 1; d < rank; ++d)
+    LLVM::StoreOp::create(cb, loc, tripValues[d],
+                          field(cb, slot, captures.size() + d - 1));
+  Value threads = threadsValue;
   if (!threads)
     threads = LLVM::ConstantOp::create(cb, loc, i32, cb.getI32IntegerAttr(0));
-  else if (threads.getType() != i32) {
-    auto t = dyn_cast<IntegerType>(threads.getType());
-    if (!t)
-      return fail("num_threads must be an integer");
-    threads = t.getWidth() > 32
+  else if (threads.getType() != i32)
+    threads = cast<IntegerType>(threads.getType()).getWidth() > 32
                   ? LLVM::TruncOp::create(cb, loc, i32, threads).getResult()
                   : LLVM::SExtOp::create(cb, loc, i32, threads).getResult();
-  }
   Value fnAddr = LLVM::AddressOfOp::create(cb, loc, ptr, fn.getName());
   LLVM::CallOp::create(cb, loc, rangeFn,
                        ValueRange{threads, total, fnAddr, slot});

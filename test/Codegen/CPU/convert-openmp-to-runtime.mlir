@@ -6,11 +6,12 @@
 // constants, and runs iterations [begin, end) of the linearized nest; the
 // region becomes one call of lfParallelRange with the trip count
 // 4 x ub. The struct holds the values the body uses (in order of first use)
-// and then the trip counts.
+// and then the trip counts of the inner dimensions (the outer one only
+// bounds the range the runtime splits).
 // CHECK-LABEL: llvm.func @two_dims(
 // CHECK-SAME: %[[P:.*]]: !llvm.ptr, %[[X:.*]]: f32, %[[UB:.*]]: i64)
 // CHECK: %[[ONE:.*]] = llvm.mlir.constant(1 : i64) : i64
-// CHECK: %[[CTX:.*]] = llvm.alloca %[[ONE]] x !llvm.struct<(i64, ptr, f32, i64, i64)>
+// CHECK: %[[CTX:.*]] = llvm.alloca %[[ONE]] x !llvm.struct<(i64, ptr, f32, i64)>
 // CHECK-NOT: omp.
 // CHECK: %[[F0:.*]] = llvm.getelementptr %[[CTX]][0, 0]
 // CHECK: llvm.store %[[UB]], %[[F0]] : i64, !llvm.ptr
@@ -19,9 +20,8 @@
 // CHECK: %[[F2:.*]] = llvm.getelementptr %[[CTX]][0, 2]
 // CHECK: llvm.store %[[X]], %[[F2]] : f32, !llvm.ptr
 // CHECK: %[[F3:.*]] = llvm.getelementptr %[[CTX]][0, 3]
-// CHECK: llvm.store %[[T0:.*]], %[[F3]] : i64, !llvm.ptr
-// CHECK: %[[F4:.*]] = llvm.getelementptr %[[CTX]][0, 4]
-// CHECK: llvm.store %[[T1:.*]], %[[F4]] : i64, !llvm.ptr
+// CHECK: llvm.store %[[T1:.*]], %[[F3]] : i64, !llvm.ptr
+// CHECK-NOT: llvm.getelementptr %[[CTX]][0, 4]
 // CHECK: %[[FN:.*]] = llvm.mlir.addressof @two_dims_par0 : !llvm.ptr
 // CHECK: llvm.call @lfParallelRange(%{{.*}}, %{{.*}}, %[[FN]], %[[CTX]]) : (i32, i64, !llvm.ptr, !llvm.ptr) -> ()
 // CHECK-NEXT: llvm.return
@@ -106,7 +106,7 @@ llvm.func @defaults(%p: !llvm.ptr, %ub: i64) {
 // CHECK: llvm.call @lfParallelRange(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK-LABEL: llvm.func internal @nested_par1(
 // CHECK-NEXT: llvm.mlir.constant(1 : i64)
-// CHECK-NEXT: llvm.alloca {{.*}} x !llvm.struct<(i64, ptr, i64)>
+// CHECK-NEXT: llvm.alloca {{.*}} x !llvm.struct<(i64, ptr)>
 // CHECK: llvm.mlir.addressof @nested_par0
 // CHECK: llvm.call @lfParallelRange(
 // CHECK-LABEL: llvm.func internal @nested_par0(
@@ -203,6 +203,26 @@ llvm.func @clash() {
   omp.parallel {
     omp.wsloop {
       omp.loop_nest (%i) : i64 = (%c0) to (%c1) step (%c1) {
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  llvm.return
+}
+
+// -----
+
+// An OpenMP operation the runtime has no counterpart for, in the loop body:
+// reported before anything is outlined.
+llvm.func @barrier_in_loop() {
+  %c0 = llvm.mlir.constant(0 : i64) : i64
+  %c1 = llvm.mlir.constant(1 : i64) : i64
+  // expected-error @below {{lf-convert-openmp-to-runtime: the loop body holds OpenMP operations other than parallel regions}}
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : i64 = (%c0) to (%c1) step (%c1) {
+        omp.barrier
         omp.yield
       }
     }
