@@ -23,7 +23,6 @@ enum { kMaxWorkers = 63 };
 
 static pthread_mutex_t regionLock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-
 static pthread_cond_t workDone = PTHREAD_COND_INITIALIZER;
 static int numWorkers;    /* guarded by mu */
 /* Each worker blocks on its own condition, so a region wakes the workers it
@@ -57,7 +56,7 @@ static uint64_t startGeneration[kMaxWorkers]; /* guarded by mu */
  * workers slept between every call of a Python loop (a 4096 x 1024 RMSNorm
  * on two threads took 1.31 ms instead of 0.66). LF_POOL_SPIN_US overrides
  * the default of 1000 us (0: block at once). */
-static int64_t spinNs = -1;
+static _Atomic int64_t spinNs = -1;
 
 static int64_t nowNs(void) {
   struct timespec ts;
@@ -66,11 +65,13 @@ static int64_t nowNs(void) {
 }
 
 static int64_t spinBudgetNs(void) {
-  if (spinNs < 0) {
+  int64_t ns = atomic_load_explicit(&spinNs, memory_order_relaxed);
+  if (ns < 0) {
     const char *v = getenv("LF_POOL_SPIN_US");
-    spinNs = v && atoi(v) >= 0 ? (int64_t)atoi(v) * 1000 : 1000000;
+    ns = v && atoi(v) >= 0 ? (int64_t)atoi(v) * 1000 : 1000000;
+    atomic_store_explicit(&spinNs, ns, memory_order_relaxed);
   }
-  return spinNs;
+  return ns;
 }
 
 static inline void relax(void) {
@@ -157,17 +158,30 @@ static void installForkHandler(void) {
   pthread_atfork(NULL, NULL, resetAfterFork);
 }
 
+/* The default thread count, resolved on first use (as OpenMP reads its
+ * environment once): generated parallel loops and kernels ask for it on
+ * every region, and sysconf(_SC_NPROCESSORS_ONLN) reads /sys each time. */
+static _Atomic int64_t defaultThreads;
+
 int64_t lfResolveThreads(int32_t threads) {
   if (threads >= 1)
     return threads;
-  for (const char *name = "LF_NUM_THREADS"; name;
+  int64_t cached = atomic_load_explicit(&defaultThreads, memory_order_relaxed);
+  if (cached)
+    return cached;
+  int64_t n = 0;
+  for (const char *name = "LF_NUM_THREADS"; name && !n;
        name = name[0] == 'L' ? "OMP_NUM_THREADS" : NULL) {
     const char *v = getenv(name);
     if (v && atoi(v) >= 1)
-      return atoi(v);
+      n = atoi(v);
   }
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n >= 1 ? n : 1;
+  if (!n) {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    n = cpus >= 1 ? cpus : 1;
+  }
+  atomic_store_explicit(&defaultThreads, n, memory_order_relaxed);
+  return n;
 }
 
 void lfParallelFor(int64_t tasks, void (*fn)(void *ctx, int64_t task),

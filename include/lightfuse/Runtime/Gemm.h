@@ -103,7 +103,7 @@ int lfHasAvx512(void);
 
 /* Worker threads for runtime kernels: 1 none, N > 1 that many (the caller
  * included), <= 0 one per online CPU (LF_NUM_THREADS or OMP_NUM_THREADS
- * when set). */
+ * when set; resolved once, on the first call that asks). */
 int64_t lfResolveThreads(int32_t threads);
 
 /* Runs fn(ctx, 0 .. tasks-1) on a persistent pool of worker threads (the
