@@ -142,12 +142,11 @@ LogicalResult checkKernelLinear(LinearOp op, PatternRewriter &rewriter) {
   return success();
 }
 
-/// The linear's bias, or an empty [0] tensor (the kernels' "no bias").
+/// The linear's bias, or the kernels' "no bias".
 Value biasOrNone(PatternRewriter &rewriter, Location loc, LinearOp op) {
   if (Value b = op.getBias())
     return b;
-  return tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{0},
-                                 rewriter.getF32Type());
+  return noneTensor(rewriter, loc);
 }
 
 /// Calls kernel `name` (declared with `type` if the module does not have
@@ -168,10 +167,7 @@ Value callKernel(PatternRewriter &rewriter, Location loc, ModuleOp module,
   args.push_back(arith::ConstantIntOp::create(
       rewriter, loc, static_cast<int64_t>(threads), 32));
   func::CallOp::create(rewriter, loc, callee, args);
-  Value y = ownedTensor(rewriter, loc, out);
-  if (y.getType() != resultType)
-    y = tensor::CastOp::create(rewriter, loc, resultType, y);
-  return y;
+  return ownedTensorAs(rewriter, loc, out, resultType);
 }
 
 /// lf.glu of two linears of the same input (SwiGLU's gate and up

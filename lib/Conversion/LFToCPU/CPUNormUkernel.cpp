@@ -94,12 +94,8 @@ LogicalResult rewriteAsCall(PatternRewriter &rewriter, Operation *op,
     return rewriter.notifyMatchFailure(op, "the kernel's symbol is taken");
   Location loc = op->getLoc();
 
-  auto none = [&]() -> Value {
-    return tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{0},
-                                   rewriter.getF32Type());
-  };
-  Value gain = c.gain ? c.gain : none();
-  Value b = c.bias ? c.bias : none();
+  Value gain = c.gain ? c.gain : noneTensor(rewriter, loc);
+  Value b = c.bias ? c.bias : noneTensor(rewriter, loc);
   Value out = freshLike(rewriter, loc, c.input, d);
   // The sum is written only when something reads it.
   Value sumOut;
@@ -127,15 +123,12 @@ LogicalResult rewriteAsCall(PatternRewriter &rewriter, Operation *op,
                                             static_cast<int64_t>(threads), 32)});
   func::FuncOp callee = declareCallee(rewriter, module, name, calleeType);
   func::CallOp::create(rewriter, loc, callee, args);
-  auto owned = [&](Value buf, Type want) {
-    Value t = ownedTensor(rewriter, loc, buf);
-    return t.getType() == want ? t : tensor::CastOp::create(rewriter, loc, want, t);
-  };
   SmallVector<Value> replacements;
   // An unread sum is replaced by the input, which has its type.
   if (sum)
-    replacements.push_back(sumOut ? owned(sumOut, sum.getType()) : c.input);
-  replacements.push_back(owned(out, result.getType()));
+    replacements.push_back(
+        sumOut ? ownedTensorAs(rewriter, loc, sumOut, sum.getType()) : c.input);
+  replacements.push_back(ownedTensorAs(rewriter, loc, out, result.getType()));
   rewriter.replaceOp(op, replacements);
   return success();
 }

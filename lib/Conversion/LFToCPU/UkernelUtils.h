@@ -155,6 +155,20 @@ inline Value ownedTensor(PatternRewriter &rewriter, Location loc, Value buffer) 
       buffer, rewriter.getUnitAttr(), rewriter.getUnitAttr());
 }
 
+/// ownedTensor of `buffer`, cast to `type` when its sizes are less static.
+inline Value ownedTensorAs(PatternRewriter &rewriter, Location loc,
+                           Value buffer, Type type) {
+  Value t = ownedTensor(rewriter, loc, buffer);
+  return t.getType() == type ? t
+                             : tensor::CastOp::create(rewriter, loc, type, t);
+}
+
+/// An empty f32 tensor<0xf32>: the kernels' "no gain / no bias".
+inline Value noneTensor(PatternRewriter &rewriter, Location loc) {
+  return tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{0},
+                                 rewriter.getF32Type());
+}
+
 } // namespace mlir::lf::ukernel
 
 #endif // LIGHTFUSE_LIB_CONVERSION_LFTOCPU_UKERNELUTILS_H
