@@ -8,7 +8,7 @@
  * runs everywhere.
  *
  * Blocking (row-major A and C, packed W):
- *   for k0 in K step KC (512):        W panel rows [k0, k0 + KC) stay in L2
+ *   for k0 in K step KC (<= 1024):    W panel rows [k0, k0 + KC) stay in L2
  *     for p0 in panels step NCP (4):  a KC x 256 block of W in L2
  *     for m0 in M step MC (96):       the A block MC x KC stays in L2
  *       for p in N / 64 panels:       the W micro-panel KC x 64 streams from L2
@@ -24,23 +24,49 @@
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #define LF_GEMM_X86 1
 #include <immintrin.h>
 #endif
 
-#ifndef LF_GEMM_KC
-#define LF_GEMM_KC 512
-#endif
 #ifndef LF_GEMM_MC
 #define LF_GEMM_MC 96
 #endif
 #ifndef LF_GEMM_NCP
 #define LF_GEMM_NCP 4
 #endif
-enum { NR = LF_GEMM_PANEL, MR = 6, KC = LF_GEMM_KC, MC = LF_GEMM_MC,
-       NCP = LF_GEMM_NCP };
+enum { NR = LF_GEMM_PANEL, MR = 6, MC = LF_GEMM_MC, NCP = LF_GEMM_NCP };
+
+/* The k block for a reduction of `k`: the largest that lets NCP panels'
+ * blocks (KC x NCP * 64 floats) fill half the per-core L2, the A block and
+ * the C tiles taking the rest - 1024 with a 2 MiB L2 (Sapphire Rapids), 512
+ * with 1 MiB (Zen 4), between 256 and 1024 - and K split into equal blocks
+ * (2816: 3 x 939, not 1024 + 1024 + 768). Every k block after the first
+ * reloads the C tiles, so fewer blocks are faster as long as the weight
+ * block stays in L2: 2-4% on 2048x2816x1024 and 512x1024x1024 against a
+ * fixed 512 here. LF_GEMM_KC fixes the block size (experiments). */
+static int64_t kcFor(int64_t k) {
+#ifdef LF_GEMM_KC
+  int64_t kcMax = LF_GEMM_KC;
+#else
+  static int64_t cached;
+  int64_t kcMax = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+  if (!kcMax) {
+    long l2 = -1;
+#ifdef _SC_LEVEL2_CACHE_SIZE
+    l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#endif
+    kcMax = l2 > 0 ? l2 / 2 / (NCP * NR * (int64_t)sizeof(float)) / 64 * 64
+                   : 512;
+    kcMax = kcMax < 256 ? 256 : kcMax > 1024 ? 1024 : kcMax;
+    __atomic_store_n(&cached, kcMax, __ATOMIC_RELAXED);
+  }
+#endif
+  int64_t blocks = (k + kcMax - 1) / kcMax;
+  return blocks > 1 ? (k + blocks - 1) / blocks : k;
+}
 
 void lfPackWeightsF32(const float *w, int64_t ldw, int64_t n, int64_t k,
                       float *packed) {
@@ -341,7 +367,7 @@ static inline const float *prefetchShare(const float *next, int64_t lines,
 
 /* Rows [m0, m1) and panels [q0, q1) of c = act(a W^T + bias), or with `up`
  * (the GLU kernel) c = glu(act, a W^T + bias, a Up^T + biasUp):
- *   for k0 in K step kcMax (KC; the whole K for the GLU, whose gate must be
+ *   for k0 in K step kcMax (kcFor(K); the whole K for the GLU, whose gate must be
  *                           final when the up tile's epilogue combines it)
  *     for p0 in panels step ncp (as many panels' blocks as fit L2)
  *       for mb in M step MC
@@ -379,7 +405,7 @@ static void gemmBlock(const float *a, int64_t lda, const float *packed,
     return;
   }
 #endif
-  int64_t kcMax = up ? k : KC, ncp = NCP;
+  int64_t kcMax = up ? k : kcFor(k), ncp = NCP;
   if (up) {
     /* Full-K panel pairs: as many as fit 1 MiB of L2 together. */
     int64_t pairBytes = 2 * k * NR * (int64_t)sizeof(float);

@@ -54,9 +54,11 @@ static int check(int64_t m, int64_t n, int64_t k, int bias, int32_t act,
 
 int main(void) {
   int all = 1;
+  // K = 1025 and 2100: two and three k blocks (equal splits of K, at most
+  // 1024 each, fewer with a smaller L2), bias and ReLU in the last one.
   const int64_t shapes[][3] = {{1, 1, 1},   {13, 100, 77}, {7, 65, 600},
                                {64, 128, 512}, {100, 64, 1025}, {5, 3, 0},
-                               {0, 64, 16}};
+                               {0, 64, 16}, {20, 70, 2100}};
   for (unsigned s = 0; s < sizeof(shapes) / sizeof(shapes[0]); ++s)
     for (int threads = 1; threads <= 3; threads += 2)
       all &= check(shapes[s][0], shapes[s][1], shapes[s][2], (int)(s % 2),
