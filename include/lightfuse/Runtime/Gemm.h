@@ -20,14 +20,15 @@ extern "C" {
 
 /* Epilogue activations applied in the kernel. The GLU ones are for
  * lfGemmGluPackedF32: act(gate) * up, gate activations none (SGLU), sigmoid
- * (GLU), silu (SwiGLU), relu (ReGLU). */
+ * (GLU), silu (SwiGLU), relu (ReGLU), gelu (GeGLU, the exact erf form). */
 enum {
   LF_GEMM_IDENTITY = 0,
   LF_GEMM_RELU = 1,
   LF_GEMM_GLU_NONE = 2,
   LF_GEMM_GLU_SIGMOID = 3,
   LF_GEMM_GLU_SILU = 4,
-  LF_GEMM_GLU_RELU = 5
+  LF_GEMM_GLU_RELU = 5,
+  LF_GEMM_GLU_GELU = 6
 };
 
 /* Floats lfPackWeightsF32 writes for an [n, k] weight. */

@@ -194,7 +194,7 @@ struct GluToUkernel : OpRewritePattern<GluOp> {
       return failure();
     if (gate.getWeight().getType() != up.getWeight().getType())
       return rewriter.notifyMatchFailure(op, "weights of different shapes");
-    int32_t act;
+    int32_t act = LF_GEMM_GLU_NONE;
     switch (op.getActivation()) {
     case GluActivation::none:
       act = LF_GEMM_GLU_NONE;
@@ -208,8 +208,9 @@ struct GluToUkernel : OpRewritePattern<GluOp> {
     case GluActivation::relu:
       act = LF_GEMM_GLU_RELU;
       break;
-    default:
-      return rewriter.notifyMatchFailure(op, "gelu gate not in the kernel");
+    case GluActivation::gelu:
+      act = LF_GEMM_GLU_GELU;
+      break;
     }
     auto module = op->getParentOfType<ModuleOp>();
     if (!module)

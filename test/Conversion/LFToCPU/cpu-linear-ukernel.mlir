@@ -121,26 +121,51 @@ func.func @swiglu(%x: tensor<?x96xf32>, %wg: tensor<130x96xf32> {lf.weight},
 // -----
 
 // Not one GLU call: the projections read different inputs; the gate has
-// another user; GeGLU (no gelu epilogue in the kernel). Each linear is still
-// a GEMM call and the lf.glu stays.
+// another user. Each linear is still a GEMM call and the lf.glu stays.
 // CHECK-LABEL: func.func @glu_declined
 // CHECK-NOT: call @lf_gemm_glu_f32
 // CHECK-COUNT-2: call @lf_gemm_f32
 // CHECK: lf.glu silu
 // CHECK-COUNT-2: call @lf_gemm_f32
 // CHECK: lf.glu none
-// CHECK-COUNT-2: call @lf_gemm_f32
-// CHECK: lf.glu gelu
 func.func @glu_declined(%x: tensor<4x64xf32>, %z: tensor<4x64xf32>, %w: tensor<8x64xf32>,
-                        %v: tensor<8x64xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
+                        %v: tensor<8x64xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
   %a = lf.linear %x, %w : tensor<4x64xf32>, tensor<8x64xf32> -> tensor<4x8xf32>
   %b = lf.linear %z, %v : tensor<4x64xf32>, tensor<8x64xf32> -> tensor<4x8xf32>
   %0 = lf.glu silu %a, %b : tensor<4x8xf32>
   %c = lf.linear %x, %w : tensor<4x64xf32>, tensor<8x64xf32> -> tensor<4x8xf32>
   %d = lf.linear %x, %v : tensor<4x64xf32>, tensor<8x64xf32> -> tensor<4x8xf32>
   %1 = lf.glu none %c, %d : tensor<4x8xf32>
+  return %0, %1, %c : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// Every gate activation has its kernel code: GeGLU (exact GELU) is act = 6,
+// ReGLU 5, the sigmoid GLU 3, SGLU 2.
+// CHECK-LABEL: func.func @glu_acts
+// CHECK-DAG: %[[GELU:.*]] = arith.constant 6 : i32
+// CHECK-DAG: %[[RELU:.*]] = arith.constant 5 : i32
+// CHECK-DAG: %[[SIG:.*]] = arith.constant 3 : i32
+// CHECK-DAG: %[[NONE:.*]] = arith.constant 2 : i32
+// CHECK: call @lf_gemm_glu_f32({{.*}}, %[[GELU]], %{{.*}})
+// CHECK: call @lf_gemm_glu_f32({{.*}}, %[[RELU]], %{{.*}})
+// CHECK: call @lf_gemm_glu_f32({{.*}}, %[[SIG]], %{{.*}})
+// CHECK: call @lf_gemm_glu_f32({{.*}}, %[[NONE]], %{{.*}})
+// CHECK-NOT: lf.glu
+func.func @glu_acts(%x: tensor<4x64xf32>, %w: tensor<8x64xf32>, %v: tensor<8x64xf32>)
+    -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
+  %a = lf.linear %x, %w : tensor<4x64xf32>, tensor<8x64xf32> -> tensor<4x8xf32>
+  %b = lf.linear %x, %v : tensor<4x64xf32>, tensor<8x64xf32> -> tensor<4x8xf32>
+  %0 = lf.glu gelu %a, %b : tensor<4x8xf32>
+  %c = lf.linear %x, %w : tensor<4x64xf32>, tensor<8x64xf32> -> tensor<4x8xf32>
+  %d = lf.linear %x, %v : tensor<4x64xf32>, tensor<8x64xf32> -> tensor<4x8xf32>
+  %1 = lf.glu relu %c, %d : tensor<4x8xf32>
   %e = lf.linear %x, %w : tensor<4x64xf32>, tensor<8x64xf32> -> tensor<4x8xf32>
   %f = lf.linear %x, %v : tensor<4x64xf32>, tensor<8x64xf32> -> tensor<4x8xf32>
-  %2 = lf.glu gelu %e, %f : tensor<4x8xf32>
-  return %0, %1, %2, %c : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+  %2 = lf.glu sigmoid %e, %f : tensor<4x8xf32>
+  %g = lf.linear %x, %w : tensor<4x64xf32>, tensor<8x64xf32> -> tensor<4x8xf32>
+  %h = lf.linear %x, %v : tensor<4x64xf32>, tensor<8x64xf32> -> tensor<4x8xf32>
+  %3 = lf.glu none %g, %h : tensor<4x8xf32>
+  return %0, %1, %2, %3 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
 }

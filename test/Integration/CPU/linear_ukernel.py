@@ -8,8 +8,8 @@
 # second read clobbered data), and the same around the row-norm kernels.
 # lf.glu of two linears of one input runs as one GLU kernel call (the gate
 # tile combined in the up tile's epilogue): every gate activation the kernel
-# takes, biases, N not a multiple of 64, M = 1 and a 6-row tail; GeGLU keeps
-# the two calls and the linalg gate.
+# takes (GeGLU's exact GELU too), biases, N not a multiple of 64, M = 1 and a
+# 6-row tail.
 # RUN: %PYTHON %s
 # RUN: env LF_THREADS=2 %PYTHON %s
 # RUN: env LF_HARNESS=python LF_THREADS=2 %PYTHON %s

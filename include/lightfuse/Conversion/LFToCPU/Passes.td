@@ -28,12 +28,13 @@ def CPULinearUkernelPass
       output buffer; rows are split over `threads` runtime threads.
 
     A following `lf.activation relu` (the linear's only user) is fused into
-    the call. An `lf.glu` (none, sigmoid, silu or relu gate) of two such
-    linears of the same input, each used only by it, becomes one call of
+    the call. An `lf.glu` (any gate: none, sigmoid, silu, relu or the exact
+    erf GELU) of two such linears of the same input, each used only by it,
+    becomes one call of
     `@lf_gemm_glu_f32` with both weights packed: each gate tile is stored,
     and the up tile's epilogue reads it back from L1 and stores
     `act(gate) * up`, so neither projection reaches memory and the separate
-    gate pass disappears (GeGLU keeps the two calls and the linalg gate).
+    gate pass disappears.
     Other element types and dynamic weights keep the linalg lowering
     (register-tiled contractions).
 
