@@ -112,7 +112,7 @@ def norm_case(rng, kind, n, d):
     return src, [x, g, b], [], lambda: R.layer_norm(x, g, b), fn, 0.0
 
 
-def mlp_src(n, pre_norm):
+def mlp_src(n, pre_norm, gate="silu"):
     x, g = t([n, D]), t([D])
     w13, w2, hf = t([F, D]), t([D, F]), t([n, F])
     args = f"%x: {x}" + (f", %g: {g} {{lf.weight}}" if pre_norm else "")
@@ -123,7 +123,7 @@ def mlp_src(n, pre_norm):
         inp = "%h"
     body += (f"  %a = lf.linear {inp}, %w1 : {x}, {w13} -> {hf}\n"
              f"  %b = lf.linear {inp}, %w3 : {x}, {w13} -> {hf}\n"
-             f"  %s = lf.glu silu %a, %b : {hf}\n"
+             f"  %s = lf.glu {gate} %a, %b : {hf}\n"
              f"  %m = lf.linear %s, %w2 : {hf}, {w2} -> {x}\n")
     if pre_norm:
         body += f"  %y = lf.add %x, %m : {x}\n  return %y : {x}\n"
@@ -133,7 +133,9 @@ def mlp_src(n, pre_norm):
             f"%w2: {w2} {{lf.weight}}) -> {x} {{\n{body}}}\n")
 
 
-def mlp_case(rng, n, pre_norm):
+def mlp_case(rng, n, pre_norm, gate="silu"):
+    """SwiGLU (gate silu) or GeGLU (gate gelu, exact erf) MLP, optionally
+    a Pre-RMSNorm block with its residual add."""
     x = rng.standard_normal((n, D)).astype(np.float32)
     g = rng.uniform(0.5, 1.5, D).astype(np.float32)
     w1, w3 = [(rng.standard_normal((F, D)) / np.sqrt(D)).astype(np.float32) for _ in range(2)]
@@ -142,15 +144,17 @@ def mlp_case(rng, n, pre_norm):
 
     def ref():
         h = R.rms_norm(x, g) if pre_norm else x.astype(np.float64)
-        m = R.linear(R.glu("silu", R.linear(h, w1), R.linear(h, w3)), w2)
+        m = R.linear(R.glu(gate, R.linear(h, w1), R.linear(h, w3)), w2)
         return x + m if pre_norm else m
     tg, t1, t3, t2 = (torch.from_numpy(a) for a in (g, w1, w3, w2))
 
+    act = {"silu": torch.nn.functional.silu, "gelu": torch.nn.functional.gelu}[gate]
+
     def fn(tx):
         h = tx * torch.rsqrt(tx.pow(2).mean(-1, keepdim=True) + 1e-6) * tg if pre_norm else tx
-        m = (torch.nn.functional.silu(h @ t1.T) * (h @ t3.T)) @ t2.T
+        m = (act(h @ t1.T) * (h @ t3.T)) @ t2.T
         return tx + m if pre_norm else m
-    return mlp_src(n, pre_norm), [x], weights, ref, fn, 2.0 * n * 3 * D * F
+    return mlp_src(n, pre_norm, gate), [x], weights, ref, fn, 2.0 * n * 3 * D * F
 
 
 def tn_src(n):
@@ -344,6 +348,7 @@ def main():
     peaks = {th: fma_peak(th) for th in (1, 2)}
     cases = [(f"linear M={m}", *linear_case(rng, m)) for m in (1, 16, 512, 2048)]
     cases.append(("SwiGLU MLP T=2048", *mlp_case(rng, 2048, False)))
+    cases.append(("GeGLU MLP T=2048", *mlp_case(rng, 2048, False, "gelu")))
     cases.append(("Pre-RMSNorm SwiGLU block T=2048", *mlp_case(rng, 2048, True)))
     cases.append(("TransNormerLLM decode step", *tn_decode_case(rng)))
     for n in [int(v) for v in os.environ.get("LF_LAYER_NS", "2048").split(",")]:

@@ -132,6 +132,7 @@ def main():
         for n, d in ((512, 768), (4096, 1024), (16384, 4096)):
             cases.append((f"{kind} {n}x{d}", *L.norm_case(rng, kind, n, d)))
     cases.append(("SwiGLU MLP T=2048", *L.mlp_case(rng, 2048, False)))
+    cases.append(("GeGLU MLP T=2048", *L.mlp_case(rng, 2048, False, "gelu")))
     cases.append(("Pre-RMSNorm SwiGLU block T=2048", *L.mlp_case(rng, 2048, True)))
     cases.append(("TransNormerLLM decode step", *L.tn_decode_case(rng)))
     for n in [int(v) for v in os.environ.get("LF_LAYER_NS", "2048,8192").split(",")]:
