@@ -14,8 +14,8 @@ Workloads (f32, weights as {lf.weight} arguments prepared once through
 Every output is checked against a float64 numpy reference before timing (the
 layer at N = 2048 only: its reference is a token loop). PyTorch runs the
 same math (linear attention as the Lightning block algorithm, block 64).
-Medians of LF_REPS (default 5) calls. Writes a markdown table to stdout and,
-with an argument, to that file. Run through benchmarks/run-layers.sh, which
+Medians of LF_REPS (default 5) calls, more for short ones (see med). Writes
+a markdown table to stdout and, with an argument, to that file. Run through benchmarks/run-layers.sh, which
 unsets OPENBLAS_CORETYPE so PyTorch's OpenBLAS uses its AVX-512 kernels.
 """
 import os
@@ -50,7 +50,14 @@ def set_blas_threads(n):
 
 
 def med(fn, reps=REPS):
+    """Median of `reps` calls after a warm-up call, and of more calls when
+    they are short: as many as fill ~0.25 s (at most 200), so one call
+    delayed by the VM (a descheduled vCPU costs a 40 us norm a few ms) does
+    not decide the median of a short op."""
+    t0 = time.perf_counter()
     fn()
+    first = time.perf_counter() - t0
+    reps = max(reps, min(200, int(0.25 / max(first, 1e-6))))
     ts = []
     for _ in range(reps):
         t0 = time.perf_counter()

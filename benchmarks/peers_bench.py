@@ -9,7 +9,8 @@ Each peer gets the same inputs and the same math; ONNX Runtime and IREE run
 the graph PyTorch exports (torch.onnx.export, TorchScript exporter, weights
 as initializers, i.e. constants to both). Every output is checked against the
 float64 reference before timing (a peer that disagrees is reported, not
-timed). Medians of LF_REPS (default 5) calls after a warm-up call.
+timed). Medians of LF_REPS (default 5) calls after a warm-up call, more for
+short ones (layer_bench.med).
 """
 import os
 import subprocess
