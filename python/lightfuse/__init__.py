@@ -208,6 +208,9 @@ class Function:
         # reference to its array: a deployment passes the same weight (and
         # out=) arrays every call, whose views then cost a few checks.
         self._last = {"input": {}, "output": {}}
+        # The last out= call whole (see _fast_call): a loop that passes the
+        # same arrays every time skips building views altogether.
+        self._fast = None
 
     def __repr__(self):
         ins = ", ".join(map(repr, self.inputs))
@@ -215,15 +218,21 @@ class Function:
         return f"<lightfuse.Function @{self.name}({ins}) -> ({outs})>"
 
     def _views(self, arrays, types, what):
+        """ctypes views of `arrays`, the objects to keep alive while they
+        are used, and whether every view reads its array as it was passed
+        (no conversion, no copy)."""
         keep, views = [], (_TensorView * max(len(arrays), 1))()
+        direct = True
         last = self._last[what]
         for i, (a, t) in enumerate(zip(arrays, types)):
             prev = last.get(i)
             if (prev is not None and prev[0]() is a and prev[1] == a.shape
-                    and prev[2] == a.strides and prev[3] == a.__array_interface__["data"][0]):
+                    and prev[2] == a.strides and prev[6] is a.dtype
+                    and prev[3] == a.__array_interface__["data"][0]):
                 views[i] = prev[4]
                 keep.append(prev[5])
                 continue
+            direct = direct and isinstance(a, np.ndarray)
             given = a
             if not isinstance(a, np.ndarray):
                 a = np.asarray(a)
@@ -253,20 +262,72 @@ class Function:
             view = _TensorView(_CODES[t.dtype], data.ndim, dims[0], dims[1], ptr)
             views[i] = view
             # Only an array passed as it is (no conversion) can be reused.
+            direct = direct and data is given
             if data is given:
                 try:
-                    last[i] = (weakref.ref(data), data.shape, data.strides, ptr, view, dims)
+                    last[i] = (weakref.ref(data), data.shape, data.strides, ptr, view, dims,
+                               data.dtype)
                 except TypeError:
                     last.pop(i, None)
             else:
                 last.pop(i, None)
-        return views, keep
+        return views, keep, direct
+
+    def _fast_call(self, args, outs):
+        """Invokes with the previous out= call's views when every array is
+        that call's array, unchanged: the same object (weak reference), dtype
+        object, shape and strides, and outputs still writeable. Its memory
+        has not moved: numpy refuses to resize an array that has a weak
+        reference (the one kept here), and a view cannot be resized at all
+        (assigning `.data`, deprecated by numpy as unsafe, is not
+        supported). That is a few attribute reads per array instead of a
+        view each: a kernel streaming megabytes through the caches evicts
+        the interpreter's working set, and building the views of a
+        three-array call then cost ~11 us, the whole call ~19 (now ~10)."""
+        fast = self._fast
+        if fast is None:
+            return False
+        entries, nin, views, oviews, _dims = fast
+        if len(args) != nin or len(args) + len(outs) != len(entries):
+            return False
+        i = 0
+        for a in args + outs:
+            ref, dt, shape, strides = entries[i]
+            if ref() is not a or a.dtype is not dt or a.shape != shape or a.strides != strides:
+                return False
+            if i >= nin and not a.flags.writeable:
+                return False
+            i += 1
+        _check(_capi().lfFunctionInvoke(self._h, views, nin, oviews, len(outs)))
+        return True
+
+    def _remember(self, args, outs, views, oviews, keep):
+        """Records an out= call for _fast_call: weak references to its
+        arrays and the ctypes shape/stride arrays its views point into (from
+        `keep`; the arrays themselves are not kept alive)."""
+        dims = tuple(k for k in keep if not isinstance(k, np.ndarray))
+        entries = []
+        for a in tuple(args) + tuple(outs):
+            if not isinstance(a, np.ndarray):
+                self._fast = None
+                return
+            try:
+                ref = weakref.ref(a)
+            except TypeError:
+                self._fast = None
+                return
+            entries.append((ref, a.dtype, a.shape, a.strides))
+        self._fast = (tuple(entries), len(args), views, oviews, dims)
 
     def __call__(self, *args, out=None):
+        if out is not None and self._fast is not None:
+            outs = tuple(out) if isinstance(out, (list, tuple)) else (out,)
+            if self._fast_call(args, outs):
+                return out
         lib = _capi()
         if len(args) != len(self.inputs):
             raise LightfuseError(f"@{self.name} takes {len(self.inputs)} inputs, got {len(args)}")
-        views, keep = self._views(args, self.inputs, "input")
+        views, keep, direct = self._views(args, self.inputs, "input")
         n = len(self.results)
         if out is not None:
             outs = list(out) if isinstance(out, (list, tuple)) else [out]
@@ -277,8 +338,14 @@ class Function:
                     raise LightfuseError("out= is not supported for bf16 results")
                 if not isinstance(o, np.ndarray) or not o.flags.writeable:
                     raise LightfuseError(f"output #{i} must be a writeable numpy array")
-            oviews, okeep = self._views(outs, self.results, "output")
+            oviews, okeep, odirect = self._views(outs, self.results, "output")
             _check(lib.lfFunctionInvoke(self._h, views, len(args), oviews, n))
+            # Views of converted arrays (a copy made above) point at memory
+            # that dies with `keep`: only arrays passed as they are qualify.
+            if direct and odirect:
+                self._remember(args, tuple(outs), views, oviews, keep + okeep)
+            else:
+                self._fast = None
             return out
         handles = (_Handle * max(n, 1))()
         _check(lib.lfFunctionInvokeAlloc(self._h, views, len(args), handles, n))
