@@ -9,6 +9,7 @@
 #ifndef LIGHTFUSE_LIB_CONVERSION_LFTOCPU_UKERNELUTILS_H
 #define LIGHTFUSE_LIB_CONVERSION_LFTOCPU_UKERNELUTILS_H
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -163,10 +164,13 @@ inline Value ownedTensorAs(PatternRewriter &rewriter, Location loc,
                              : tensor::CastOp::create(rewriter, loc, type, t);
 }
 
-/// An empty f32 tensor<0xf32>: the kernels' "no gain / no bias".
+/// An empty f32 tensor<0xf32>, the kernels' "no gain / no bias": a
+/// constant, which bufferizes to a global (a tensor.empty became an aligned
+/// malloc and free of zero bytes on every call).
 inline Value noneTensor(PatternRewriter &rewriter, Location loc) {
-  return tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{0},
-                                 rewriter.getF32Type());
+  auto type = RankedTensorType::get({0}, rewriter.getF32Type());
+  return arith::ConstantOp::create(
+      rewriter, loc, type, DenseElementsAttr::get(type, ArrayRef<float>{}));
 }
 
 } // namespace mlir::lf::ukernel
