@@ -26,7 +26,10 @@ import layer_bench as L  # noqa: E402  (the workloads and lightfuse's runner)
 
 VENV_BIN = os.path.dirname(sys.executable)
 TMP = tempfile.mkdtemp(prefix="lf-peers-")
-ONLY = [s for s in os.environ.get("LF_PEERS", "torch,compile,ort,iree").split(",") if s]
+ONLY = [s for s in os.environ.get("LF_PEERS", "torch,compile,ort,iree,onednn").split(",") if s]
+# benchmarks/onednn_peers.cpp, built by run-peers.sh when libdnnl-dev is there.
+ONEDNN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                      "build", "bin", "onednn-peers")
 
 
 def export_onnx(fn, xs, path):
@@ -77,6 +80,51 @@ def iree_runner(path, threads):
     return lambda *xs: np.asarray(entry(*xs).to_host())
 
 
+def onednn_spec(name, xs, weights):
+    """How oneDNN runs a case, or None: (kind, sizes, named input arrays)
+    for the linears, LayerNorm and the GLU MLPs (oneDNN 2.x has no RMSNorm
+    and no linear attention)."""
+    if name.startswith("linear"):
+        (x,), (w,) = xs, weights
+        return "linear", [x.shape[0], x.shape[1], w.shape[0]], {"x": x, "w": w}
+    if name.startswith("layer_norm"):
+        x, g, b = xs
+        return "layer_norm", list(x.shape), {"x": x, "g": g, "b": b}
+    if name.startswith(("SwiGLU MLP", "GeGLU MLP")):
+        (x,), (w1, w3, w2) = xs, weights
+        act = "gelu" if name.startswith("GeGLU") else "silu"
+        return "mlp", [x.shape[0], x.shape[1], w1.shape[0], act], {
+            "x": x, "w1": w1, "w3": w3, "w2": w2}
+    return None
+
+
+def onednn_run(ci, spec, threads):
+    """Runs one case through onednn-peers in a process of its own (oneDNN's
+    OpenMP threads: OMP_NUM_THREADS); returns its output and median."""
+    kind, sizes, arrays = spec
+    d = os.path.join(TMP, f"onednn{ci}")
+    os.makedirs(d, exist_ok=True)
+    for n, a in arrays.items():
+        np.ascontiguousarray(a, np.float32).tofile(os.path.join(d, f"c.{n}.bin"))
+    with open(os.path.join(d, "cases.txt"), "w") as fh:
+        fh.write(" ".join(["c", kind] + [str(v) for v in sizes]) + "\n")
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    r = subprocess.run([ONEDNN, d], env=env, capture_output=True, text=True, check=True)
+    ms = float(r.stdout.split()[1])
+    rows = sizes[0]
+    cols = sizes[2] if kind == "linear" else sizes[1]
+    y = np.fromfile(os.path.join(d, "c.out.bin"), np.float32).reshape(rows, cols)
+    return y, ms / 1e3
+
+
+def onednn_version():
+    try:
+        return subprocess.run(["dpkg-query", "-W", "-f=${Version}", "libdnnl-dev"],
+                              capture_output=True, text=True).stdout or "?"
+    except OSError:
+        return "?"
+
+
 def first(y):
     """The first result of a function with several (the decode step's
     output; its new state is checked by the tests)."""
@@ -86,8 +134,8 @@ def first(y):
 def plot(rows, path):
     """An SVG bar chart: for each workload and thread count, each peer's
     median over lightfuse's (log scale; right of 1: lightfuse faster)."""
-    peers = ["torch eager", "torch.compile", "ONNX Runtime", "IREE"]
-    colors = dict(zip(peers, ["#4c72b0", "#dd8452", "#55a868", "#c44e52"]))
+    peers = ["torch eager", "torch.compile", "ONNX Runtime", "IREE", "oneDNN"]
+    colors = dict(zip(peers, ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3"]))
     groups = []
     for name, threads, peer, ms, ratio, err, first_s in rows:
         key = f"{name}, {threads}T"
@@ -106,8 +154,8 @@ def plot(rows, path):
            f'<text x="10" y="18" font-size="13">Peer time / lightfuse time (log scale; '
            f'right of 1: lightfuse faster)</text>']
     for i, p in enumerate(peers):
-        out.append(f'<rect x="{10 + 130 * i}" y="28" width="10" height="10" fill="{colors[p]}"/>'
-                   f'<text x="{24 + 130 * i}" y="37">{p}</text>')
+        out.append(f'<rect x="{10 + 115 * i}" y="28" width="10" height="10" fill="{colors[p]}"/>'
+                   f'<text x="{24 + 115 * i}" y="37">{p}</text>')
     y = 55
     for key, vals in groups:
         out.append(f'<text x="{left - 6}" y="{y + len(peers) * bar / 2 + 4}" text-anchor="end">{key}</text>')
@@ -188,6 +236,19 @@ def main():
                         times[peer] = (L.med(lambda: f(*xs)), err, first_s)
                 except Exception as e:  # noqa: BLE001
                     print(f"{name} {threads}T {peer}: failed: {e}", flush=True)
+            spec = onednn_spec(name, xs, weights)
+            if "onednn" in ONLY and spec and os.access(ONEDNN, os.X_OK):
+                time.sleep(0.3)
+                try:
+                    y, t = onednn_run(ci, spec, threads)
+                    err = L.rel_err(y, refv) if refv is not None else float("nan")
+                    if refv is not None and not err <= 1e-3:
+                        print(f"{name} {threads}T oneDNN: error {err:.2e} vs float64: not timed", flush=True)
+                    else:
+                        times["oneDNN"] = (t, err, float("nan"))
+                except Exception as e:  # noqa: BLE001
+                    msg = getattr(e, "stderr", "") or str(e)
+                    print(f"{name} {threads}T oneDNN: failed: {str(msg)[:400]}", flush=True)
             lf_t = times.get("lightfuse", (float("nan"),))[0]
             for peer, (t, err, first_s) in times.items():
                 rows.append((name, threads, peer, t * 1e3, t / lf_t, err, first_s))
@@ -201,7 +262,9 @@ def main():
     import iree.compiler
     out.append("")
     out.append(f"PyTorch {torch.__version__}, ONNX Runtime {onnxruntime.__version__}, "
-               f"IREE {getattr(iree.compiler, '__version__', 'pip')} (local-task, llvm-cpu host, O3).")
+               f"IREE {getattr(iree.compiler, '__version__', 'pip')} (local-task, llvm-cpu host, O3), "
+               f"oneDNN {onednn_version()} (benchmarks/onednn_peers.cpp, its own process; "
+               f"no RMSNorm or linear-attention primitive, so those rows have none).")
     L.write_table(out)
     if len(sys.argv) > 2:
         plot(rows, sys.argv[2])
