@@ -230,6 +230,14 @@ LF_CAPI_EXPORTED LfStatus lfFunctionInvokeAlloc(LfFunction function,
 
 /// A view of a result tensor (valid until lfTensorDestroy).
 LF_CAPI_EXPORTED void lfTensorGetView(LfTensor tensor, LfTensorView *outView);
+
+/// Non-zero when the tensor's data is host memory allocated for it alone:
+/// freed by its lfTensorDestroy and shared with no input and no other result
+/// of the call, so a caller may hand it out (a Python array over it) until
+/// then instead of copying. Zero for a result that aliases an input or
+/// another result (`return %x, %x`; the first of those owns the buffer) and
+/// for GPU (managed) memory.
+LF_CAPI_EXPORTED int lfTensorOwnsData(LfTensor tensor);
 LF_CAPI_EXPORTED void lfTensorDestroy(LfTensor tensor);
 
 #ifdef __cplusplus

@@ -541,6 +541,13 @@ void lfTensorGetView(LfTensor tensor, LfTensorView *out) {
   out->data = t->buffer.data;
 }
 
+int lfTensorOwnsData(LfTensor tensor) {
+  auto *t = static_cast<TensorImpl *>(tensor.ptr);
+  // invokeImpl leaves `allocation` set only for the first result of each
+  // buffer and never for an input's memory.
+  return t && t->buffer.allocation && !t->buffer.gpu ? 1 : 0;
+}
+
 void lfTensorDestroy(LfTensor tensor) {
   auto *t = static_cast<TensorImpl *>(tensor.ptr);
   if (!t)

@@ -124,6 +124,7 @@ def _capi():
                                       ctypes.POINTER(H), ctypes.c_size_t]),
         "lfTensorGetView": (None, [H, ctypes.POINTER(_TensorView)]),
         "lfTensorDestroy": (None, [H]),
+        "lfTensorOwnsData": (ctypes.c_int, [H]),
     }
     for name, (res, args) in sig.items():
         f = getattr(lib, name)
@@ -349,7 +350,7 @@ class Function:
             return out
         handles = (_Handle * max(n, 1))()
         _check(lib.lfFunctionInvokeAlloc(self._h, views, len(args), handles, n))
-        results = []
+        results, owned = [], _Results()
         for i in range(n):
             v = _TensorView()
             lib.lfTensorGetView(handles[i], ctypes.byref(v))
@@ -361,6 +362,17 @@ class Function:
             size = 1
             for d in shape:
                 size *= d
+            if size and dt != "bf16" and min(strides, default=0) >= 0 and \
+                    lib.lfTensorOwnsData(handles[i]):
+                # The result's own buffer, handed out without a copy: freed
+                # (back to the runtime's pool) when the last array over it
+                # is gone.
+                span = sum((d - 1) * s for d, s in zip(shape, strides)) + item
+                buf = (ctypes.c_char * span).from_address(v.data)
+                owned.add(handles[i])
+                buf._lf_results = owned
+                results.append(np.ndarray(shape, npdt, buffer=buf, strides=strides))
+                continue
             if size:
                 span = sum((d - 1) * s for d, s in zip(shape, strides)) + item
                 buf = (ctypes.c_char * span).from_address(v.data)
@@ -368,9 +380,36 @@ class Function:
                 np.copyto(arr, np.ndarray(shape, npdt, buffer=buf, strides=strides))
             else:
                 arr = np.zeros(shape, npdt)
-            lib.lfTensorDestroy(handles[i])
             results.append(_from_bf16_bits(arr) if dt == "bf16" else arr)
+        # Copied (or empty) results: their handles own nothing another
+        # result uses (lfTensorOwnsData), so they go now.
+        for i in range(n):
+            if not owned.holds(handles[i]):
+                lib.lfTensorDestroy(handles[i])
         return results[0] if n == 1 else tuple(results)
+
+
+class _Results:
+    """The result tensors of one call that numpy arrays view without a copy
+    (each array's ctypes buffer holds this object): destroyed, their
+    buffers back to the runtime, when the last of those arrays is gone."""
+
+    def __init__(self):
+        self._handles = []
+
+    def add(self, handle):
+        self._handles.append(_Handle(handle.ptr))
+
+    def holds(self, handle):
+        return any(h.ptr == handle.ptr for h in self._handles)
+
+    def __del__(self):
+        lib = _lib
+        if lib is None:
+            return
+        for h in self._handles:
+            lib.lfTensorDestroy(h)
+        self._handles = []
 
 
 def _aligned_empty(shape, dtype, align=64):

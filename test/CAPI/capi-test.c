@@ -218,6 +218,11 @@ int main(void) {
   // CHECK: alloc result: rank 2 [3, 8] ok
   printf("alloc result: rank %d [%lld, %lld] %s\n", view.rank, (long long)view.shape[0],
          (long long)view.shape[1], maxErr((float *)view.data, ref, R * D) < 1e-5f ? "ok" : "WRONG");
+  // The result's buffer is its own (a caller may hand it out uncopied); a
+  // NULL tensor owns nothing.
+  // CHECK: owns data: 1, NULL: 0
+  LfTensor none = {NULL};
+  printf("owns data: %d, NULL: %d\n", lfTensorOwnsData(res), lfTensorOwnsData(none));
   lfTensorDestroy(res);
 
   /* Destination passing into a transposed (strided) output, from a strided
