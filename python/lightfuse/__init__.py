@@ -381,8 +381,9 @@ class Function:
             else:
                 arr = np.zeros(shape, npdt)
             results.append(_from_bf16_bits(arr) if dt == "bf16" else arr)
-        # Copied (or empty) results: their handles own nothing another
-        # result uses (lfTensorOwnsData), so they go now.
+        # The copied (or empty) results' handles go now: a result handed out
+        # above owns its buffer alone (lfTensorOwnsData), so none of these
+        # frees memory an array still views.
         for i in range(n):
             if not owned.holds(handles[i]):
                 lib.lfTensorDestroy(handles[i])
