@@ -693,9 +693,12 @@ bool JitModule::invokeImpl(const FunctionSignature &sig,
     for (const ResultBuffer &prev : results)
       if (prev.allocation == rb.allocation)
         rb.allocation = nullptr;
-    // Never hand out a caller's input as an owned allocation.
-    for (const TensorRef &t : inputs)
-      if (rb.allocation == t.data)
+    // Never hand out an input's memory as an owned allocation: neither the
+    // caller's nor the packed or staged copy the call passed in its place
+    // (each input descriptor's allocated pointer, d[0]).
+    for (auto [t, in] : llvm::zip(inputs, descPtrs))
+      if (rb.allocation == t.data ||
+          rb.allocation == reinterpret_cast<void *>(static_cast<int64_t *>(in)[0]))
         rb.allocation = nullptr;
     results.push_back(std::move(rb));
   }
