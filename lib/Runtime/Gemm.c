@@ -45,7 +45,7 @@ enum { NR = LF_GEMM_PANEL, MR = 6, MC = LF_GEMM_MC, NCP = LF_GEMM_NCP };
  * with 1 MiB (Zen 4), between 256 and 1024 - and K split into equal blocks
  * (2816: 3 x 939, not 1024 + 1024 + 768). Every k block after the first
  * reloads the C tiles, so fewer blocks are faster as long as the weight
- * block stays in L2: 2-4% on 2048x2816x1024 and 512x1024x1024 against a
+ * block stays in L2: 1-4% on 2048x2816x1024 and 512x1024x1024 against a
  * fixed 512 here. LF_GEMM_KC fixes the block size (experiments). */
 static int64_t kcFor(int64_t k) {
 #ifdef LF_GEMM_KC

@@ -279,9 +279,9 @@ LogicalResult ConvertOpenMPToRuntimePass::outline(omp::ParallelOp par,
 
   // --- the call site ---------------------------------------------------------
   OpBuilder cb(par);
-  Value total = LLVM::ConstantOp::create(cb, loc, i64, cb.getI64IntegerAttr(1));
   Value zero = LLVM::ConstantOp::create(cb, loc, i64, cb.getI64IntegerAttr(0));
   Value c1 = LLVM::ConstantOp::create(cb, loc, i64, cb.getI64IntegerAttr(1));
+  Value total = c1;
   SmallVector<Value> tripValues;
   // Constant bounds defined inside the region are rebuilt before the call.
   auto outside = [&](Value v) -> Value {

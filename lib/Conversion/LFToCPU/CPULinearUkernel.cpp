@@ -170,6 +170,23 @@ Value callKernel(PatternRewriter &rewriter, Location loc, ModuleOp module,
   return ownedTensorAs(rewriter, loc, out, resultType);
 }
 
+/// The GLU kernel's code (LF_GEMM_GLU_*) for a gate activation.
+int32_t kernelGluAct(GluActivation act) {
+  switch (act) {
+  case GluActivation::none:
+    return LF_GEMM_GLU_NONE;
+  case GluActivation::sigmoid:
+    return LF_GEMM_GLU_SIGMOID;
+  case GluActivation::silu:
+    return LF_GEMM_GLU_SILU;
+  case GluActivation::relu:
+    return LF_GEMM_GLU_RELU;
+  case GluActivation::gelu:
+    return LF_GEMM_GLU_GELU;
+  }
+  llvm_unreachable("unknown GLU activation");
+}
+
 /// lf.glu of two linears of the same input (SwiGLU's gate and up
 /// projections) as one call of the runtime's GLU kernel: the gate tile stays
 /// in L1 until the up tile's epilogue combines them, so neither projection
@@ -194,24 +211,7 @@ struct GluToUkernel : OpRewritePattern<GluOp> {
       return failure();
     if (gate.getWeight().getType() != up.getWeight().getType())
       return rewriter.notifyMatchFailure(op, "weights of different shapes");
-    int32_t act = LF_GEMM_GLU_NONE;
-    switch (op.getActivation()) {
-    case GluActivation::none:
-      act = LF_GEMM_GLU_NONE;
-      break;
-    case GluActivation::sigmoid:
-      act = LF_GEMM_GLU_SIGMOID;
-      break;
-    case GluActivation::silu:
-      act = LF_GEMM_GLU_SILU;
-      break;
-    case GluActivation::relu:
-      act = LF_GEMM_GLU_RELU;
-      break;
-    case GluActivation::gelu:
-      act = LF_GEMM_GLU_GELU;
-      break;
-    }
+    int32_t act = kernelGluAct(op.getActivation());
     auto module = op->getParentOfType<ModuleOp>();
     if (!module)
       return rewriter.notifyMatchFailure(op, "not inside a module");
