@@ -350,7 +350,7 @@ class Function:
             return out
         handles = (_Handle * max(n, 1))()
         _check(lib.lfFunctionInvokeAlloc(self._h, views, len(args), handles, n))
-        results, owned = [], _Results()
+        results, owned, copied = [], _Results(), []
         for i in range(n):
             v = _TensorView()
             lib.lfTensorGetView(handles[i], ctypes.byref(v))
@@ -381,12 +381,12 @@ class Function:
             else:
                 arr = np.zeros(shape, npdt)
             results.append(_from_bf16_bits(arr) if dt == "bf16" else arr)
+            copied.append(handles[i])
         # The copied (or empty) results' handles go now: a result handed out
         # above owns its buffer alone (lfTensorOwnsData), so none of these
         # frees memory an array still views.
-        for i in range(n):
-            if not owned.holds(handles[i]):
-                lib.lfTensorDestroy(handles[i])
+        for h in copied:
+            lib.lfTensorDestroy(h)
         return results[0] if n == 1 else tuple(results)
 
 
@@ -400,9 +400,6 @@ class _Results:
 
     def add(self, handle):
         self._handles.append(_Handle(handle.ptr))
-
-    def holds(self, handle):
-        return any(h.ptr == handle.ptr for h in self._handles)
 
     def __del__(self):
         lib = _lib
